@@ -1,0 +1,391 @@
+//! Training one trial: the epoch loop, early stopping, metrics and checkpoints.
+//!
+//! Reproducibility: every random draw of an epoch (batch order, dropout masks) comes from
+//! seeds derived from (trial seed, epoch), reset at the start of each epoch. So a trial
+//! resumed from the checkpoint of epoch k repeats epochs k+1.. exactly as an uninterrupted run
+//! would, given the same CPU thread count.
+
+pub mod checkpoint;
+pub mod metrics;
+pub mod params;
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{self, PreparedData};
+use crate::model::CnnBiLstm;
+use checkpoint::{Checkpoint, Progress};
+pub use metrics::Agreement;
+pub use params::{ParamError, TrialParams};
+
+/// Keras' Adam epsilon (burn's default is 1e-5).
+const ADAM_EPSILON: f32 = 1e-7;
+/// Sequences per forward pass when validating (no gradients, so larger than training's).
+const VALIDATION_BATCH: usize = 1024;
+
+/// How long a trial trains and how it draws its random numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    /// Stop after this many epochs at most.
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a better validation R².
+    pub patience: usize,
+    /// The trial's seed: weights, batch order and dropout all derive from it.
+    pub seed: u64,
+    /// Share of the data held out for validation.
+    pub val_fraction: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            max_epochs: 200,
+            patience: 20,
+            seed: 0,
+            val_fraction: 0.1,
+        }
+    }
+}
+
+/// One finished epoch, as recorded in `metrics.csv` (and later the store).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss (MSE on standardized expression, with dropout active).
+    pub train_loss: f64,
+    /// Validation MSE on standardized expression.
+    pub val_loss: f64,
+    /// Validation R².
+    pub val_r2: f64,
+    /// Validation Pearson r.
+    pub val_pearson: f64,
+    /// Validation Spearman ρ.
+    pub val_spearman: f64,
+    /// Learning rate used during the epoch.
+    pub learning_rate: f64,
+    /// Wall time of the epoch (training and validation), seconds.
+    pub seconds: f64,
+    /// Training throughput: training sequences / training seconds.
+    pub samples_per_s: f64,
+}
+
+/// What the trainer tells whoever watches it (the `train` command, a worker).
+#[derive(Debug)]
+pub enum TrainEvent<'a> {
+    /// Training continues from a checkpoint after this many epochs.
+    Resumed {
+        /// Epochs already done.
+        epochs_done: usize,
+    },
+    /// An epoch begins.
+    EpochStarted {
+        /// 1-based epoch number.
+        epoch: usize,
+        /// Training batches in the epoch.
+        batches: usize,
+    },
+    /// A training batch finished.
+    BatchFinished {
+        /// Its mean loss.
+        loss: f32,
+    },
+    /// An epoch finished and was checkpointed.
+    EpochFinished(&'a EpochMetrics),
+}
+
+/// How a trial ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialOutcome {
+    /// Every epoch's metrics.
+    pub epochs: Vec<EpochMetrics>,
+    /// The best epoch (by validation R²).
+    pub best: EpochMetrics,
+    /// True when early stopping ended it before `max_epochs`.
+    pub stopped_early: bool,
+}
+
+/// A non-finite training loss: the trial diverged.
+#[derive(Debug, thiserror::Error)]
+#[error("training diverged: the loss became {loss} in epoch {epoch}")]
+pub struct Diverged {
+    /// The epoch.
+    pub epoch: usize,
+    /// The loss value.
+    pub loss: f32,
+}
+
+/// Train one trial on `data`, checkpointing into `dir` after every epoch and continuing from
+/// the checkpoint found there. `device` must have autodiff enabled.
+pub fn train_trial(
+    data: &PreparedData,
+    params: &TrialParams,
+    settings: &TrainSettings,
+    dir: &Path,
+    device: &Device,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> anyhow::Result<TrialOutcome> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let trial_key = trial_key(data, params, settings);
+    let split = data::split(data.len(), settings.val_fraction, data.header().split_seed);
+    anyhow::ensure!(
+        !split.train.is_empty() && !split.validation.is_empty(),
+        "{} rows are too few to split into training and validation sets",
+        data.len()
+    );
+
+    device.seed(derive_seed(settings.seed, Stream::Init, 0));
+    let fresh_model = params.model.init(device);
+    let fresh_optimizer = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
+    let (mut model, mut optimizer, mut progress) = match Checkpoint::load(dir)? {
+        Some(checkpoint) => {
+            anyhow::ensure!(
+                checkpoint.progress.trial_key == trial_key,
+                "{} holds the checkpoint of another trial (other parameters, seed or data); \
+                 choose another output folder or delete it",
+                dir.display()
+            );
+            let restored = checkpoint.restore(fresh_model, fresh_optimizer)?;
+            on_event(TrainEvent::Resumed {
+                epochs_done: restored.2.epochs_done(),
+            });
+            restored
+        }
+        None => (
+            fresh_model,
+            fresh_optimizer,
+            Progress {
+                trial_key,
+                ..Progress::default()
+            },
+        ),
+    };
+
+    let validation_truth: Vec<f32> = scaled_targets(data, &split.validation);
+    while progress.epochs_done() < settings.max_epochs && !patience_ran_out(&progress, settings) {
+        let epoch = progress.epochs_done() + 1;
+        let started = Instant::now();
+        let (trained, train_loss) = train_epoch(
+            model,
+            &mut optimizer,
+            data,
+            &split.train,
+            params,
+            settings.seed,
+            epoch,
+            device,
+            on_event,
+        )?;
+        model = trained;
+        let train_seconds = started.elapsed().as_secs_f64();
+        let predicted = predict_scaled(&model.valid(), data, &split.validation, device);
+        let agreement = Agreement::between(&predicted, &validation_truth);
+        let metrics = EpochMetrics {
+            epoch,
+            train_loss,
+            val_loss: agreement.mse,
+            val_r2: agreement.r2,
+            val_pearson: agreement.pearson,
+            val_spearman: agreement.spearman,
+            learning_rate: params.learning_rate,
+            seconds: started.elapsed().as_secs_f64(),
+            samples_per_s: split.train.len() as f64 / train_seconds,
+        };
+        let improved = progress
+            .best()
+            .is_none_or(|best| metrics.val_r2 > best.val_r2);
+        if improved {
+            progress.best_epoch = Some(epoch);
+            progress.epochs_since_best = 0;
+            checkpoint::save_best_model(dir, &model)?;
+        } else {
+            progress.epochs_since_best += 1;
+        }
+        progress.epochs.push(metrics);
+        write_metrics_csv(dir, &progress.epochs)?;
+        checkpoint::save(dir, &progress, &model, &optimizer)?;
+        if let Some(last) = progress.epochs.last() {
+            on_event(TrainEvent::EpochFinished(last));
+        }
+    }
+
+    let best = progress
+        .best()
+        .cloned()
+        .context("no epoch was trained (max_epochs is 0)")?;
+    Ok(TrialOutcome {
+        stopped_early: progress.epochs_done() < settings.max_epochs,
+        epochs: progress.epochs,
+        best,
+    })
+}
+
+fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
+    progress.best_epoch.is_some() && progress.epochs_since_best >= settings.patience
+}
+
+/// One pass over the training rows in a freshly shuffled order; returns the updated model and
+/// the mean training loss.
+#[allow(clippy::too_many_arguments)]
+fn train_epoch(
+    mut model: CnnBiLstm,
+    optimizer: &mut ModuleOptimizer,
+    data: &PreparedData,
+    train_rows: &[u32],
+    params: &TrialParams,
+    seed: u64,
+    epoch: usize,
+    device: &Device,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> anyhow::Result<(CnnBiLstm, f64)> {
+    device.seed(derive_seed(seed, Stream::Dropout, epoch));
+    let mut order = train_rows.to_vec();
+    order.shuffle(&mut StdRng::seed_from_u64(derive_seed(
+        seed,
+        Stream::Shuffle,
+        epoch,
+    )));
+    let batches = order.len().div_ceil(params.batch_size);
+    on_event(TrainEvent::EpochStarted { epoch, batches });
+
+    let mut loss_sum = 0.0;
+    let mut one_hot = Vec::new();
+    for rows in order.chunks(params.batch_size) {
+        let x = batch_input(data, rows, &mut one_hot, device);
+        let y = targets(data, rows, device);
+        let loss = (model.forward(x) - y).powi_scalar(2).mean();
+        let loss_value: f32 = loss.clone().into_scalar();
+        if !loss_value.is_finite() {
+            return Err(Diverged {
+                epoch,
+                loss: loss_value,
+            }
+            .into());
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(params.learning_rate, model, grads);
+        loss_sum += f64::from(loss_value) * rows.len() as f64;
+        on_event(TrainEvent::BatchFinished { loss: loss_value });
+    }
+    Ok((model, loss_sum / order.len() as f64))
+}
+
+/// Predictions in standardized units for `rows`, in order, from a model in validation mode.
+pub fn predict_scaled(
+    model: &CnnBiLstm,
+    data: &PreparedData,
+    rows: &[u32],
+    device: &Device,
+) -> Vec<f32> {
+    let device = device.clone().inner();
+    let mut one_hot = Vec::new();
+    let mut predicted = Vec::with_capacity(rows.len());
+    for batch in rows.chunks(VALIDATION_BATCH) {
+        let x = batch_input(data, batch, &mut one_hot, &device);
+        let out = model.forward(x).into_data();
+        predicted.extend(out.iter::<f32>());
+    }
+    predicted
+}
+
+fn batch_input(
+    data: &PreparedData,
+    rows: &[u32],
+    one_hot: &mut Vec<f32>,
+    device: &Device,
+) -> Tensor<3> {
+    data::one_hot_batch(data, rows, one_hot);
+    let shape = [rows.len(), 4, data.header().seq_len];
+    Tensor::from_data(TensorData::new(one_hot.clone(), shape), device)
+}
+
+fn scaled_targets(data: &PreparedData, rows: &[u32]) -> Vec<f32> {
+    let scaler = data.header().scaler;
+    rows.iter()
+        .map(|&r| scaler.scale(data.expression(r as usize)))
+        .collect()
+}
+
+fn targets(data: &PreparedData, rows: &[u32], device: &Device) -> Tensor<2> {
+    let values = scaled_targets(data, rows);
+    Tensor::from_data(TensorData::new(values, [rows.len(), 1]), device)
+}
+
+/// Independent random streams of a trial.
+#[derive(Clone, Copy)]
+enum Stream {
+    Init = 1,
+    Shuffle = 2,
+    Dropout = 3,
+}
+
+/// A seed for (trial seed, stream, epoch), mixed with SplitMix64 so nearby inputs give
+/// unrelated seeds.
+fn derive_seed(seed: u64, stream: Stream, epoch: usize) -> u64 {
+    let mut z = seed
+        ^ (stream as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (epoch as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// What makes a checkpoint belong to a trial: its parameters, seed, split and data.
+fn trial_key(data: &PreparedData, params: &TrialParams, settings: &TrainSettings) -> String {
+    serde_json::json!({
+        "params": params,
+        "seed": settings.seed,
+        "val_fraction": settings.val_fraction,
+        "data": data.header().source_hash,
+    })
+    .to_string()
+}
+
+/// The CSV header of `metrics.csv`.
+pub const METRICS_HEADER: &str =
+    "epoch,train_loss,val_loss,val_r2,val_pearson,val_spearman,learning_rate,seconds,samples_per_s";
+
+/// Rewrite `metrics.csv` from the epochs so far. Floats are written in Rust's shortest
+/// round-trip form, so the file holds every bit of every value.
+fn write_metrics_csv(dir: &Path, epochs: &[EpochMetrics]) -> anyhow::Result<()> {
+    let mut text = String::from(METRICS_HEADER);
+    text.push('\n');
+    for m in epochs {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            m.epoch,
+            m.train_loss,
+            m.val_loss,
+            m.val_r2,
+            m.val_pearson,
+            m.val_spearman,
+            m.learning_rate,
+            m.seconds,
+            m.samples_per_s
+        ));
+    }
+    checkpoint::write_atomically(&dir.join("metrics.csv"), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_seeds_differ_by_stream_and_epoch() {
+        let a = derive_seed(7, Stream::Shuffle, 1);
+        assert_ne!(a, derive_seed(7, Stream::Shuffle, 2));
+        assert_ne!(a, derive_seed(7, Stream::Dropout, 1));
+        assert_ne!(a, derive_seed(8, Stream::Shuffle, 1));
+        assert_eq!(a, derive_seed(7, Stream::Shuffle, 1));
+    }
+}
