@@ -180,10 +180,14 @@ impl EpochDisplay {
 
     fn show(&mut self, event: TrainEvent) {
         match event {
-            TrainEvent::Resumed { epochs_done } => {
-                self.bar.println(format!(
-                    "resuming after epoch {epochs_done} from the checkpoint"
-                ));
+            TrainEvent::Resumed {
+                epochs_done,
+                best_val_r2,
+            } => {
+                self.best_r2 = best_val_r2;
+                self.bar.suspend(|| {
+                    println!("resuming from the checkpoint after epoch {epochs_done}");
+                });
             }
             TrainEvent::EpochStarted { epoch, batches } => {
                 self.bar.reset();

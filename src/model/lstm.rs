@@ -185,7 +185,7 @@ mod tests {
             .bias
             .val()
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap_or_default();
         let expected: Vec<f32> = [0., 0., 0., 1., 1., 1., 0., 0., 0., 0., 0., 0.].repeat(2);
         assert_eq!(bias, expected);

@@ -189,4 +189,41 @@ mod tests {
         assert!(split_sections(&bytes[..bytes.len() - 1]).is_err());
         assert!(split_sections(b"NOTMAGIC").is_err());
     }
+
+    #[test]
+    fn progress_round_trips_every_bit() {
+        // serde_json needs its `float_roundtrip` feature for this; without it a resumed
+        // trial's metrics.csv differed from an uninterrupted one in the last digit.
+        let awkward = [
+            0.9116146314144135,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            6.02e-23,
+            -1.2345678901234567e300,
+        ];
+        let epochs = awkward
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| EpochMetrics {
+                epoch: i + 1,
+                train_loss: v,
+                val_loss: v / 7.0,
+                val_r2: -v,
+                val_pearson: v * 3.0,
+                val_spearman: v.sqrt().max(0.0),
+                learning_rate: 0.003,
+                seconds: v,
+                samples_per_s: v,
+            })
+            .collect();
+        let progress = Progress {
+            trial_key: "k".into(),
+            epochs,
+            best_epoch: Some(2),
+            epochs_since_best: 3,
+        };
+        let json = serde_json::to_vec(&progress).unwrap_or_default();
+        let back: Option<Progress> = serde_json::from_slice(&json).ok();
+        assert_eq!(back, Some(progress));
+    }
 }

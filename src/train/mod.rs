@@ -86,6 +86,8 @@ pub enum TrainEvent<'a> {
     Resumed {
         /// Epochs already done.
         epochs_done: usize,
+        /// The best validation R² so far.
+        best_val_r2: f64,
     },
     /// An epoch begins.
     EpochStarted {
@@ -154,11 +156,12 @@ pub fn train_trial(
                  choose another output folder or delete it",
                 dir.display()
             );
-            let restored = checkpoint.restore(fresh_model, fresh_optimizer)?;
+            let (model, optimizer, progress) = checkpoint.restore(fresh_model, fresh_optimizer)?;
             on_event(TrainEvent::Resumed {
-                epochs_done: restored.2.epochs_done(),
+                epochs_done: progress.epochs_done(),
+                best_val_r2: progress.best().map_or(f64::NEG_INFINITY, |b| b.val_r2),
             });
-            restored
+            (model, optimizer, progress)
         }
         None => (
             fresh_model,
