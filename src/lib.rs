@@ -3,6 +3,7 @@
 //! Data flows one way (DESIGN.md): `data` reads and caches DREAM files, `model` is the
 //! network, `train` runs one trial, `cli` is the command line on top.
 
+mod atomic_file;
 pub mod backend;
 pub mod cli;
 pub mod data;

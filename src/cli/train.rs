@@ -121,18 +121,14 @@ fn synthetic_file(cache_dir: &Path, rows: u64, seed: u64) -> anyhow::Result<Path
     std::fs::create_dir_all(cache_dir)
         .with_context(|| format!("creating {}", cache_dir.display()))?;
     let path = cache_dir.join(format!("synthetic-{rows}-seed{seed}.txt"));
+    // write_synthetic writes to a temporary file and renames: a file that exists is whole.
     if !path.exists() {
-        let partial = path.with_extension("txt.partial");
-        let summary = synth::write_synthetic(
-            &partial,
-            &SynthOptions {
-                rows,
-                seed,
-                messy: false,
-            },
-        )?;
-        std::fs::rename(&partial, &path)
-            .with_context(|| format!("renaming to {}", path.display()))?;
+        let options = SynthOptions {
+            rows,
+            seed,
+            messy: false,
+        };
+        let summary = synth::write_synthetic(&path, &options)?;
         println!(
             "synthetic data: {rows} rows, noise ceiling R² {:.4}",
             summary.noise_ceiling_r2

@@ -27,11 +27,11 @@ use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 
 use super::SEQ_LEN;
-use super::atomic::TempFile;
 use super::error::DataError;
 use super::read::{FilterCounts, hash_file, hash_hex, read_dream};
 use super::scale::Scaler;
 use super::split::{Split, split};
+use crate::atomic_file::TempFile;
 
 /// Version of the cache layout; a cache with another version is rebuilt.
 pub const CACHE_FORMAT_VERSION: u32 = 1;

@@ -13,7 +13,6 @@
 //! split), [`scale`] (the expression scaler), [`synth`] (synthetic data with a known noise
 //! ceiling), [`error`] (the typed input errors).
 
-mod atomic;
 pub mod cache;
 pub mod encode;
 pub mod error;

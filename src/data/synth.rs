@@ -31,10 +31,10 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use serde::Serialize;
 
-use super::atomic::TempFile;
 use super::encode::BASES;
 use super::error::DataError;
 use super::{FLANK_3, FLANK_5, RANDOM_LEN, SEQ_LEN};
+use crate::atomic_file::TempFile;
 
 /// Standard deviation of the Gaussian noise added to the signal (expression units).
 pub const NOISE_SD: f64 = 1.15;

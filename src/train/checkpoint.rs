@@ -5,9 +5,9 @@
 //! Layout: the magic `SWEEPCK1`, then three length-prefixed (u64 little-endian) sections:
 //! the progress as JSON, the model's burnpack record, the optimizer's burnpack record.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use burn::module::Module;
@@ -17,6 +17,7 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::EpochMetrics;
+use crate::atomic_file::write_atomically;
 use crate::model::CnnBiLstm;
 
 const MAGIC: &[u8; 8] = b"SWEEPCK1";
@@ -50,23 +51,6 @@ impl Progress {
     pub fn best(&self) -> Option<&EpochMetrics> {
         self.best_epoch.and_then(|e| self.epochs.get(e - 1))
     }
-}
-
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = temp_path(path);
-    let mut file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
 }
 
 /// Save the checkpoint of a finished epoch into `dir`.

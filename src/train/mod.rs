@@ -376,7 +376,7 @@ fn write_metrics_csv(dir: &Path, epochs: &[EpochMetrics]) -> anyhow::Result<()> 
             m.samples_per_s
         ));
     }
-    checkpoint::write_atomically(&dir.join("metrics.csv"), text.as_bytes())
+    crate::atomic_file::write_atomically(&dir.join("metrics.csv"), text.as_bytes())
 }
 
 #[cfg(test)]

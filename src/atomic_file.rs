@@ -1,6 +1,8 @@
-//! Write-to-temp-then-rename, so that no reader ever sees a half-written file.
+//! Write-to-temp-then-rename, so that no reader ever sees a half-written file (caches,
+//! checkpoints, metrics). The one implementation every module uses.
 
 use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -58,6 +60,16 @@ impl TempFile {
         self.committed = true;
         Ok(())
     }
+}
+
+/// Write `bytes` to `dest` through a temporary file beside it, synced before the rename.
+pub(crate) fn write_atomically(dest: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let (temp, mut file) = TempFile::create(dest)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temp.path.display()))?;
+    drop(file);
+    temp.commit(dest)
 }
 
 impl Drop for TempFile {
