@@ -127,21 +127,25 @@ fn training_on_synthetic_data_learns_toward_the_noise_ceiling() {
 fn a_killed_trial_resumes_to_the_same_numbers() {
     let dir = tempfile::tempdir().expect("temp dir");
     synth(dir.path(), 8_000, 11);
+    let args = |out: &str| {
+        let run = [
+            "train",
+            "--data",
+            "data.txt",
+            "--params",
+            SMALL_MODEL,
+            "--max-epochs",
+            "3",
+        ];
+        let more = ["--threads", "2", "--seed", "5", "--out", out];
+        run.into_iter()
+            .chain(more)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
     let train = |out: &str| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_sweep"));
-        command
-            .current_dir(dir.path())
-            .args(["train", "--data", "data.txt", "--params", SMALL_MODEL])
-            .args([
-                "--max-epochs",
-                "3",
-                "--threads",
-                "2",
-                "--seed",
-                "5",
-                "--out",
-                out,
-            ]);
+        command.current_dir(dir.path()).args(args(out));
         command
     };
     let status = train("whole").stdout(Stdio::null()).status().expect("runs");
@@ -168,17 +172,7 @@ fn a_killed_trial_resumes_to_the_same_numbers() {
     );
 
     sweep(dir.path())
-        .args(["train", "--data", "data.txt", "--params", SMALL_MODEL])
-        .args([
-            "--max-epochs",
-            "3",
-            "--threads",
-            "2",
-            "--seed",
-            "5",
-            "--out",
-            "killed",
-        ])
+        .args(args("killed"))
         .assert()
         .success()
         .stdout(contains("resuming from the checkpoint"));
