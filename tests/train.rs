@@ -194,30 +194,24 @@ fn a_checkpoint_of_another_trial_is_not_reused() {
     let dir = tempfile::tempdir().expect("temp dir");
     synth(dir.path(), 600, 2);
     let small = "conv1_filters=4,conv2_filters=4,conv3_filters=4,lstm_units=2,dense_units=4";
-    sweep(dir.path())
-        .args([
-            "train",
-            "--data",
-            "data.txt",
-            "--params",
-            small,
-            "--max-epochs",
-            "1",
-        ])
-        .args(["--threads", "1", "--out", "t"])
-        .assert()
-        .success();
-    sweep(dir.path())
-        .args([
-            "train",
-            "--data",
-            "data.txt",
-            "--params",
-            small,
-            "--max-epochs",
-            "1",
-        ])
-        .args(["--threads", "1", "--out", "t", "--seed", "99"])
+    let tiny_trial = |seed: &str| {
+        let mut command = sweep(dir.path());
+        command
+            .args(["train", "--data", "data.txt", "--params", small])
+            .args([
+                "--max-epochs",
+                "1",
+                "--threads",
+                "1",
+                "--out",
+                "t",
+                "--seed",
+                seed,
+            ]);
+        command
+    };
+    tiny_trial("0").assert().success();
+    tiny_trial("99")
         .assert()
         .failure()
         .stderr(contains("checkpoint of another trial"));

@@ -139,13 +139,8 @@ fn synthetic_file(cache_dir: &Path, rows: u64, seed: u64) -> anyhow::Result<Path
 
 /// `runs/train/<hash>`: the same command finds the same folder, so rerunning it resumes.
 fn default_out_dir(data: &PreparedData, params: &TrialParams, settings: &TrainSettings) -> PathBuf {
-    let key = serde_json::json!({
-        "data": data.header().source_hash,
-        "params": params,
-        "seed": settings.seed,
-        "val_fraction": settings.val_fraction,
-    });
-    let hash = xxhash_rust::xxh3::xxh3_64(key.to_string().as_bytes());
+    let key = train::trial_key(data, params, settings);
+    let hash = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
     PathBuf::from("runs/train").join(format!("trial-{:08x}", hash as u32))
 }
 

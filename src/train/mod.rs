@@ -308,7 +308,8 @@ fn batch_input(
 ) -> Tensor<3> {
     data::one_hot_batch(data, rows, one_hot);
     let shape = [rows.len(), 4, data.header().seq_len];
-    Tensor::from_data(TensorData::new(one_hot.clone(), shape), device)
+    // Taking the buffer hands it to the tensor without a copy; the next batch refills a new one.
+    Tensor::from_data(TensorData::new(std::mem::take(one_hot), shape), device)
 }
 
 fn scaled_targets(data: &PreparedData, rows: &[u32]) -> Vec<f32> {
@@ -343,7 +344,7 @@ fn derive_seed(seed: u64, stream: Stream, epoch: usize) -> u64 {
 }
 
 /// What makes a checkpoint belong to a trial: its parameters, seed, split and data.
-fn trial_key(data: &PreparedData, params: &TrialParams, settings: &TrainSettings) -> String {
+pub fn trial_key(data: &PreparedData, params: &TrialParams, settings: &TrainSettings) -> String {
     serde_json::json!({
         "params": params,
         "seed": settings.seed,
