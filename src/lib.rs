@@ -8,4 +8,5 @@ pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod model;
+pub mod store;
 pub mod train;

@@ -1,0 +1,83 @@
+//! A trial's state: an enum in Rust, a `CHECK` in SQL, and the one mapping between them.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+/// Where a trial is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrialState {
+    /// Not started.
+    Pending,
+    /// Claimed by a worker that heartbeats while it trains.
+    Running,
+    /// Trained to its end (max epochs or early stopping).
+    Completed,
+    /// Stopped by an error; `error` says why. `--retry-failed` makes it pending again.
+    Failed,
+    /// Stopped on request (Ctrl-C) or found abandoned; resumes from its checkpoint.
+    Interrupted,
+}
+
+impl TrialState {
+    /// Every state, in the order displays list them.
+    pub const ALL: [TrialState; 5] = [
+        TrialState::Completed,
+        TrialState::Running,
+        TrialState::Pending,
+        TrialState::Interrupted,
+        TrialState::Failed,
+    ];
+
+    /// The name stored in the database and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrialState::Pending => "pending",
+            TrialState::Running => "running",
+            TrialState::Completed => "completed",
+            TrialState::Failed => "failed",
+            TrialState::Interrupted => "interrupted",
+        }
+    }
+
+    /// The state a stored name stands for.
+    pub fn parse(name: &str) -> Option<TrialState> {
+        TrialState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// True once the trial will not train again without `--retry-failed`.
+    pub fn is_finished(self) -> bool {
+        matches!(self, TrialState::Completed | TrialState::Failed)
+    }
+}
+
+impl std::fmt::Display for TrialState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for TrialState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for TrialState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        TrialState::parse(name)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown trial state `{name}`").into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for state in TrialState::ALL {
+            assert_eq!(TrialState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(TrialState::parse("done"), None);
+    }
+}

@@ -1,0 +1,313 @@
+use super::*;
+
+fn new_sweep(name: &str, trials: usize, goal: &str) -> NewSweep {
+    NewSweep {
+        name: name.to_string(),
+        spec_text: format!("name: {name}\n"),
+        spec_hash: "abc".to_string(),
+        data_path: PathBuf::from("data.txt"),
+        metric: "val_r2".to_string(),
+        goal: goal.to_string(),
+        trials: (1..=trials)
+            .map(|number| NewTrial {
+                number,
+                seed: u64::MAX - number as u64,
+                params_json: format!("{{\"batch_size\":{number}}}"),
+            })
+            .collect(),
+    }
+}
+
+fn worker(pid: u32) -> WorkerInfo {
+    WorkerInfo {
+        host: "here".to_string(),
+        pid,
+        device: "cpu".to_string(),
+        threads: 2,
+    }
+}
+
+fn epoch(n: usize, r2: f64) -> EpochMetrics {
+    EpochMetrics {
+        epoch: n,
+        train_loss: 1.0 / n as f64,
+        val_loss: 1.0 - r2,
+        val_r2: r2,
+        val_pearson: r2.sqrt(),
+        val_spearman: 0.5,
+        learning_rate: 0.001,
+        seconds: 1.5,
+        samples_per_s: 1000.0,
+    }
+}
+
+const ALIVE: &dyn Fn(&str, u32) -> bool = &|_, _| false;
+const LONG: Duration = Duration::from_secs(3600);
+
+fn store_with(trials: usize) -> (Store, SweepId) {
+    let mut store = Store::open_in_memory().expect("in-memory store");
+    let (sweep, created) = store
+        .create_or_open_sweep(&new_sweep("s", trials, "maximize"))
+        .expect("sweep created");
+    assert!(created);
+    (store, sweep.id)
+}
+
+#[test]
+fn a_sweep_is_created_once_and_reopened_by_the_same_spec() {
+    let (mut store, id) = store_with(3);
+    let (again, created) = store
+        .create_or_open_sweep(&new_sweep("s", 3, "maximize"))
+        .expect("reopened");
+    assert!(!created);
+    assert_eq!(again.id, id);
+    let trials = store.trials(id).expect("trials");
+    assert_eq!(trials.len(), 3);
+    assert_eq!(
+        trials[0].seed,
+        u64::MAX - 1,
+        "a u64 seed survives the i64 column"
+    );
+    assert!(trials.iter().all(|t| t.state == TrialState::Pending));
+
+    let mut changed = new_sweep("s", 3, "maximize");
+    changed.spec_hash = "def".to_string();
+    let error = store.create_or_open_sweep(&changed).err();
+    assert!(matches!(error, Some(StoreError::SpecChanged { .. })));
+    assert!(error.is_some_and(|e| e.is_bad_input()));
+}
+
+#[test]
+fn migrations_run_once_and_a_newer_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sub").join("sweeps.db");
+    let store = Store::open(&path).expect("created");
+    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
+    drop(store);
+    let store = Store::open(&path).expect("reopened without re-running migrations");
+    store
+        .conn
+        .pragma_update(None, "user_version", 99)
+        .expect("bump version");
+    drop(store);
+    assert!(matches!(
+        Store::open(&path).err(),
+        Some(StoreError::SchemaTooNew { found: 99, .. })
+    ));
+    assert!(matches!(
+        Store::open_read_only(&path).err(),
+        Some(StoreError::SchemaTooNew { found: 99, .. })
+    ));
+    assert!(matches!(
+        Store::open_read_only(&dir.path().join("none.db")).err(),
+        Some(StoreError::Missing(_))
+    ));
+}
+
+#[test]
+fn claims_take_interrupted_then_pending_trials_in_order() {
+    let (mut store, sweep) = store_with(3);
+    let a = worker(1);
+    let first = store.claim_next(sweep, &a, LONG, ALIVE).expect("claim");
+    assert_eq!(first.as_ref().map(|t| t.number), Some(1));
+    let first = first.expect("trial 1");
+    assert_eq!(first.state, TrialState::Running);
+    assert_eq!(first.threads, Some(2));
+    store
+        .finish_trial(first.id, &a, &Finish::Interrupted)
+        .expect("interrupted");
+
+    let b = WorkerInfo {
+        threads: 8,
+        ..worker(2)
+    };
+    let again = store
+        .claim_next(sweep, &b, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial 1 again");
+    assert_eq!(again.number, 1, "the interrupted trial goes first");
+    assert_eq!(
+        again.threads,
+        Some(2),
+        "a resume keeps the first claim's threads"
+    );
+    assert_eq!(again.attempts, 2);
+    let numbers: Vec<usize> = (0..3)
+        .filter_map(|_| store.claim_next(sweep, &b, LONG, ALIVE).ok().flatten())
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(numbers, [2, 3], "then pending ones by number, then nothing");
+}
+
+#[test]
+fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it() {
+    let (mut store, sweep) = store_with(1);
+    let (old, new) = (worker(10), worker(11));
+    let trial = store
+        .claim_next(sweep, &old, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial");
+    assert!(
+        store
+            .claim_next(sweep, &new, LONG, ALIVE)
+            .expect("claim")
+            .is_none()
+    );
+    let dead_10: &dyn Fn(&str, u32) -> bool = &|host, pid| host == "here" && pid == 10;
+    let taken = store
+        .claim_next(sweep, &new, LONG, dead_10)
+        .expect("claim")
+        .expect("reclaimed from a dead pid");
+    assert_eq!(taken.id, trial.id);
+    assert!(matches!(
+        store.record_epoch(trial.id, &old, &epoch(1, 0.1)),
+        Err(StoreError::NotHeld(_))
+    ));
+    assert!(matches!(
+        store.finish_trial(trial.id, &old, &Finish::Completed),
+        Err(StoreError::NotHeld(_))
+    ));
+    // A zero staleness makes every heartbeat stale.
+    let stolen = store
+        .claim_next(sweep, &old, Duration::ZERO, ALIVE)
+        .expect("claim");
+    assert_eq!(stolen.map(|t| t.id), Some(trial.id));
+}
+
+#[test]
+fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
+    for (goal, best) in [("maximize", 2), ("minimize", 1)] {
+        let mut store = Store::open_in_memory().expect("store");
+        let mut spec = new_sweep("s", 1, goal);
+        spec.metric = "val_loss".to_string();
+        let (sweep, _) = store.create_or_open_sweep(&spec).expect("sweep");
+        let me = worker(1);
+        let trial = store
+            .claim_next(sweep.id, &me, LONG, ALIVE)
+            .expect("claim")
+            .expect("trial");
+        store
+            .record_epoch(trial.id, &me, &epoch(1, 0.7))
+            .expect("1");
+        store
+            .record_epoch(trial.id, &me, &epoch(2, 0.2))
+            .expect("2");
+        assert!(
+            store.record_epoch(trial.id, &me, &epoch(2, 0.2)).is_err(),
+            "an epoch is recorded once"
+        );
+        let stored = store.trial(sweep.id, 1).expect("read").expect("trial");
+        assert_eq!(stored.best_epoch, Some(best), "{goal}");
+        assert_eq!(stored.epochs, 2);
+    }
+}
+
+#[test]
+fn nan_is_stored_as_null_and_read_back_as_nan() {
+    let (mut store, sweep) = store_with(1);
+    let me = worker(1);
+    let trial = store
+        .claim_next(sweep, &me, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial");
+    let mut m = epoch(1, 0.5);
+    m.val_pearson = f64::NAN;
+    store.record_epoch(trial.id, &me, &m).expect("recorded");
+    let back = store.epochs(trial.id).expect("epochs");
+    assert!(back[0].val_pearson.is_nan());
+    assert_eq!(back[0].val_r2, 0.5);
+}
+
+#[test]
+fn starting_from_a_checkpoint_makes_the_rows_match_it() {
+    let (mut store, sweep) = store_with(1);
+    let me = worker(1);
+    let trial = store
+        .claim_next(sweep, &me, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial");
+    for n in 1..=3 {
+        store
+            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64))
+            .expect("epoch");
+    }
+    // The checkpoint holds two epochs (the third was recorded, then the checkpoint lost).
+    let checkpoint = [epoch(1, 0.1), epoch(2, 0.2)];
+    store
+        .start_epochs(trial.id, &me, &checkpoint)
+        .expect("restart");
+    assert_eq!(store.epochs(trial.id).expect("epochs"), checkpoint);
+    let stored = store.trial(sweep, 1).expect("read").expect("trial");
+    assert_eq!(stored.best_epoch, Some(2));
+}
+
+#[test]
+fn abandoned_and_failed_trials_are_handled_by_the_coordinator() {
+    let (mut store, sweep) = store_with(3);
+    for pid in [1, 2, 3] {
+        store
+            .claim_next(sweep, &worker(pid), LONG, ALIVE)
+            .expect("claim");
+    }
+    let n = store
+        .interrupt_abandoned(sweep, "here", &|pid| pid == 1)
+        .expect("interrupt");
+    assert_eq!(n, 1);
+    let n = store
+        .fail_trials_of_worker(sweep, "here", 2, "worker killed by signal 9")
+        .expect("fail");
+    assert_eq!(n, 1);
+    let counts = store.state_counts(sweep).expect("counts");
+    assert_eq!(
+        (counts.interrupted, counts.failed, counts.running),
+        (1, 1, 1)
+    );
+    assert_eq!(store.retry_failed(sweep).expect("retry"), 1);
+    let trial = store.trial(sweep, 2).expect("read").expect("trial 2");
+    assert_eq!((trial.state, trial.error), (TrialState::Pending, None));
+}
+
+#[test]
+fn concurrent_workers_never_claim_the_same_trial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sweeps.db");
+    let sweep = {
+        let mut store = Store::open(&path).expect("store");
+        store
+            .create_or_open_sweep(&new_sweep("s", 60, "maximize"))
+            .expect("sweep")
+            .0
+            .id
+    };
+    let claimed: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|pid| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let mut store = Store::open(&path).expect("open");
+                    let me = worker(pid);
+                    let mut mine = Vec::new();
+                    while let Some(t) = store.claim_next(sweep, &me, LONG, ALIVE).expect("claim") {
+                        store
+                            .record_epoch(t.id, &me, &epoch(1, 0.5))
+                            .expect("epoch");
+                        store
+                            .finish_trial(t.id, &me, &Finish::Completed)
+                            .expect("finish");
+                        mine.push(t.number);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut sorted = claimed.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=60).collect::<Vec<_>>());
+    let store = Store::open_read_only(&path).expect("read only");
+    assert_eq!(store.state_counts(sweep).expect("counts").completed, 60);
+}
