@@ -733,11 +733,11 @@ fn abandoned_trial(
     stale_after: Duration,
     is_dead: &dyn Fn(&str, u32) -> bool,
 ) -> Result<Option<TrialId>, StoreError> {
-    let mut query = tx.prepare(&format!(
+    let mut query = tx.prepare(
         "SELECT id, worker_host, worker_pid,
                 heartbeat_at IS NULL OR heartbeat_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2)
-         FROM trials WHERE sweep_id = ?1 AND state = 'running' ORDER BY number"
-    ))?;
+         FROM trials WHERE sweep_id = ?1 AND state = 'running' ORDER BY number",
+    )?;
     let age = format!("-{} seconds", stale_after.as_secs_f64());
     let rows = query.query_map(params![sweep.0, age], |r| {
         Ok((
