@@ -1,12 +1,17 @@
 //! `sweep`: hyperparameter sweeps of sequence-to-expression models, recorded in SQLite.
 //!
-//! Data flows one way (DESIGN.md): `data` reads and caches DREAM files, `model` is the
-//! network, `train` runs one trial, `cli` is the command line on top.
+//! Data flows one way (DESIGN.md): `spec` reads a sweep file and `search` turns it into the
+//! list of trials; `store` is the run database, the single source of truth; `orchestrate`
+//! runs workers that claim trials and train them with `train` (the loop), `model` (the
+//! network) and `data` (DREAM files, cached); `cli` is the command line on top.
 
 mod atomic_file;
 pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod model;
+pub mod search;
+mod seeds;
+pub mod spec;
 pub mod store;
 pub mod train;

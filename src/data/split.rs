@@ -4,7 +4,9 @@
 //! machines and future builds of `sweep` (a sweep resumed after an upgrade must not
 //! see different validation rows). `rand`'s `StdRng` does not promise a stable stream
 //! across `rand` releases, so the split uses its own fixed generator (SplitMix64) and
-//! its own bounded sampling; both are a few lines and pinned by a test.
+//! its own bounded sampling (the crate's `seeds` module); both are pinned by a test.
+
+use crate::seeds::SplitMix64;
 
 /// Deterministic train/validation split of row indices: a pure function of
 /// `(rows, val_fraction, seed)`. Both lists are sorted ascending, disjoint, and together
@@ -64,32 +66,6 @@ pub fn split(rows: usize, val_fraction: f64, seed: u64) -> Split {
         .filter(|&r| !in_validation[r as usize])
         .collect();
     Split { train, validation }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a fixed, well-mixed 64-bit generator whose
-/// output will never change under us.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), without modulo bias (Lemire 2019).
-    fn below(&mut self, n: u64) -> u64 {
-        let mut m = u128::from(self.next_u64()) * u128::from(n);
-        if (m as u64) < n {
-            let threshold = n.wrapping_neg() % n;
-            while (m as u64) < threshold {
-                m = u128::from(self.next_u64()) * u128::from(n);
-            }
-        }
-        (m >> 64) as u64
-    }
 }
 
 #[cfg(test)]

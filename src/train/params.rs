@@ -56,6 +56,30 @@ pub const KNOWN: &[&str] = &[
     "conv3_kernel",
 ];
 
+/// What kind of number a parameter takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// A whole number (sizes, counts).
+    Whole,
+    /// A real number (rates, probabilities).
+    Real,
+}
+
+/// The kind of number parameter `name` takes; `None` for a name not in [`KNOWN`].
+pub fn kind(name: &str) -> Option<ParamKind> {
+    match name {
+        "learning_rate" | "dropout_lstm" | "dropout_dense" => Some(ParamKind::Real),
+        _ if KNOWN.contains(&name) => Some(ParamKind::Whole),
+        _ => None,
+    }
+}
+
+/// Whether parameter `name` takes whole numbers only (so a sweep may not draw it from a
+/// continuous distribution).
+pub fn is_whole_number(name: &str) -> bool {
+    kind(name) == Some(ParamKind::Whole)
+}
+
 /// Everything about one trial that its parameters decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrialParams {
@@ -179,6 +203,16 @@ mod tests {
         assert_eq!(p.learning_rate, 0.001);
         assert_eq!(p.model.lstm_units, 8);
         assert_eq!(p.model.conv_kernels, [9, 12, 4]);
+    }
+
+    #[test]
+    fn every_known_parameter_has_a_kind() {
+        assert!(KNOWN.iter().all(|name| kind(name).is_some()));
+        assert!(is_whole_number("batch_size"));
+        assert!(is_whole_number("conv3_kernel"));
+        assert!(!is_whole_number("dropout_lstm"));
+        assert_eq!(kind("learning_rate"), Some(ParamKind::Real));
+        assert_eq!(kind("lr"), None);
     }
 
     #[test]
