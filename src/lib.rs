@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod model;
+pub mod orchestrate;
 pub mod search;
 mod seeds;
 pub mod spec;

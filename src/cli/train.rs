@@ -1,16 +1,16 @@
 //! `sweep train`: one trial outside any sweep, resumable by running the same command again.
 
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::ArgGroup;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::backend;
 use crate::data::PreparedData;
-use crate::data::synth::{self, SynthOptions};
-use crate::train::{self, EpochMetrics, TrainEvent, TrainSettings, TrialParams};
+use crate::data::synth;
+use crate::train::{self, EpochMetrics, TrainEvent, TrainSettings, TrialEnd, TrialParams};
 
 /// Arguments of `sweep train`.
 #[derive(Debug, clap::Args)]
@@ -92,9 +92,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let mut display = EpochDisplay::new(settings.max_epochs);
-    let outcome = train::train_trial(&data, &params, &settings, &out, &device, &mut |event| {
-        display.show(event)
+    let end = train::train_trial(&data, &params, &settings, &out, &device, &mut |event| {
+        display.show(event);
+        ControlFlow::Continue(())
     })?;
+    let TrialEnd::Finished(outcome) = end else {
+        anyhow::bail!("training stopped before its end");
+    };
     let best = &outcome.best;
     println!(
         "best epoch {}: val_r2 {:.4}, val_pearson {:.4}, val_loss {:.4}{}",
@@ -118,17 +122,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// Synthetic data for `--synthetic ROWS`, written once into the cache folder.
 fn synthetic_file(cache_dir: &Path, rows: u64, seed: u64) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(cache_dir)
-        .with_context(|| format!("creating {}", cache_dir.display()))?;
-    let path = cache_dir.join(format!("synthetic-{rows}-seed{seed}.txt"));
-    // write_synthetic writes to a temporary file and renames: a file that exists is whole.
-    if !path.exists() {
-        let options = SynthOptions {
-            rows,
-            seed,
-            messy: false,
-        };
-        let summary = synth::write_synthetic(&path, &options)?;
+    let (path, written) = synth::cached_synthetic_file(cache_dir, rows, seed)?;
+    if let Some(summary) = written {
         println!(
             "synthetic data: {rows} rows, noise ceiling R² {:.4}",
             summary.noise_ceiling_r2
@@ -172,12 +167,12 @@ impl EpochDisplay {
     fn show(&mut self, event: TrainEvent) {
         match event {
             TrainEvent::Resumed {
-                epochs_done,
+                epochs,
                 best_val_r2,
             } => {
                 self.best_r2 = best_val_r2;
                 self.bar.suspend(|| {
-                    println!("resuming from the checkpoint after epoch {epochs_done}");
+                    println!("resuming from the checkpoint after epoch {}", epochs.len());
                 });
             }
             TrainEvent::EpochStarted { epoch, batches } => {

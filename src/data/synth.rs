@@ -155,6 +155,27 @@ struct SynthMeta<'a> {
     motifs: &'static [Motif],
 }
 
+/// The synthetic data file of (rows, seed) in `cache_dir`, written on first use. Returns the
+/// path and, when it was written now, its summary.
+pub fn cached_synthetic_file(
+    cache_dir: &Path,
+    rows: u64,
+    seed: u64,
+) -> anyhow::Result<(PathBuf, Option<SynthSummary>)> {
+    let path = cache_dir.join(format!("synthetic-{rows}-seed{seed}.txt"));
+    // write_synthetic writes to a temporary file and renames: a file that exists is whole.
+    if path.exists() {
+        return Ok((path, None));
+    }
+    let options = SynthOptions {
+        rows,
+        seed,
+        messy: false,
+    };
+    let summary = write_synthetic(&path, &options)?;
+    Ok((path, Some(summary)))
+}
+
 /// Write `opts.rows` synthetic DREAM lines to `path` (atomically: a temp file renamed
 /// into place; missing parent folders are created) and `path.meta.json` beside it.
 pub fn write_synthetic(path: &Path, opts: &SynthOptions) -> anyhow::Result<SynthSummary> {

@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod metrics;
 pub mod params;
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -84,8 +85,8 @@ pub struct EpochMetrics {
 pub enum TrainEvent<'a> {
     /// Training continues from a checkpoint after this many epochs.
     Resumed {
-        /// Epochs already done.
-        epochs_done: usize,
+        /// The epochs the checkpoint holds.
+        epochs: &'a [EpochMetrics],
         /// The best validation R² so far.
         best_val_r2: f64,
     },
@@ -116,6 +117,19 @@ pub struct TrialOutcome {
     pub stopped_early: bool,
 }
 
+/// How a call to [`train_trial`] ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrialEnd {
+    /// Trained to the end (max epochs or early stopping).
+    Finished(TrialOutcome),
+    /// The watcher asked to stop; the checkpoint after `epochs_done` epochs is kept and a later
+    /// call resumes from it.
+    Stopped {
+        /// Epochs checkpointed.
+        epochs_done: usize,
+    },
+}
+
 /// A non-finite training loss: the trial diverged.
 #[derive(Debug, thiserror::Error)]
 #[error("training diverged: the loss became {loss} in epoch {epoch}")]
@@ -127,15 +141,16 @@ pub struct Diverged {
 }
 
 /// Train one trial on `data`, checkpointing into `dir` after every epoch and continuing from
-/// the checkpoint found there. `device` must have autodiff enabled.
+/// the checkpoint found there. `device` must have autodiff enabled. `on_event` sees every
+/// event; returning `Break` from it stops training at that point, keeping the last checkpoint.
 pub fn train_trial(
     data: &PreparedData,
     params: &TrialParams,
     settings: &TrainSettings,
     dir: &Path,
     device: &Device,
-    on_event: &mut dyn FnMut(TrainEvent),
-) -> anyhow::Result<TrialOutcome> {
+    on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
+) -> anyhow::Result<TrialEnd> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let trial_key = trial_key(data, params, settings);
     let split = data::split(data.len(), settings.val_fraction, data.header().split_seed);
@@ -157,10 +172,15 @@ pub fn train_trial(
                 dir.display()
             );
             let (model, optimizer, progress) = checkpoint.restore(fresh_model, fresh_optimizer)?;
-            on_event(TrainEvent::Resumed {
-                epochs_done: progress.epochs_done(),
+            let flow = on_event(TrainEvent::Resumed {
+                epochs: &progress.epochs,
                 best_val_r2: progress.best().map_or(f64::NEG_INFINITY, |b| b.val_r2),
             });
+            if flow.is_break() {
+                return Ok(TrialEnd::Stopped {
+                    epochs_done: progress.epochs_done(),
+                });
+            }
             (model, optimizer, progress)
         }
         None => (
@@ -177,7 +197,7 @@ pub fn train_trial(
     while progress.epochs_done() < settings.max_epochs && !patience_ran_out(&progress, settings) {
         let epoch = progress.epochs_done() + 1;
         let started = Instant::now();
-        let (trained, train_loss) = train_epoch(
+        let Some((trained, train_loss)) = train_epoch(
             model,
             &mut optimizer,
             data,
@@ -187,7 +207,12 @@ pub fn train_trial(
             epoch,
             device,
             on_event,
-        )?;
+        )?
+        else {
+            return Ok(TrialEnd::Stopped {
+                epochs_done: progress.epochs_done(),
+            });
+        };
         model = trained;
         let train_seconds = started.elapsed().as_secs_f64();
         let predicted = predict_scaled(&model.valid(), data, &split.validation, device);
@@ -216,8 +241,14 @@ pub fn train_trial(
         progress.epochs.push(metrics);
         write_metrics_csv(dir, &progress.epochs)?;
         checkpoint::save(dir, &progress, &model, &optimizer)?;
-        if let Some(last) = progress.epochs.last() {
-            on_event(TrainEvent::EpochFinished(last));
+        if let Some(last) = progress.epochs.last()
+            && on_event(TrainEvent::EpochFinished(last)).is_break()
+            && progress.epochs_done() < settings.max_epochs
+            && !patience_ran_out(&progress, settings)
+        {
+            return Ok(TrialEnd::Stopped {
+                epochs_done: progress.epochs_done(),
+            });
         }
     }
 
@@ -225,11 +256,11 @@ pub fn train_trial(
         .best()
         .cloned()
         .context("no epoch was trained (max_epochs is 0)")?;
-    Ok(TrialOutcome {
+    Ok(TrialEnd::Finished(TrialOutcome {
         stopped_early: progress.epochs_done() < settings.max_epochs,
         epochs: progress.epochs,
         best,
-    })
+    }))
 }
 
 fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
@@ -237,7 +268,7 @@ fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
 }
 
 /// One pass over the training rows in a freshly shuffled order; returns the updated model and
-/// the mean training loss.
+/// the mean training loss, or `None` when the watcher asked to stop.
 #[allow(clippy::too_many_arguments)]
 fn train_epoch(
     mut model: CnnBiLstm,
@@ -248,8 +279,8 @@ fn train_epoch(
     seed: u64,
     epoch: usize,
     device: &Device,
-    on_event: &mut dyn FnMut(TrainEvent),
-) -> anyhow::Result<(CnnBiLstm, f64)> {
+    on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
+) -> anyhow::Result<Option<(CnnBiLstm, f64)>> {
     device.seed(derive_seed(seed, Stream::Dropout, epoch));
     let mut order = train_rows.to_vec();
     order.shuffle(&mut StdRng::seed_from_u64(derive_seed(
@@ -258,7 +289,9 @@ fn train_epoch(
         epoch,
     )));
     let batches = order.len().div_ceil(params.batch_size);
-    on_event(TrainEvent::EpochStarted { epoch, batches });
+    if on_event(TrainEvent::EpochStarted { epoch, batches }).is_break() {
+        return Ok(None);
+    }
 
     let mut loss_sum = 0.0;
     let mut one_hot = Vec::new();
@@ -277,9 +310,11 @@ fn train_epoch(
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(params.learning_rate, model, grads);
         loss_sum += f64::from(loss_value) * rows.len() as f64;
-        on_event(TrainEvent::BatchFinished { loss: loss_value });
+        if on_event(TrainEvent::BatchFinished { loss: loss_value }).is_break() {
+            return Ok(None);
+        }
     }
-    Ok((model, loss_sum / order.len() as f64))
+    Ok(Some((model, loss_sum / order.len() as f64)))
 }
 
 /// Predictions in standardized units for `rows`, in order, from a model in validation mode.

@@ -1,0 +1,69 @@
+//! `sweep run`: create or resume a sweep and run it to completion with parallel workers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::backend;
+use crate::orchestrate::{self, RunOptions, StopSignal};
+
+/// Arguments of `sweep run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sweep file (YAML). Running it again resumes the sweep.
+    spec: PathBuf,
+    /// Worker processes training trials in parallel.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Devices to spread the workers over: `cpu`, or `cuda:0,cuda:1` (several workers may share one).
+    #[arg(long, default_value = "cpu")]
+    devices: String,
+    /// Train the failed trials again.
+    #[arg(long)]
+    retry_failed: bool,
+    /// Replace training with a fake learning curve taking this many milliseconds per epoch
+    /// (for testing orchestration quickly).
+    #[arg(long, hide = true, value_name = "MS")]
+    fake_trainer: Option<u64>,
+}
+
+/// Run `sweep run`.
+pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
+    let devices = backend::parse_devices(&args.devices)?;
+    for device in &devices {
+        backend::device_for(*device)?;
+    }
+    let options = RunOptions {
+        spec_path: args.spec,
+        db: db.to_path_buf(),
+        workers: args.workers,
+        devices,
+        retry_failed: args.retry_failed,
+        fake_epoch: args.fake_trainer.map(Duration::from_millis),
+    };
+    let stop = StopSignal::install(false)?;
+    let summary = orchestrate::run_sweep(&options, &stop)?;
+    let counts = summary.counts;
+    println!(
+        "sweep {}: {}/{} complete, {} failed",
+        summary.sweep.name,
+        counts.completed,
+        counts.total(),
+        counts.failed
+    );
+    println!(
+        "leaderboard: sweep leaderboard {}{}",
+        summary.sweep.name,
+        db_flag(db)
+    );
+    Ok(())
+}
+
+/// ` --db PATH` when the database is not the default one, for commands we suggest.
+fn db_flag(db: &Path) -> String {
+    if db == Path::new(super::DEFAULT_DB) {
+        String::new()
+    } else {
+        format!(" --db {}", db.display())
+    }
+}

@@ -1,0 +1,56 @@
+//! `sweep worker`: one worker process (what `sweep run` starts, and what a cluster job runs).
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::backend::{self, DeviceArg};
+use crate::orchestrate::{self, StopSignal, WorkerOptions};
+
+/// Arguments of `sweep worker`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sweep to work on (it must exist: `sweep run` creates it).
+    #[arg(long)]
+    sweep: String,
+    /// The device to train on: `cpu` or `cuda:N`.
+    #[arg(long, default_value = "cpu")]
+    device: DeviceArg,
+    /// CPU threads per trial [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The coordinator's pid: stop (as on Ctrl-C) when it is gone.
+    #[arg(long, hide = true)]
+    coordinator: Option<u32>,
+    /// Fake training, this many milliseconds per epoch (for testing orchestration).
+    #[arg(long, hide = true, value_name = "MS")]
+    fake_trainer: Option<u64>,
+}
+
+/// Run `sweep worker`.
+pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+    backend::device_for(args.device)?;
+    let options = WorkerOptions {
+        db: db.to_path_buf(),
+        sweep: args.sweep,
+        device: args.device,
+        threads: args.threads.unwrap_or_else(backend::all_cores).max(1),
+        fake_epoch: args.fake_trainer.map(Duration::from_millis),
+        coordinator: args.coordinator,
+    };
+    // Ctrl-C (or SIGTERM) once: finish the batch, keep the checkpoint, mark the trial
+    // interrupted. Twice: exit now; the trial resumes from its last checkpoint.
+    let stop = StopSignal::install(true)?;
+    let summary = orchestrate::run_worker(&options, &stop)?;
+    eprintln!(
+        "worker {}: {} trial(s) completed, {} failed{}",
+        std::process::id(),
+        summary.completed,
+        summary.failed,
+        if summary.stopped {
+            ", stopped on request"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}

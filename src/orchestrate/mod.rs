@@ -1,0 +1,394 @@
+//! Running a sweep: the coordinator (`sweep run`) and its workers (`sweep worker`).
+//!
+//! The coordinator creates the sweep in the store (or reopens it: rerunning a sweep file is
+//! the resume), prepares the data once, spawns N worker processes of this same binary, shows
+//! progress read from the store, and forwards Ctrl-C. Workers claim, train and record on their
+//! own ([`worker`]); the coordinator writes nothing while they run except the fate of a worker
+//! that died without saying.
+//!
+//! Files: the database (`--db`, default `runs/sweeps.db`); beside it, `NAME/trial-NNNN/` per
+//! trial (checkpoint, best weights, metrics.csv), `NAME/workers/worker-K.log` per worker, and
+//! `cache/` for prepared data.
+
+mod process;
+mod progress;
+pub mod trainer;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::Context;
+use nix::sys::signal::Signal;
+
+pub use process::{StopSignal, host_name, is_dead};
+pub use worker::{WorkerOptions, WorkerSummary, run_worker};
+
+use crate::backend::DeviceArg;
+use crate::data::{PreparedData, synth};
+use crate::search;
+use crate::spec::{DataSource, Spec};
+use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
+use progress::Progress;
+
+/// How often a training worker refreshes its heartbeat.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// A running trial whose heartbeat is older than this is presumed abandoned and reclaimable
+/// (on this host a dead pid is noticed at once; this covers other hosts).
+pub const STALE_AFTER: Duration = Duration::from_secs(60);
+/// How often the coordinator reads the store to redraw progress.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// The folder that holds the database's sweeps: the database's own folder.
+pub fn runs_root(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A trial's folder: `<runs>/NAME/trial-NNNN`.
+pub fn trial_dir(db: &Path, sweep: &str, number: usize) -> PathBuf {
+    runs_root(db).join(sweep).join(format!("trial-{number:04}"))
+}
+
+/// Prepared data caches: `<runs>/cache`.
+pub fn cache_dir(db: &Path) -> PathBuf {
+    runs_root(db).join("cache")
+}
+
+/// What `sweep run` is told.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The sweep file.
+    pub spec_path: PathBuf,
+    /// The run database.
+    pub db: PathBuf,
+    /// Worker processes.
+    pub workers: usize,
+    /// Devices to spread the workers over, round robin.
+    pub devices: Vec<DeviceArg>,
+    /// Make failed trials pending again before starting.
+    pub retry_failed: bool,
+    /// Train with the fake trainer, this long per epoch (tests of orchestration).
+    pub fake_epoch: Option<Duration>,
+}
+
+/// The sweep stopped on Ctrl-C before it was finished (exit code 130).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "sweep `{sweep}` interrupted with {left} trial(s) left; run the same command again to resume"
+)]
+pub struct Interrupted {
+    /// The sweep.
+    pub sweep: String,
+    /// Trials not finished.
+    pub left: usize,
+}
+
+/// How a sweep run ended.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The sweep as stored.
+    pub sweep: SweepRecord,
+    /// Trials per state at the end.
+    pub counts: StateCounts,
+}
+
+/// Run a sweep to completion (or until Ctrl-C).
+pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunSummary> {
+    let (spec, spec_text) = Spec::load(&options.spec_path)?;
+    let data_path = prepare_data(&spec, &options.db, options.fake_epoch.is_some())?;
+    let mut store = Store::open(&options.db)
+        .with_context(|| format!("opening the run database {}", options.db.display()))?;
+    let (sweep, created) = store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path))?;
+    let host = host_name();
+    let abandoned = store.interrupt_abandoned(sweep.id, &host, &is_dead)?;
+    let retried = if options.retry_failed {
+        store.retry_failed(sweep.id)?
+    } else {
+        0
+    };
+    let counts = store.state_counts(sweep.id)?;
+    announce(&sweep, created, &counts, abandoned, retried);
+
+    let to_do = counts.total() - counts.finished();
+    if to_do > 0 {
+        let workers = options.workers.clamp(1, to_do);
+        let mut progress = Progress::new(&sweep, counts.total(), workers);
+        let mut pool = spawn_workers(options, &sweep, workers)?;
+        watch(&mut store, &sweep, &mut pool, &mut progress, stop)?;
+        progress.finish();
+    }
+
+    let counts = store.state_counts(sweep.id)?;
+    let left = counts.total() - counts.finished();
+    if left > 0 {
+        if stop.is_set() {
+            return Err(Interrupted {
+                sweep: sweep.name.clone(),
+                left,
+            }
+            .into());
+        }
+        anyhow::bail!(
+            "every worker of sweep `{}` stopped with {left} trial(s) unfinished; see the logs in {}",
+            sweep.name,
+            runs_root(&options.db)
+                .join(&sweep.name)
+                .join("workers")
+                .display()
+        );
+    }
+    Ok(RunSummary { sweep, counts })
+}
+
+/// The training file of the sweep, made (synthetic) and prepared once before any worker starts,
+/// so that workers open a ready cache instead of racing to build it.
+fn prepare_data(spec: &Spec, db: &Path, fake: bool) -> anyhow::Result<PathBuf> {
+    let cache = cache_dir(db);
+    let path = match &spec.data.source {
+        DataSource::File(path) => std::path::absolute(path)
+            .with_context(|| format!("resolving the data path {}", path.display()))?,
+        DataSource::Synthetic { rows, seed } => {
+            let (path, written) = synth::cached_synthetic_file(&cache, *rows, *seed)?;
+            if let Some(summary) = written {
+                println!(
+                    "synthetic data: {rows} rows, noise ceiling R² {:.4}",
+                    summary.noise_ceiling_r2
+                );
+            }
+            std::path::absolute(&path).context("resolving the synthetic data path")?
+        }
+    };
+    if !fake {
+        let (data, _) = PreparedData::open_or_prepare(&path, &cache)?;
+        println!("data: {} ({})", path.display(), data.header().counts);
+    }
+    Ok(path)
+}
+
+fn new_sweep(spec: &Spec, spec_text: String, data_path: PathBuf) -> NewSweep {
+    let trials = search::plan(spec)
+        .into_iter()
+        .map(|t| NewTrial {
+            number: t.number,
+            seed: t.seed,
+            params_json: t.params.to_json(),
+        })
+        .collect();
+    NewSweep {
+        name: spec.name.as_str().to_string(),
+        spec_text,
+        spec_hash: spec.fingerprint(),
+        data_path,
+        metric: spec.metric.name.as_str().to_string(),
+        goal: spec.metric.goal.as_str().to_string(),
+        trials,
+    }
+}
+
+fn announce(
+    sweep: &SweepRecord,
+    created: bool,
+    counts: &StateCounts,
+    abandoned: usize,
+    retried: usize,
+) {
+    if created {
+        println!("sweep {}: {} trials created", sweep.name, counts.total());
+        return;
+    }
+    println!(
+        "sweep {}: resuming ({} completed, {} failed, {} interrupted, {} pending of {})",
+        sweep.name,
+        counts.completed,
+        counts.failed,
+        counts.interrupted,
+        counts.pending + counts.running,
+        counts.total()
+    );
+    if abandoned > 0 {
+        println!("{abandoned} trial(s) whose worker died resume from their last checkpoint");
+    }
+    if retried > 0 {
+        println!("{retried} failed trial(s) will be retried");
+    }
+    if counts.failed > 0 && retried == 0 {
+        println!("failed trials stay failed; `--retry-failed` retries them");
+    }
+}
+
+/// A spawned worker process.
+struct WorkerProcess {
+    /// 1-based, for display and its log file.
+    number: usize,
+    device: DeviceArg,
+    child: Child,
+    log: PathBuf,
+    exited: bool,
+}
+
+/// Start `count` workers, spread over the devices, with the CPU cores split between them.
+fn spawn_workers(
+    options: &RunOptions,
+    sweep: &SweepRecord,
+    count: usize,
+) -> anyhow::Result<Vec<WorkerProcess>> {
+    let exe = std::env::current_exe().context("finding this program to start workers")?;
+    let logs = runs_root(&options.db).join(&sweep.name).join("workers");
+    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
+    let devices = if options.devices.is_empty() {
+        vec![DeviceArg::Cpu]
+    } else {
+        options.devices.clone()
+    };
+    let assigned: Vec<DeviceArg> = (0..count).map(|k| devices[k % devices.len()]).collect();
+    let cpu_workers = assigned.iter().filter(|d| **d == DeviceArg::Cpu).count();
+    let cores = crate::backend::all_cores();
+    let mut pool = Vec::with_capacity(count);
+    for (k, device) in assigned.into_iter().enumerate() {
+        let threads = match device {
+            DeviceArg::Cpu => (cores / cpu_workers.max(1)).max(1),
+            DeviceArg::Cuda(_) => 1,
+        };
+        let log = logs.join(format!("worker-{}.log", k + 1));
+        let child = spawn_worker(&exe, options, sweep, device, threads, &log)?;
+        pool.push(WorkerProcess {
+            number: k + 1,
+            device,
+            child,
+            log,
+            exited: false,
+        });
+    }
+    Ok(pool)
+}
+
+fn spawn_worker(
+    exe: &Path,
+    options: &RunOptions,
+    sweep: &SweepRecord,
+    device: DeviceArg,
+    threads: usize,
+    log: &Path,
+) -> anyhow::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    let mut command = Command::new(exe);
+    command
+        .arg("worker")
+        .args(["--sweep", &sweep.name])
+        .arg("--db")
+        .arg(&options.db)
+        .args(["--device", &device.to_string()])
+        .args(["--threads", &threads.to_string()])
+        .args(["--coordinator", &std::process::id().to_string()]);
+    if let Some(epoch) = options.fake_epoch {
+        command.args(["--fake-trainer", &epoch.as_millis().to_string()]);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().context("worker log")?)
+        .stderr(log_file)
+        // Its own process group: a Ctrl-C in the terminal reaches the coordinator only, which
+        // forwards it once (a second signal would mean "stop now" to the worker).
+        .process_group(0);
+    command
+        .spawn()
+        .with_context(|| format!("starting a worker ({})", exe.display()))
+}
+
+/// Redraw progress until every worker has exited; forward Ctrl-C.
+fn watch(
+    store: &mut Store,
+    sweep: &SweepRecord,
+    pool: &mut [WorkerProcess],
+    progress: &mut Progress,
+    stop: &StopSignal,
+) -> anyhow::Result<()> {
+    let mut forwarded = 0;
+    loop {
+        let signals = stop.count();
+        if signals > forwarded {
+            let signal = if signals == 1 {
+                progress.note("stopping: workers finish their current batch and keep their checkpoints (Ctrl-C again to stop now)");
+                Signal::SIGINT
+            } else {
+                Signal::SIGKILL
+            };
+            for worker in pool.iter().filter(|w| !w.exited) {
+                process::send_signal(worker.child.id(), signal);
+            }
+            forwarded = signals;
+        }
+        reap_exited(store, sweep, pool, progress, signals >= 2)?;
+        let trials = store.trials(sweep.id)?;
+        progress.update(&trials, pool_view(pool));
+        if pool.iter().all(|w| w.exited) {
+            // Workers stopped at once (Ctrl-C twice) left their trials running: they resume.
+            store.interrupt_abandoned(sweep.id, &host_name(), &is_dead)?;
+            return Ok(());
+        }
+        std::thread::sleep(POLL_EVERY);
+    }
+}
+
+fn pool_view(pool: &[WorkerProcess]) -> Vec<progress::WorkerView> {
+    pool.iter()
+        .map(|w| progress::WorkerView {
+            number: w.number,
+            pid: w.child.id(),
+            device: w.device,
+            exited: w.exited,
+        })
+        .collect()
+}
+
+/// Notice workers that exited; a worker that died without finishing its trial (killed, out of
+/// memory) fails that trial with the reason, so it is not retried forever, unless the user
+/// stopped it (`stopping_now`): then the trial resumes on the next run.
+fn reap_exited(
+    store: &mut Store,
+    sweep: &SweepRecord,
+    pool: &mut [WorkerProcess],
+    progress: &mut Progress,
+    stopping_now: bool,
+) -> anyhow::Result<()> {
+    let host = host_name();
+    for worker in pool.iter_mut().filter(|w| !w.exited) {
+        let Some(status) = worker.child.try_wait().context("checking a worker")? else {
+            continue;
+        };
+        worker.exited = true;
+        if status.success() || stopping_now {
+            continue;
+        }
+        let reason = exit_reason(status);
+        let message = format!(
+            "worker {} {reason}; see {}",
+            worker.number,
+            worker.log.display()
+        );
+        let failed = store.fail_trials_of_worker(sweep.id, &host, worker.child.id(), &message)?;
+        if failed > 0 || !matches!(status.code(), Some(130)) {
+            progress.note(&message);
+        }
+    }
+    Ok(())
+}
+
+fn exit_reason(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(9)) => "was killed (signal 9: out of memory, or kill -9)".to_string(),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => "ended".to_string(),
+    }
+}

@@ -1,0 +1,182 @@
+//! The coordinator's live display, drawn from store snapshots: trials done of total, each
+//! worker's trial and epoch, the best metric so far. On a terminal: bars; elsewhere (a log,
+//! a test): one line per finished trial.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::backend::DeviceArg;
+use crate::store::{SweepRecord, TrialRecord, TrialState};
+
+/// A worker as the display shows it.
+pub struct WorkerView {
+    /// 1-based worker number.
+    pub number: usize,
+    /// Its pid (the store records it with the trial it holds).
+    pub pid: u32,
+    /// Its device.
+    pub device: DeviceArg,
+    /// Whether it has exited.
+    pub exited: bool,
+}
+
+/// The display.
+pub struct Progress {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    workers: Vec<ProgressBar>,
+    on_terminal: bool,
+    metric: String,
+    maximize: bool,
+    /// Last seen state of every trial, to report each change once.
+    seen: Option<HashMap<usize, TrialState>>,
+}
+
+impl Progress {
+    /// A display for a sweep of `total` trials and `workers` workers.
+    pub fn new(sweep: &SweepRecord, total: usize, workers: usize) -> Progress {
+        let on_terminal = std::io::stderr().is_terminal();
+        let multi = if on_terminal {
+            MultiProgress::new()
+        } else {
+            MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+        };
+        let overall = multi.add(ProgressBar::new(total as u64));
+        overall.set_style(style(
+            "{prefix} {bar:30} {pos}/{len} trials  {msg}  [{elapsed}]",
+        ));
+        overall.set_prefix(sweep.name.clone());
+        let workers = (0..workers)
+            .map(|_| {
+                let bar = multi.add(ProgressBar::new(0));
+                bar.set_style(style("  {msg}"));
+                bar
+            })
+            .collect();
+        Progress {
+            multi,
+            overall,
+            workers,
+            on_terminal,
+            metric: sweep.metric.clone(),
+            maximize: sweep.maximizes(),
+            seen: None,
+        }
+    }
+
+    /// A line above the bars (or on stdout off-terminal).
+    pub fn note(&self, line: &str) {
+        if self.on_terminal {
+            let _ = self.multi.println(line);
+        } else {
+            println!("{line}");
+        }
+    }
+
+    /// Redraw from a snapshot of the trials.
+    pub fn update(&mut self, trials: &[TrialRecord], workers: Vec<WorkerView>) {
+        let best = self.best(trials);
+        self.report_changes(trials, best);
+        let finished = trials.iter().filter(|t| t.state.is_finished()).count();
+        self.overall.set_position(finished as u64);
+        self.overall.set_message(match best {
+            Some(t) => format!(
+                "best {} {:.4} (trial {})",
+                self.metric,
+                t.best_metric.unwrap_or(f64::NAN),
+                t.number
+            ),
+            None => String::new(),
+        });
+        for (bar, worker) in self.workers.iter().zip(&workers) {
+            bar.set_message(self.worker_line(worker, trials));
+        }
+    }
+
+    /// Clear the bars.
+    pub fn finish(&self) {
+        for bar in &self.workers {
+            bar.finish_and_clear();
+        }
+        self.overall.finish_and_clear();
+    }
+
+    fn best<'a>(&self, trials: &'a [TrialRecord]) -> Option<&'a TrialRecord> {
+        trials
+            .iter()
+            .filter(|t| t.best_metric.is_some_and(f64::is_finite))
+            .reduce(|a, b| {
+                let (x, y) = (a.best_metric.unwrap_or(0.0), b.best_metric.unwrap_or(0.0));
+                let b_better = if self.maximize { y > x } else { y < x };
+                if b_better { b } else { a }
+            })
+    }
+
+    fn report_changes(&mut self, trials: &[TrialRecord], best: Option<&TrialRecord>) {
+        let Some(seen) = &mut self.seen else {
+            self.seen = Some(trials.iter().map(|t| (t.number, t.state)).collect());
+            return;
+        };
+        let mut lines = Vec::new();
+        for trial in trials {
+            if seen.insert(trial.number, trial.state) == Some(trial.state) {
+                continue;
+            }
+            match trial.state {
+                TrialState::Completed => lines.push(format!(
+                    "trial {} completed: {} {:.4} at epoch {} of {}{}",
+                    trial.number,
+                    self.metric,
+                    trial.best_metric.unwrap_or(f64::NAN),
+                    trial.best_epoch.unwrap_or(0),
+                    trial.epochs,
+                    if best.is_some_and(|b| b.number == trial.number) {
+                        "  (best so far)"
+                    } else {
+                        ""
+                    }
+                )),
+                TrialState::Failed => lines.push(format!(
+                    "trial {} failed: {}",
+                    trial.number,
+                    trial.error.as_deref().unwrap_or("no message")
+                )),
+                TrialState::Interrupted => lines.push(format!(
+                    "trial {} interrupted after {} epoch(s); it resumes from its checkpoint",
+                    trial.number, trial.epochs
+                )),
+                _ => {}
+            }
+        }
+        for line in lines {
+            self.note(&line);
+        }
+    }
+
+    fn worker_line(&self, worker: &WorkerView, trials: &[TrialRecord]) -> String {
+        let name = format!("worker {} [{}]", worker.number, worker.device);
+        if worker.exited {
+            return format!("{name} done");
+        }
+        let held = trials
+            .iter()
+            .find(|t| t.state == TrialState::Running && t.worker_pid == Some(worker.pid));
+        match held {
+            Some(t) => format!(
+                "{name} trial {}  epoch {}  {}",
+                t.number,
+                t.epochs + 1,
+                t.best_metric
+                    .map(|m| format!("best {} {m:.4}", self.metric))
+                    .unwrap_or_default()
+            ),
+            None => format!("{name} starting"),
+        }
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}

@@ -1,0 +1,298 @@
+//! One worker process: claim a trial, train it, record every epoch, repeat until none is left.
+//!
+//! `sweep run` spawns these; a cluster job runs the same command. A worker writes its own rows
+//! in short transactions and heartbeats from a side thread while it trains, so a worker that
+//! dies is noticed (dead pid on this host, or a stale heartbeat anywhere) and its trial is
+//! resumed by the next claim.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::process::{self, StopSignal};
+use super::trainer::{BurnTrainer, FakeTrainer, Trainer, TrialJob};
+use super::{HEARTBEAT_EVERY, STALE_AFTER, cache_dir, trial_dir};
+use crate::backend::{self, DeviceArg};
+use crate::search::ParamSet;
+use crate::spec::Spec;
+use crate::store::{Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo};
+use crate::train::{TrainEvent, TrainSettings, TrialEnd};
+
+/// What a worker is told.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// The run database.
+    pub db: PathBuf,
+    /// The sweep to work on.
+    pub sweep: String,
+    /// The device to train on.
+    pub device: DeviceArg,
+    /// CPU threads per trial (a resumed trial keeps the count of its first claim).
+    pub threads: usize,
+    /// Train with the fake trainer, this long per epoch (tests of orchestration).
+    pub fake_epoch: Option<Duration>,
+    /// The coordinator's pid: when this process's parent is no longer it, the coordinator
+    /// died, and the worker stops as on Ctrl-C.
+    pub coordinator: Option<u32>,
+}
+
+/// What a worker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerSummary {
+    /// Trials it trained to the end.
+    pub completed: usize,
+    /// Trials that failed.
+    pub failed: usize,
+    /// True when it stopped on request (its trial is interrupted).
+    pub stopped: bool,
+}
+
+/// Claim and train trials until none is left or a stop is asked for.
+pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<WorkerSummary> {
+    let mut store = Store::open(&options.db)
+        .with_context(|| format!("opening the run database {}", options.db.display()))?;
+    let sweep = store.sweep(&options.sweep)?;
+    let spec = Spec::parse(
+        &sweep.spec_text,
+        &format!("the stored spec of sweep `{}`", sweep.name),
+    )?;
+    let trainer = make_trainer(options, &sweep)?;
+    let me = WorkerInfo {
+        host: process::host_name(),
+        pid: std::process::id(),
+        device: options.device.to_string(),
+        threads: options.threads,
+    };
+    let mut summary = WorkerSummary::default();
+    while !should_stop(options, stop) {
+        let claimed = store.claim_next(sweep.id, &me, STALE_AFTER, &|host, pid| {
+            host == me.host && process::is_dead(pid)
+        })?;
+        let Some(trial) = claimed else { break };
+        eprintln!(
+            "worker {}: trial {} (attempt {})",
+            me.pid, trial.number, trial.attempts
+        );
+        let job = TrialRun {
+            options,
+            sweep: &sweep,
+            spec: &spec,
+            me: &me,
+            stop,
+        };
+        match job.run(&mut store, trainer.as_ref(), &trial)? {
+            Ended::Completed => summary.completed += 1,
+            Ended::Failed => summary.failed += 1,
+            Ended::Stopped => {
+                summary.stopped = true;
+                break;
+            }
+            Ended::Lost => {}
+        }
+    }
+    summary.stopped |= should_stop(options, stop);
+    Ok(summary)
+}
+
+fn make_trainer(options: &WorkerOptions, sweep: &SweepRecord) -> anyhow::Result<Box<dyn Trainer>> {
+    if let Some(epoch_time) = options.fake_epoch {
+        return Ok(Box::new(FakeTrainer { epoch_time }));
+    }
+    let device = backend::device_for(options.device)?;
+    let trainer = BurnTrainer::new(&sweep.data_path, &cache_dir(&options.db), device)?;
+    Ok(Box::new(trainer))
+}
+
+fn should_stop(options: &WorkerOptions, stop: &StopSignal) -> bool {
+    stop.is_set() || coordinator_gone(options)
+}
+
+fn coordinator_gone(options: &WorkerOptions) -> bool {
+    options
+        .coordinator
+        .is_some_and(|pid| std::os::unix::process::parent_id() != pid)
+}
+
+/// How one claimed trial ended for this worker.
+enum Ended {
+    Completed,
+    Failed,
+    Stopped,
+    /// Another worker holds it now (this one was presumed dead): leave it alone.
+    Lost,
+}
+
+/// Everything a trial run needs besides the store and the trainer.
+struct TrialRun<'a> {
+    options: &'a WorkerOptions,
+    sweep: &'a SweepRecord,
+    spec: &'a Spec,
+    me: &'a WorkerInfo,
+    stop: &'a StopSignal,
+}
+
+impl TrialRun<'_> {
+    fn run(
+        &self,
+        store: &mut Store,
+        trainer: &dyn Trainer,
+        trial: &TrialRecord,
+    ) -> anyhow::Result<Ended> {
+        let params = match ParamSet::from_json(&trial.params_json)
+            .context("stored parameters")
+            .and_then(|p| Ok(p.to_trial_params()?))
+        {
+            Ok(params) => params,
+            Err(e) => return self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
+        };
+        let settings = TrainSettings {
+            max_epochs: self.spec.training.max_epochs,
+            patience: self.spec.training.patience,
+            seed: trial.seed,
+            val_fraction: self.spec.data.val_fraction,
+        };
+        let dir = trial_dir(&self.options.db, &self.sweep.name, trial.number);
+        let job = TrialJob {
+            params: &params,
+            settings: &settings,
+            dir: &dir,
+        };
+        let threads = trial.threads.unwrap_or(self.me.threads).max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .with_context(|| format!("setting up {threads} CPU threads"))?;
+
+        let heartbeat = Heartbeat::start(&self.options.db, trial.id, self.me.clone());
+        let mut recorder = Recorder {
+            store,
+            trial: trial.id,
+            me: self.me,
+            started: false,
+            error: None,
+        };
+        let result = pool.install(|| {
+            trainer.train(&job, &mut |event| {
+                recorder.on_event(event)?;
+                if heartbeat.lost() || should_stop(self.options, self.stop) {
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            })
+        });
+        let lost = heartbeat.lost();
+        heartbeat.finish();
+        let (store, recording_error) = (recorder.store, recorder.error);
+        match recording_error {
+            Some(StoreError::NotHeld(_)) => return Ok(Ended::Lost),
+            Some(e) => return Err(e).context("recording an epoch"),
+            None => {}
+        }
+        if lost {
+            return Ok(Ended::Lost);
+        }
+        match result {
+            Ok(TrialEnd::Finished(_)) => self.finish(store, trial.id, Finish::Completed),
+            Ok(TrialEnd::Stopped { .. }) if should_stop(self.options, self.stop) => {
+                self.finish(store, trial.id, Finish::Interrupted)?;
+                Ok(Ended::Stopped)
+            }
+            // Nothing else stops training but a lost hold, checked above.
+            Ok(TrialEnd::Stopped { .. }) => Ok(Ended::Lost),
+            Err(e) => self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
+        }
+    }
+
+    fn finish(&self, store: &mut Store, trial: TrialId, finish: Finish) -> anyhow::Result<Ended> {
+        let ended = match finish {
+            Finish::Completed => Ended::Completed,
+            Finish::Failed(_) => Ended::Failed,
+            Finish::Interrupted => Ended::Stopped,
+        };
+        match store.finish_trial(trial, self.me, &finish) {
+            Ok(()) => Ok(ended),
+            Err(StoreError::NotHeld(_)) => Ok(Ended::Lost),
+            Err(e) => Err(e).context("recording the end of a trial"),
+        }
+    }
+}
+
+/// Writes the trainer's epochs into the store as they end.
+struct Recorder<'a> {
+    store: &'a mut Store,
+    trial: TrialId,
+    me: &'a WorkerInfo,
+    /// Whether the stored epochs were made to match the checkpoint yet.
+    started: bool,
+    /// The first store error; training stops at it.
+    error: Option<StoreError>,
+}
+
+impl Recorder<'_> {
+    fn on_event(&mut self, event: TrainEvent) -> ControlFlow<()> {
+        let written = match event {
+            TrainEvent::Resumed { epochs, .. } => {
+                self.started = true;
+                self.store.start_epochs(self.trial, self.me, epochs)
+            }
+            TrainEvent::EpochStarted { .. } if !self.started => {
+                self.started = true;
+                self.store.start_epochs(self.trial, self.me, &[])
+            }
+            TrainEvent::EpochFinished(m) => self.store.record_epoch(self.trial, self.me, m),
+            _ => Ok(()),
+        };
+        match written {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// A side thread that keeps the trial's heartbeat fresh while it trains (an epoch on real
+/// data takes minutes; the heartbeat must not wait for it).
+struct Heartbeat {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Heartbeat {
+    fn start(db: &Path, trial: TrialId, me: WorkerInfo) -> Heartbeat {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&lost);
+        let db = db.to_path_buf();
+        let thread = std::thread::spawn(move || {
+            let Ok(mut store) = Store::open(&db) else {
+                return;
+            };
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT_EVERY) {
+                if let Err(StoreError::NotHeld(_)) = store.heartbeat(trial, &me) {
+                    flag.store(true, Ordering::SeqCst);
+                    return;
+                }
+            }
+        });
+        Heartbeat { stop, thread, lost }
+    }
+
+    /// True once the store says another worker holds the trial.
+    fn lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}

@@ -1,0 +1,470 @@
+//! End-to-end tests of `sweep run` and `sweep worker`: the built binary in a temporary folder,
+//! a real SQLite database, real worker processes, real signals. Training is real (a tiny
+//! network) except where only orchestration is under test: there the hidden `--fake-trainer`
+//! replaces it with an analytic learning curve so that hundreds of trials stay fast.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+use sweep::store::{Store, TrialState};
+use sweep::train::EpochMetrics;
+
+/// A grid of 4 trials (2 learning rates × 2 dropouts) of a tiny network on synthetic data.
+fn tiny_sweep(name: &str, rows: usize, epochs: usize, learning_rates: &str) -> String {
+    format!(
+        "name: {name}
+method: grid
+seed: 5
+parameters:
+  conv1_filters: {{value: 8}}
+  conv2_filters: {{value: 8}}
+  conv3_filters: {{value: 8}}
+  conv1_kernel: {{value: 9}}
+  conv2_kernel: {{value: 5}}
+  lstm_units: {{value: 4}}
+  dense_units: {{value: 16}}
+  batch_size: {{value: 64}}
+  learning_rate: {{values: {learning_rates}}}
+  dropout_dense: {{values: [0.1, 0.3]}}
+data:
+  synthetic: {{rows: {rows}, seed: 3}}
+training: {{max_epochs: {epochs}, patience: 10}}
+"
+    )
+}
+
+/// A grid for the fake trainer: `trials` learning rates × 1, `epochs` epochs each.
+fn fake_sweep(name: &str, trials: usize, epochs: usize) -> String {
+    let rates: Vec<String> = (0..trials)
+        .map(|i| format!("{}", 0.0005 + 0.0001 * i as f64))
+        .collect();
+    format!(
+        "name: {name}
+method: grid
+parameters:
+  learning_rate: {{values: [{}]}}
+data:
+  synthetic: {{rows: 100, seed: 1}}
+training: {{max_epochs: {epochs}, patience: {epochs}}}
+",
+        rates.join(", ")
+    )
+}
+
+fn sweep(dir: &Path) -> assert_cmd::Command {
+    let mut command = cargo_bin_cmd!("sweep");
+    command.current_dir(dir);
+    command
+}
+
+fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(&path, text).expect("writing a test file");
+    path
+}
+
+/// `sweep run ...` started in the background, its output captured.
+fn spawn_run(dir: &Path, args: &[&str]) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin!("sweep"))
+        .current_dir(dir)
+        .arg("run")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting sweep run")
+}
+
+fn db(dir: &Path) -> PathBuf {
+    dir.join("runs/sweeps.db")
+}
+
+/// Every trial's state and epochs (without the timing columns, which no two runs share).
+fn stored_trials(dir: &Path, name: &str) -> Vec<(usize, TrialState, Vec<[u64; 7]>)> {
+    let store = Store::open_read_only(&db(dir)).expect("database exists");
+    let sweep = store.sweep(name).expect("sweep exists");
+    store
+        .trials(sweep.id)
+        .expect("trials")
+        .into_iter()
+        .map(|t| {
+            let epochs = store.epochs(t.id).expect("epochs");
+            (
+                t.number,
+                t.state,
+                epochs.iter().map(deterministic_bits).collect(),
+            )
+        })
+        .collect()
+}
+
+fn deterministic_bits(m: &EpochMetrics) -> [u64; 7] {
+    [
+        m.epoch as u64,
+        m.train_loss.to_bits(),
+        m.val_loss.to_bits(),
+        m.val_r2.to_bits(),
+        m.val_pearson.to_bits(),
+        m.val_spearman.to_bits(),
+        m.learning_rate.to_bits(),
+    ]
+}
+
+fn epoch_rows(dir: &Path) -> usize {
+    Store::open_read_only(&db(dir))
+        .ok()
+        .and_then(|store| {
+            let sweeps = store.sweeps().ok()?;
+            let mut rows = 0;
+            for s in sweeps {
+                for t in store.trials(s.id).ok()? {
+                    rows += t.epochs;
+                }
+            }
+            Some(rows)
+        })
+        .unwrap_or(0)
+}
+
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pids of `parent`'s children, from /proc.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+fn kill(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("running kill");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+#[test]
+fn a_small_sweep_with_two_workers_trains_every_trial_and_records_a_forced_failure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 1e30 makes Adam's steps overflow: that trial diverges; the others train.
+    write(
+        dir.path(),
+        "s.yaml",
+        &tiny_sweep("small", 2000, 3, "[0.003, 1e30]"),
+    );
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2"])
+        .assert()
+        .success()
+        .stdout(contains("2/4 complete, 2 failed"))
+        .stdout(contains("training diverged"));
+
+    let trials = stored_trials(dir.path(), "small");
+    for (number, state, epochs) in &trials {
+        let failed = *number == 2 || *number == 4;
+        let expected = if failed {
+            TrialState::Failed
+        } else {
+            TrialState::Completed
+        };
+        assert_eq!(*state, expected, "trial {number}");
+        assert_eq!(epochs.len(), if failed { 0 } else { 3 }, "trial {number}");
+    }
+    let store = Store::open_read_only(&db(dir.path())).expect("db");
+    let small = store.sweep("small").expect("sweep");
+    let failed = store.trial(small.id, 2).expect("read").expect("trial 2");
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("diverged")),
+        "the failure's message is kept: {:?}",
+        failed.error
+    );
+    for t in 1..=4 {
+        assert!(
+            dir.path()
+                .join(format!("runs/small/trial-{t:04}/checkpoint.bin"))
+                .exists()
+                || t % 2 == 0,
+            "trial {t} checkpointed"
+        );
+    }
+
+    // Running the finished sweep again changes nothing.
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2"])
+        .assert()
+        .success()
+        .stdout(contains("resuming (2 completed, 2 failed"));
+    assert_eq!(stored_trials(dir.path(), "small"), trials);
+}
+
+#[test]
+fn kill_9_of_coordinator_and_workers_then_rerun_gives_the_rows_of_an_uninterrupted_run() {
+    let spec = tiny_sweep("killed", 4000, 3, "[0.001, 0.003]");
+    let whole = tempfile::tempdir().expect("tempdir");
+    write(whole.path(), "s.yaml", &spec);
+    sweep(whole.path())
+        .args(["run", "s.yaml", "--workers", "2"])
+        .assert()
+        .success();
+    let expected = stored_trials(whole.path(), "killed");
+    assert!(expected.iter().all(|(_, _, e)| e.len() == 3));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &spec);
+    let mut run = spawn_run(dir.path(), &["s.yaml", "--workers", "2"]);
+    wait_for("the first epochs", Duration::from_secs(300), || {
+        epoch_rows(dir.path()) >= 2
+    });
+    let workers = children_of(run.id());
+    assert!(!workers.is_empty(), "the coordinator has workers");
+    kill(run.id(), "-KILL");
+    for pid in workers {
+        kill(pid, "-KILL");
+    }
+    let _ = run.wait();
+    let partial = stored_trials(dir.path(), "killed");
+    assert!(
+        partial
+            .iter()
+            .any(|(_, state, _)| *state == TrialState::Running),
+        "killed mid-trial: {partial:?}"
+    );
+
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2"])
+        .assert()
+        .success()
+        .stdout(contains("resume from their last checkpoint"))
+        .stdout(contains("4/4 complete"));
+    assert_eq!(stored_trials(dir.path(), "killed"), expected);
+}
+
+#[test]
+fn ctrl_c_stops_within_seconds_marks_trials_interrupted_and_a_rerun_finishes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &fake_sweep("stopped", 4, 40));
+    let mut run = spawn_run(
+        dir.path(),
+        &["s.yaml", "--workers", "2", "--fake-trainer", "100"],
+    );
+    wait_for("the first epochs", Duration::from_secs(60), || {
+        epoch_rows(dir.path()) >= 2
+    });
+    kill(run.id(), "-INT");
+    let asked = Instant::now();
+    let output = loop {
+        if let Some(status) = run.try_wait().expect("waiting") {
+            break status;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "the sweep stops within seconds of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        output.code(),
+        Some(130),
+        "an interrupted run exits with 130"
+    );
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    use std::io::Read;
+    run.stdout.take().map(|mut s| s.read_to_string(&mut stdout));
+    run.stderr.take().map(|mut s| s.read_to_string(&mut stderr));
+    assert!(stdout.contains("interrupted after"), "{stdout}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let trials = stored_trials(dir.path(), "stopped");
+    let interrupted = trials
+        .iter()
+        .filter(|(_, s, _)| *s == TrialState::Interrupted)
+        .count();
+    assert_eq!(interrupted, 2, "both workers' trials: {trials:?}");
+    assert!(trials.iter().all(|(_, s, _)| *s != TrialState::Running));
+
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2", "--fake-trainer", "5"])
+        .assert()
+        .success()
+        .stdout(contains("4/4 complete"));
+    for (number, state, epochs) in stored_trials(dir.path(), "stopped") {
+        assert_eq!(state, TrialState::Completed, "trial {number}");
+        let numbers: Vec<u64> = epochs.iter().map(|e| e[0]).collect();
+        assert_eq!(numbers, (1..=40).collect::<Vec<u64>>(), "trial {number}");
+    }
+}
+
+#[test]
+fn eight_workers_record_thousands_of_epochs_without_losing_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &fake_sweep("crowd", 48, 60));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "8", "--fake-trainer", "2"])
+        .assert()
+        .success()
+        .stdout(contains("48/48 complete, 0 failed"));
+    let trials = stored_trials(dir.path(), "crowd");
+    assert_eq!(trials.len(), 48);
+    let rows: usize = trials.iter().map(|(_, _, e)| e.len()).sum();
+    assert_eq!(rows, 48 * 60);
+    for (number, _, epochs) in trials {
+        let numbers: Vec<u64> = epochs.iter().map(|e| e[0]).collect();
+        assert_eq!(numbers, (1..=60).collect::<Vec<u64>>(), "trial {number}");
+    }
+    let logs = std::fs::read_dir(dir.path().join("runs/crowd/workers"))
+        .expect("worker logs")
+        .count();
+    assert_eq!(logs, 8);
+}
+
+#[test]
+fn a_changed_sweep_file_under_the_same_name_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &fake_sweep("same", 2, 2));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1"])
+        .assert()
+        .success();
+    write(dir.path(), "s.yaml", &fake_sweep("same", 3, 2));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "sweep `same` already exists with a different sweep file",
+        ));
+    // Comments and spacing are not changes.
+    write(
+        dir.path(),
+        "s.yaml",
+        &format!("# a comment\n{}", fake_sweep("same", 2, 2)),
+    );
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn failed_trials_stay_failed_until_retried() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The fake trainer diverges at a learning rate of 1 or more.
+    let spec = "name: retry
+method: grid
+parameters:
+  learning_rate: {values: [0.001, 5.0]}
+data:
+  synthetic: {rows: 100, seed: 1}
+training: {max_epochs: 3, patience: 3}
+";
+    write(dir.path(), "s.yaml", spec);
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1"])
+        .assert()
+        .success()
+        .stdout(contains("trial 2 failed: training diverged"))
+        .stdout(contains("1/2 complete, 1 failed"));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1"])
+        .assert()
+        .success()
+        .stdout(contains("`--retry-failed` retries them"));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1", "--retry-failed"])
+        .assert()
+        .success()
+        .stdout(contains("1 failed trial(s) will be retried"))
+        .stdout(contains("trial 2 failed"));
+}
+
+#[test]
+fn bad_sweep_files_exit_2_naming_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = "name: bad\nmethod: grid\ndata: {synthetic: {rows: 100, seed: 1}}\n";
+    let cases = [
+        ("name: [unclosed\n", "line 1"),
+        (
+            &format!("{base}parameters:\n  learning_rate: {{values: [0.1]}}\nepochs: 3\n"),
+            "epochs",
+        ),
+        (
+            &format!(
+                "{base}parameters:\n  learning_rate: {{distribution: uniform, min: 0.001, mx: 0.1}}\n"
+            ),
+            "mx",
+        ),
+        (
+            &format!(
+                "{base}parameters:\n  learning_rate: {{distribution: uniform, min: 0.001, max: 0.1}}\n"
+            ),
+            "learning_rate",
+        ),
+        (
+            &format!("{base}parameters:\n  dropout_lstm: {{values: []}}\n"),
+            "dropout_lstm",
+        ),
+        (
+            &format!(
+                "{base}parameters:\n  lstm_units: {{distribution: int_uniform, min: 9, max: 2}}\n"
+            ),
+            "lstm_units",
+        ),
+        (
+            "name: bad\nmethod: random\ndata: {synthetic: {rows: 100, seed: 1}}\nparameters:\n  lstm_units: {values: [4, 8]}\n",
+            "run_cap",
+        ),
+        (
+            &format!("{base}parameters:\n  batch_size: {{values: [big]}}\n"),
+            "batch_size",
+        ),
+        (
+            &format!("{base}parameters:\n  lstm_unit: {{values: [4]}}\n"),
+            "lstm_unit",
+        ),
+        (
+            "name: ../escape\nmethod: grid\ndata: {synthetic: {rows: 100, seed: 1}}\nparameters:\n  lstm_units: {value: 4}\n",
+            "name",
+        ),
+    ];
+    for (i, (text, key)) in cases.iter().enumerate() {
+        let file = format!("bad{i}.yaml");
+        write(dir.path(), &file, text);
+        sweep(dir.path())
+            .args(["run", &file, "--fake-trainer", "1"])
+            .assert()
+            .code(2)
+            .stderr(contains(*key))
+            .stderr(contains(file.as_str()));
+    }
+    assert!(
+        !db(dir.path()).exists(),
+        "nothing ran: no database was created"
+    );
+}
