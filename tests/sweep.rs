@@ -468,3 +468,99 @@ fn bad_sweep_files_exit_2_naming_the_key() {
         "nothing ran: no database was created"
     );
 }
+
+/// The README's quickstart: `sweep run sweeps/demo.yaml --workers 2` trains every trial, learns
+/// (validation R² well above 0), and the leaderboard lists every trial with its parameters.
+#[test]
+fn the_demo_sweep_learns_and_its_leaderboard_lists_every_trial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps/demo.yaml");
+    std::fs::copy(&demo, dir.path().join("demo.yaml")).expect("copying sweeps/demo.yaml");
+    sweep(dir.path())
+        .args(["run", "demo.yaml", "--workers", "2"])
+        .assert()
+        .success()
+        .stdout(contains("4/4 complete, 0 failed"));
+
+    let output = sweep(dir.path())
+        .args(["leaderboard", "demo", "--format", "json"])
+        .output()
+        .expect("leaderboard runs");
+    assert!(output.status.success());
+    let rows: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the leaderboard is JSON");
+    let rows = rows.as_array().expect("an array of trials");
+    assert_eq!(rows.len(), 4);
+    let mut numbers: Vec<u64> = rows.iter().filter_map(|r| r["trial"].as_u64()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    for row in rows {
+        assert_eq!(row["state"], "completed");
+        assert!(row["params"]["learning_rate"].is_number(), "{row}");
+        assert!(row["params"]["dropout_dense"].is_number(), "{row}");
+        assert!(row["epochs"].as_u64().is_some_and(|e| e >= 1), "{row}");
+        assert!(row["best_epoch"].as_u64().is_some(), "{row}");
+    }
+    let best = rows[0]["best_metric"].as_f64().unwrap_or(f64::NAN);
+    assert!(best > 0.3, "the demo learns: best validation R² {best}");
+}
+
+/// A sweep on the real challenge sample (skipped, saying so, when `../shared` is absent).
+#[test]
+fn a_sweep_trains_on_the_real_challenge_sample() {
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dream_train_sample.txt");
+    if !sample.exists() {
+        eprintln!(
+            "SKIPPED: {} is absent; the real-data sweep test needs the shared challenge sample",
+            sample.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = tiny_sweep("real", 0, 2, "[0.001, 0.003]").replace(
+        "  synthetic: {rows: 0, seed: 3}",
+        &format!("  train: {}", sample.display()),
+    );
+    write(dir.path(), "s.yaml", &spec);
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2"])
+        .assert()
+        .success()
+        .stdout(contains("6370 lines read, 5197 kept"))
+        .stdout(contains("4/4 complete, 0 failed"));
+    for (number, state, epochs) in stored_trials(dir.path(), "real") {
+        assert_eq!(state, TrialState::Completed, "trial {number}");
+        assert_eq!(epochs.len(), 2, "trial {number}");
+        let val_loss = f64::from_bits(epochs[1][2]);
+        assert!(
+            val_loss.is_finite() && val_loss > 0.0,
+            "trial {number}: {val_loss}"
+        );
+    }
+}
+
+/// `sweep worker` on its own (as a cluster job runs it) resumes and finishes a sweep.
+#[test]
+fn a_worker_started_by_hand_finishes_an_interrupted_sweep() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &fake_sweep("by-hand", 3, 10));
+    let mut run = spawn_run(dir.path(), &["s.yaml", "--fake-trainer", "100"]);
+    wait_for("the first epoch", Duration::from_secs(60), || {
+        epoch_rows(dir.path()) >= 1
+    });
+    kill(run.id(), "-INT");
+    assert_eq!(run.wait().expect("waiting").code(), Some(130));
+
+    sweep(dir.path())
+        .args(["worker", "--sweep", "by-hand", "--fake-trainer", "1"])
+        .assert()
+        .success()
+        .stderr(contains("3 trial(s) completed, 0 failed"));
+    sweep(dir.path())
+        .args(["run", "s.yaml"])
+        .assert()
+        .success()
+        .stdout(contains("resuming (3 completed"))
+        .stdout(contains("3/3 complete"));
+}

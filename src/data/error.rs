@@ -11,7 +11,7 @@ use super::read::FilterCounts;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The data file could not be opened or read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Unreadable {
         /// The file at fault.
         path: PathBuf,

@@ -311,3 +311,26 @@ fn concurrent_workers_never_claim_the_same_trial() {
     let store = Store::open_read_only(&path).expect("read only");
     assert_eq!(store.state_counts(sweep).expect("counts").completed, 60);
 }
+
+#[test]
+fn many_processes_opening_a_new_database_at_once_create_the_schema_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fresh.db");
+    let versions: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    Store::open(&path)
+                        .and_then(|s| s.schema_version())
+                        .expect("every opener succeeds")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(-1))
+            .collect()
+    });
+    assert_eq!(versions, vec![MIGRATIONS.len() as i64; 8]);
+}
