@@ -8,5 +8,6 @@ pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod model;
+pub mod report;
 pub mod store;
 pub mod train;
