@@ -3,7 +3,8 @@
 //! Data flows one way (DESIGN.md): `spec` reads a sweep file and `search` turns it into the
 //! list of trials; `store` is the run database, the single source of truth; `orchestrate`
 //! runs workers that claim trials and train them with `train` (the loop), `model` (the
-//! network) and `data` (DREAM files, cached); `cli` is the command line on top.
+//! network) and `data` (DREAM files, cached); `report` turns the store into leaderboards and
+//! other views; `cli` is the command line on top.
 
 mod atomic_file;
 pub mod backend;
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod data;
 pub mod model;
 pub mod orchestrate;
+pub mod report;
 pub mod search;
 mod seeds;
 pub mod spec;

@@ -1,13 +1,21 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod compare;
 mod data;
+mod leaderboard;
 mod run;
+mod status;
 mod train;
 mod worker;
 
-use std::path::PathBuf;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::report::ReportError;
+use crate::store::{Store, StoreError};
 
 /// Hyperparameter sweeps of DNA sequence-to-expression models, recorded locally.
 #[derive(Debug, Parser)]
@@ -36,6 +44,12 @@ pub enum Command {
     /// Make or prepare DREAM-format data.
     #[command(subcommand)]
     Data(data::Command),
+    /// Sweeps, or one sweep's trials by state, with the best so far.
+    Status(status::Args),
+    /// A sweep's trials ranked by its metric.
+    Leaderboard(leaderboard::Args),
+    /// Trials of a sweep side by side: parameters, best metrics, curves.
+    Compare(compare::Args),
 }
 
 /// Where prepared data caches go unless `--cache-dir` says otherwise.
@@ -50,6 +64,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => worker::run(args, &cli.db),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),
+        Command::Status(args) => status::run(args, &cli.db),
+        Command::Leaderboard(args) => leaderboard::run(args, &cli.db),
+        Command::Compare(args) => compare::run(args, &cli.db),
+    }
+}
+
+/// Open the run database for a view: read-only, so that a view never blocks or changes a
+/// running sweep.
+fn open_read_only(db: &Path) -> anyhow::Result<Store> {
+    Store::open_read_only(db).map_err(|error| match error {
+        // Already names the file and says what to do.
+        StoreError::Missing(_) => anyhow::Error::new(error),
+        other => {
+            anyhow::Error::new(other).context(format!("reading run database {}", db.display()))
+        }
+    })
+}
+
+/// Write a command's output to stdout. A reader that closes the pipe early (`| head`) has
+/// what it wanted, so a broken pipe ends the command successfully (ripgrep's rule).
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => Ok(()),
+        result => result.context("writing to stdout"),
     }
 }
 
@@ -74,8 +113,11 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
             || cause
-                .downcast_ref::<crate::store::StoreError>()
-                .is_some_and(crate::store::StoreError::is_bad_input)
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_bad_input)
+            || cause
+                .downcast_ref::<ReportError>()
+                .is_some_and(ReportError::is_bad_input)
     })
 }
 
@@ -87,5 +129,17 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn store_and_report_errors_a_user_can_fix_are_bad_input() {
+        let no_sweep = StoreError::NoSuchSweep("s".to_string());
+        assert!(is_bad_input(
+            &anyhow::Error::new(no_sweep).context("reading")
+        ));
+        let missing = ReportError::Store(StoreError::Missing(PathBuf::from("x.db")));
+        assert!(is_bad_input(&anyhow::Error::new(missing)));
+        let not_held = StoreError::NotHeld(crate::store::TrialId(1));
+        assert!(!is_bad_input(&anyhow::Error::new(not_held)));
     }
 }

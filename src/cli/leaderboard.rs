@@ -1,0 +1,31 @@
+//! `sweep leaderboard NAME [--top K] [--format table|csv|json]`: trials ranked by the metric.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::report::SweepSnapshot;
+use crate::report::leaderboard::{Format, Leaderboard, exporter};
+
+/// Arguments of `sweep leaderboard`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sweep.
+    name: String,
+    /// Show only the best K trials.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    top: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Run `sweep leaderboard`.
+pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+    let store = super::open_read_only(db)?;
+    let snapshot = SweepSnapshot::load(&store, &args.name)?;
+    let top = args.top.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
+    let board = Leaderboard::from_snapshot(&snapshot)?.top(top);
+    // Bold is for people: a file or a pipe gets plain bytes.
+    let bytes = exporter(args.format, std::io::stdout().is_terminal()).serialize(&board)?;
+    super::write_stdout(&bytes)
+}

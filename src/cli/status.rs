@@ -1,0 +1,30 @@
+//! `sweep status [NAME]`: every sweep in a line, or one sweep's trials by state.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::report::{SweepSnapshot, status};
+
+/// Arguments of `sweep status`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sweep to show in detail (every sweep in a line when left out).
+    name: Option<String>,
+}
+
+/// Run `sweep status`.
+pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+    let store = super::open_read_only(db)?;
+    let text = match args.name {
+        None => status::overview(&SweepSnapshot::all(&store)?)?,
+        Some(name) => status::detail(&SweepSnapshot::load(&store, &name)?, now())?,
+    };
+    super::write_stdout(text.as_bytes())
+}
+
+/// Seconds since 1970, for heartbeat ages (a clock before 1970 reads as 1970).
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

@@ -1,0 +1,525 @@
+//! The leaderboard: a sweep's trials ranked by its metric, and its exporters (table, CSV, JSON).
+//!
+//! Ranking: trials with a best metric, by the sweep's goal, ties by trial number; then every
+//! trial without a place (pending, running without an epoch yet, failed), by number. A failed
+//! trial gets no rank even when it recorded epochs before failing: it is not a result to pick.
+//! The order is total, so every format is byte-stable for a given store.
+
+use serde::Serialize;
+
+use super::text::{self, Align, Table};
+use super::{Params, ReportError, SweepSnapshot, params_of};
+use crate::store::{TrialRecord, TrialState};
+
+/// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
+const ERROR_WIDTH: usize = 40;
+
+/// One trial as every view of a leaderboard shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialRow {
+    /// 1-based place by the sweep's metric; `None` for a trial without one.
+    pub rank: Option<usize>,
+    /// The trial's number.
+    pub trial: usize,
+    /// Where it is in its life.
+    pub state: TrialState,
+    /// Its parameters.
+    pub params: Params,
+    /// The best value of the sweep's metric so far.
+    pub best_metric: Option<f64>,
+    /// The epoch of that value.
+    pub best_epoch: Option<usize>,
+    /// Epochs recorded.
+    pub epochs: usize,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl TrialRow {
+    /// The row of a stored trial (not yet ranked).
+    pub fn from_record(trial: &TrialRecord) -> Result<TrialRow, ReportError> {
+        Ok(TrialRow {
+            rank: None,
+            trial: trial.number,
+            state: trial.state,
+            params: params_of(trial)?,
+            best_metric: trial.best_metric,
+            best_epoch: trial.best_epoch,
+            epochs: trial.epochs,
+            error: trial.error.clone(),
+        })
+    }
+
+    /// The metric this trial competes with, if it competes at all.
+    fn ranked_metric(&self) -> Option<f64> {
+        self.best_metric
+            .filter(|m| m.is_finite() && self.state != TrialState::Failed)
+    }
+}
+
+/// A sweep's trials in rank order, with what the views need to label them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaderboard {
+    /// The metric's name (`val_r2`, ...).
+    pub metric: String,
+    /// Whether a larger metric is better.
+    pub maximize: bool,
+    /// The trials, best first.
+    pub rows: Vec<TrialRow>,
+}
+
+impl Leaderboard {
+    /// Rank `rows` by `metric` in the direction `maximize` says.
+    pub fn new(metric: impl Into<String>, maximize: bool, mut rows: Vec<TrialRow>) -> Leaderboard {
+        rank(&mut rows, maximize);
+        Leaderboard {
+            metric: metric.into(),
+            maximize,
+            rows,
+        }
+    }
+
+    /// The leaderboard of every trial of a sweep.
+    pub fn from_snapshot(snapshot: &SweepSnapshot) -> Result<Leaderboard, ReportError> {
+        let rows = snapshot
+            .trials
+            .iter()
+            .map(TrialRow::from_record)
+            .collect::<Result<_, _>>()?;
+        Ok(Leaderboard::new(
+            &snapshot.sweep.metric,
+            snapshot.sweep.maximizes(),
+            rows,
+        ))
+    }
+
+    /// Keep the first `k` rows (all when `None`).
+    pub fn top(mut self, k: Option<usize>) -> Leaderboard {
+        if let Some(k) = k {
+            self.rows.truncate(k);
+        }
+        self
+    }
+
+    /// The best trial so far, if any trial has a rank.
+    pub fn best(&self) -> Option<&TrialRow> {
+        self.rows.first().filter(|row| row.rank == Some(1))
+    }
+
+    /// Every parameter name any row has, sorted.
+    pub fn param_names(&self) -> Vec<&str> {
+        let names: std::collections::BTreeSet<&str> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.params.keys().map(String::as_str))
+            .collect();
+        names.into_iter().collect()
+    }
+}
+
+/// Sort `rows` into leaderboard order and number the ranked ones 1, 2, ...
+pub fn rank(rows: &mut [TrialRow], maximize: bool) {
+    rows.sort_by(|a, b| match (a.ranked_metric(), b.ranked_metric()) {
+        (Some(x), Some(y)) => {
+            let better_first = if maximize {
+                y.total_cmp(&x)
+            } else {
+                x.total_cmp(&y)
+            };
+            better_first.then(a.trial.cmp(&b.trial))
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.trial.cmp(&b.trial),
+    });
+    let mut places = 1..;
+    for row in rows {
+        row.rank = row.ranked_metric().and_then(|_| places.next());
+    }
+}
+
+/// Turns a leaderboard into the bytes of one output format.
+pub trait Exporter {
+    /// The whole output, ready to write.
+    fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>>;
+}
+
+/// The output formats of `sweep leaderboard`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// Comma-separated values, one column per parameter.
+    Csv,
+    /// An array of objects, metrics at full precision.
+    Json,
+}
+
+/// The exporter of `format`; `bold` makes the table set the best row in bold (for a terminal).
+pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
+    match format {
+        Format::Table => Box::new(TableExporter { bold_best: bold }),
+        Format::Csv => Box::new(CsvExporter),
+        Format::Json => Box::new(JsonExporter),
+    }
+}
+
+/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, each parameter, and
+/// the error of failed trials; the best row is marked `*`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TableExporter {
+    /// Also set the best row in bold (ANSI), for a terminal.
+    pub bold_best: bool,
+}
+
+impl Exporter for TableExporter {
+    fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
+        let names = board.param_names();
+        let with_errors = board.rows.iter().any(|row| row.error.is_some());
+        let mut columns = vec![
+            ("", Align::Left),
+            ("rank", Align::Right),
+            ("trial", Align::Right),
+            ("state", Align::Left),
+            (board.metric.as_str(), Align::Right),
+            ("best epoch", Align::Right),
+            ("epochs", Align::Right),
+        ];
+        columns.extend(names.iter().map(|&name| (name, Align::Left)));
+        if with_errors {
+            columns.push(("error", Align::Left));
+        }
+        let mut table = Table::new(columns);
+        for row in &board.rows {
+            let mut cells = vec![
+                if row.rank == Some(1) { "*" } else { "" }.to_string(),
+                text::count(row.rank),
+                row.trial.to_string(),
+                row.state.to_string(),
+                text::metric(row.best_metric),
+                text::count(row.best_epoch),
+                row.epochs.to_string(),
+            ];
+            cells.extend(names.iter().map(|&name| {
+                row.params
+                    .get(name)
+                    .map_or_else(String::new, text::param_short)
+            }));
+            if with_errors {
+                cells.push(
+                    row.error
+                        .as_deref()
+                        .map_or_else(String::new, |e| text::shorten(e, ERROR_WIDTH)),
+                );
+            }
+            table.push(cells);
+        }
+        let mut out = String::new();
+        for (i, line) in table.lines().into_iter().enumerate() {
+            // Line 0 is the header; line 1 the first row, the best one when it has rank 1.
+            let best = i == 1 && board.best().is_some();
+            if best && self.bold_best {
+                out.push_str(&format!("\x1b[1m{line}\x1b[0m\n"));
+            } else {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// RFC 4180 CSV: a header, then one line per trial; one column per parameter name (the union
+/// over all trials, sorted); empty fields for what a trial lacks; numbers at full precision.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CsvExporter;
+
+impl Exporter for CsvExporter {
+    fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
+        let names = board.param_names();
+        let fixed = [
+            "rank",
+            "trial",
+            "state",
+            "best_metric",
+            "best_epoch",
+            "epochs",
+        ];
+        let header: Vec<&str> = fixed
+            .into_iter()
+            .chain(names.iter().copied())
+            .chain(["error"])
+            .collect();
+        let mut out = csv_line(header.iter().copied());
+        for row in &board.rows {
+            let mut fields = vec![
+                row.rank.map_or_else(String::new, |r| r.to_string()),
+                row.trial.to_string(),
+                row.state.to_string(),
+                row.best_metric.map_or_else(String::new, |m| m.to_string()),
+                row.best_epoch.map_or_else(String::new, |e| e.to_string()),
+                row.epochs.to_string(),
+            ];
+            fields.extend(names.iter().map(|&name| {
+                row.params
+                    .get(name)
+                    .map_or_else(String::new, text::param_exact)
+            }));
+            fields.push(row.error.clone().unwrap_or_default());
+            out.push_str(&csv_line(fields.iter().map(String::as_str)));
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// One CSV record, quoted where a field needs it, ending in `\n`.
+fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = fields.map(csv_field).collect();
+    format!("{}\n", quoted.join(","))
+}
+
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// A JSON array of objects, one per trial: `rank`, `trial`, `state`, `best_metric`,
+/// `best_epoch`, `epochs`, `params` (an object), `error`; absent values are `null`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonExporter;
+
+/// The JSON shape of a row; field order is the output's key order.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    rank: Option<usize>,
+    trial: usize,
+    state: &'static str,
+    best_metric: Option<f64>,
+    best_epoch: Option<usize>,
+    epochs: usize,
+    params: &'a Params,
+    error: Option<&'a str>,
+}
+
+impl Exporter for JsonExporter {
+    fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
+        let rows: Vec<JsonRow> = board
+            .rows
+            .iter()
+            .map(|row| JsonRow {
+                rank: row.rank,
+                trial: row.trial,
+                state: row.state.as_str(),
+                best_metric: row.best_metric,
+                best_epoch: row.best_epoch,
+                epochs: row.epochs,
+                params: &row.params,
+                error: row.error.as_deref(),
+            })
+            .collect();
+        let mut out = serde_json::to_vec_pretty(&rows)?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::trial_record;
+
+    /// Five trials: two completed, one running (tied with trial 1), one failed after recording
+    /// epochs, one pending; trial 4 alone has an `activation`.
+    fn rows() -> Vec<TrialRow> {
+        let mut failed = trial_record(
+            3,
+            TrialState::Failed,
+            Some(0.05),
+            r#"{"batch_size":512,"lr":0.01}"#,
+        );
+        failed.error = Some("diverged: loss is NaN, at epoch 2\n\"stack\"".to_string());
+        [
+            trial_record(
+                1,
+                TrialState::Completed,
+                Some(0.3),
+                r#"{"batch_size":128,"lr":0.001}"#,
+            ),
+            trial_record(
+                2,
+                TrialState::Completed,
+                Some(0.45),
+                r#"{"batch_size":256,"lr":0.0031234}"#,
+            ),
+            failed,
+            trial_record(
+                4,
+                TrialState::Running,
+                Some(0.3),
+                r#"{"activation":"relu","batch_size":128,"lr":0.002}"#,
+            ),
+            trial_record(
+                5,
+                TrialState::Pending,
+                None,
+                r#"{"batch_size":64,"lr":0.005}"#,
+            ),
+        ]
+        .iter()
+        .map(|t| TrialRow::from_record(t).expect("valid params"))
+        .collect()
+    }
+
+    fn order(board: &Leaderboard) -> Vec<(Option<usize>, usize)> {
+        board.rows.iter().map(|r| (r.rank, r.trial)).collect()
+    }
+
+    fn export(exporter: &dyn Exporter, board: &Leaderboard) -> String {
+        String::from_utf8(exporter.serialize(board).expect("serialized")).expect("UTF-8")
+    }
+
+    #[test]
+    fn trials_rank_by_the_goal_ties_by_number_unranked_last() {
+        let board = Leaderboard::new("val_r2", true, rows());
+        assert_eq!(
+            order(&board),
+            [
+                (Some(1), 2),
+                (Some(2), 1),
+                (Some(3), 4),
+                (None, 3),
+                (None, 5)
+            ]
+        );
+        assert_eq!(board.best().map(|r| r.trial), Some(2));
+
+        let board = Leaderboard::new("val_loss", false, rows());
+        assert_eq!(
+            order(&board),
+            [
+                (Some(1), 1),
+                (Some(2), 4),
+                (Some(3), 2),
+                (None, 3),
+                (None, 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn no_best_without_a_ranked_trial() {
+        let mut pending = rows();
+        pending.retain(|r| r.best_metric.is_none());
+        let board = Leaderboard::new("val_r2", true, pending);
+        assert_eq!(board.best(), None);
+    }
+
+    #[test]
+    fn top_keeps_the_first_rows() {
+        let board = Leaderboard::new("val_r2", true, rows());
+        assert_eq!(board.clone().top(None).rows.len(), 5);
+        assert_eq!(
+            order(&board.clone().top(Some(2))),
+            [(Some(1), 2), (Some(2), 1)]
+        );
+        assert_eq!(board.top(Some(9)).rows.len(), 5);
+        assert_eq!(
+            Leaderboard::new("val_r2", true, rows())
+                .top(Some(4))
+                .param_names(),
+            ["activation", "batch_size", "lr"]
+        );
+    }
+
+    #[test]
+    fn table_export() {
+        let board = Leaderboard::new("val_r2", true, rows());
+        assert_eq!(
+            export(&TableExporter::default(), &board),
+            "   rank  trial  state      val_r2  best epoch  epochs  activation  batch_size  lr        error\n\
+             *     1      2  completed  0.4500           2       3              256         0.003123\n\
+             \x20     2      1  completed  0.3000           2       3              128         0.001\n\
+             \x20     3      4  running    0.3000           2       3  relu        128         0.002\n\
+             \x20     -      3  failed     0.0500           2       3              512         0.01      diverged: loss is NaN, at epoch 2…\n\
+             \x20     -      5  pending         -           -       0              64          0.005\n"
+        );
+    }
+
+    #[test]
+    fn table_export_bolds_the_best_row_for_a_terminal() {
+        let board = Leaderboard::new("val_r2", true, rows()).top(Some(2));
+        assert_eq!(
+            export(&TableExporter { bold_best: true }, &board),
+            "   rank  trial  state      val_r2  best epoch  epochs  batch_size  lr\n\
+             \x1b[1m*     1      2  completed  0.4500           2       3  256         0.003123\x1b[0m\n\
+             \x20     2      1  completed  0.3000           2       3  128         0.001\n"
+        );
+    }
+
+    #[test]
+    fn csv_export() {
+        let board = Leaderboard::new("val_r2", true, rows());
+        assert_eq!(
+            export(&CsvExporter, &board),
+            "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error\n\
+             1,2,completed,0.45,2,3,,256,0.0031234,\n\
+             2,1,completed,0.3,2,3,,128,0.001,\n\
+             3,4,running,0.3,2,3,relu,128,0.002,\n\
+             ,3,failed,0.05,2,3,,512,0.01,\"diverged: loss is NaN, at epoch 2\n\"\"stack\"\"\"\n\
+             ,5,pending,,,0,,64,0.005,\n"
+        );
+    }
+
+    #[test]
+    fn json_export() {
+        let mut rows = rows();
+        rows.retain(|r| [2, 3].contains(&r.trial));
+        let board = Leaderboard::new("val_r2", true, rows);
+        assert_eq!(
+            export(&JsonExporter, &board),
+            r#"[
+  {
+    "rank": 1,
+    "trial": 2,
+    "state": "completed",
+    "best_metric": 0.45,
+    "best_epoch": 2,
+    "epochs": 3,
+    "params": {
+      "batch_size": 256,
+      "lr": 0.0031234
+    },
+    "error": null
+  },
+  {
+    "rank": null,
+    "trial": 3,
+    "state": "failed",
+    "best_metric": 0.05,
+    "best_epoch": 2,
+    "epochs": 3,
+    "params": {
+      "batch_size": 512,
+      "lr": 0.01
+    },
+    "error": "diverged: loss is NaN, at epoch 2\n\"stack\""
+  }
+]
+"#
+        );
+    }
+
+    #[test]
+    fn json_keeps_full_precision() {
+        let mut row = rows().remove(0);
+        row.best_metric = Some(0.1 + 0.2);
+        let json = export(&JsonExporter, &Leaderboard::new("val_r2", true, vec![row]));
+        let back: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(back[0]["best_metric"].as_f64(), Some(0.1 + 0.2));
+        assert!(json.contains("0.30000000000000004"));
+        assert!(back[0]["params"].is_object());
+    }
+}

@@ -1,0 +1,255 @@
+//! Read-only views of the run database: the leaderboard, a sweep's status, trials side by side.
+//!
+//! Everything here works on snapshots the store hands out (a caller opens the store read-only)
+//! and turns them into rows and text; nothing here prints or writes. The rows of
+//! [`leaderboard`] are what every view shares: the table, CSV and JSON exporters read them, and
+//! so will the HTML report.
+
+pub mod compare;
+pub mod leaderboard;
+pub mod status;
+mod text;
+
+use serde_json::{Map, Value};
+
+use crate::store::{StateCounts, Store, StoreError, SweepRecord, TrialRecord, TrialState};
+use crate::train::EpochMetrics;
+
+/// A trial's parameters: name → value, sorted by name.
+pub type Params = Map<String, Value>;
+
+/// What can go wrong reading a view of the run database.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The store could not answer (no database, no such sweep, SQLite).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A trial number the sweep does not have.
+    #[error("sweep `{sweep}` has no trial {number} ({available})")]
+    NoSuchTrial {
+        /// The sweep.
+        sweep: String,
+        /// The number asked for.
+        number: usize,
+        /// The numbers it has: `its trials are 1-40`.
+        available: String,
+    },
+    /// A stored parameter set that is not a JSON object (a damaged database).
+    #[error("trial {trial} has parameters that are not a JSON object in the run database: {json}")]
+    BadParams {
+        /// The trial's number.
+        trial: usize,
+        /// What is stored.
+        json: String,
+    },
+}
+
+impl ReportError {
+    /// Whether the user can fix it by changing what they typed (exit code 2).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            ReportError::Store(error) => error.is_bad_input(),
+            ReportError::NoSuchTrial { .. } => true,
+            ReportError::BadParams { .. } => false,
+        }
+    }
+}
+
+/// One sweep as stored: its record and every trial, by number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSnapshot {
+    /// The sweep.
+    pub sweep: SweepRecord,
+    /// Its trials, by number.
+    pub trials: Vec<TrialRecord>,
+}
+
+impl SweepSnapshot {
+    /// The sweep named `name` and its trials.
+    pub fn load(store: &Store, name: &str) -> Result<SweepSnapshot, ReportError> {
+        let sweep = store.sweep(name)?;
+        SweepSnapshot::of(store, sweep)
+    }
+
+    /// Every sweep with its trials, oldest sweep first.
+    pub fn all(store: &Store) -> Result<Vec<SweepSnapshot>, ReportError> {
+        store
+            .sweeps()?
+            .into_iter()
+            .map(|sweep| SweepSnapshot::of(store, sweep))
+            .collect()
+    }
+
+    fn of(store: &Store, sweep: SweepRecord) -> Result<SweepSnapshot, ReportError> {
+        let trials = store.trials(sweep.id)?;
+        Ok(SweepSnapshot { sweep, trials })
+    }
+
+    /// The trial numbered `number`, or [`ReportError::NoSuchTrial`] naming it.
+    pub fn trial(&self, number: usize) -> Result<&TrialRecord, ReportError> {
+        self.trials
+            .iter()
+            .find(|t| t.number == number)
+            .ok_or_else(|| ReportError::NoSuchTrial {
+                sweep: self.sweep.name.clone(),
+                number,
+                available: match self.numbers().as_slice() {
+                    [] => "it has no trials".to_string(),
+                    numbers => format!("its trials are {}", text::number_ranges(numbers)),
+                },
+            })
+    }
+
+    /// The trial numbers, in order.
+    pub fn numbers(&self) -> Vec<usize> {
+        self.trials.iter().map(|t| t.number).collect()
+    }
+
+    /// How many trials are in each state.
+    pub fn counts(&self) -> StateCounts {
+        count_states(&self.trials)
+    }
+}
+
+/// How many of `trials` are in each state (counted from one snapshot, so the counts and the
+/// trials a view lists always agree).
+pub fn count_states(trials: &[TrialRecord]) -> StateCounts {
+    let mut counts = StateCounts::default();
+    for trial in trials {
+        let slot = match trial.state {
+            TrialState::Pending => &mut counts.pending,
+            TrialState::Running => &mut counts.running,
+            TrialState::Completed => &mut counts.completed,
+            TrialState::Failed => &mut counts.failed,
+            TrialState::Interrupted => &mut counts.interrupted,
+        };
+        *slot += 1;
+    }
+    counts
+}
+
+/// A trial's parameters, read from the JSON object the store keeps.
+pub fn params_of(trial: &TrialRecord) -> Result<Params, ReportError> {
+    match serde_json::from_str::<Value>(&trial.params_json) {
+        Ok(Value::Object(params)) => Ok(params),
+        _ => Err(ReportError::BadParams {
+            trial: trial.number,
+            json: trial.params_json.clone(),
+        }),
+    }
+}
+
+/// An epoch's value of the metric a sweep names (`val_r2`, `val_loss`, ...); NaN for a name
+/// that is not a metric.
+pub fn metric_of(epoch: &EpochMetrics, name: &str) -> f64 {
+    match name {
+        "val_r2" => epoch.val_r2,
+        "val_loss" => epoch.val_loss,
+        "val_pearson" => epoch.val_pearson,
+        "val_spearman" => epoch.val_spearman,
+        "train_loss" => epoch.train_loss,
+        _ => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::store::{SweepId, TrialId};
+    use std::path::PathBuf;
+
+    /// A sweep record for view tests.
+    pub(crate) fn sweep_record(metric: &str, goal: &str) -> SweepRecord {
+        SweepRecord {
+            id: SweepId(1),
+            name: "demo".to_string(),
+            spec_text: String::new(),
+            spec_hash: String::new(),
+            data_path: PathBuf::from("data/train.txt"),
+            metric: metric.to_string(),
+            goal: goal.to_string(),
+            created_at: "2026-11-27T18:30:57.123Z".to_string(),
+        }
+    }
+
+    /// A stored trial for view tests: its state, best metric (at epoch 2) and parameters.
+    pub(crate) fn trial_record(
+        number: usize,
+        state: TrialState,
+        best: Option<f64>,
+        params_json: &str,
+    ) -> TrialRecord {
+        TrialRecord {
+            id: TrialId(number as i64 + 100),
+            number,
+            params_json: params_json.to_string(),
+            seed: number as u64,
+            state,
+            worker_host: None,
+            worker_pid: None,
+            device: None,
+            threads: None,
+            attempts: usize::from(state != TrialState::Pending),
+            heartbeat_at: None,
+            started_at: None,
+            ended_at: None,
+            best_epoch: best.map(|_| 2),
+            best_metric: best,
+            error: None,
+            epochs: if best.is_some() { 3 } else { 0 },
+        }
+    }
+
+    #[test]
+    fn an_unknown_trial_is_named_with_the_numbers_there_are() {
+        let snapshot = SweepSnapshot {
+            sweep: sweep_record("val_r2", "maximize"),
+            trials: [1, 2, 3, 7]
+                .map(|n| trial_record(n, TrialState::Pending, None, "{}"))
+                .to_vec(),
+        };
+        assert_eq!(snapshot.trial(7).map(|t| t.number).ok(), Some(7));
+        let error = snapshot.trial(9).expect_err("no trial 9");
+        assert!(error.is_bad_input());
+        assert_eq!(
+            error.to_string(),
+            "sweep `demo` has no trial 9 (its trials are 1-3, 7)"
+        );
+    }
+
+    #[test]
+    fn params_must_be_an_object() {
+        let good = trial_record(1, TrialState::Pending, None, r#"{"b":2,"a":"x"}"#);
+        let params = params_of(&good).expect("an object");
+        assert_eq!(params.keys().collect::<Vec<_>>(), ["a", "b"]);
+        let bad = trial_record(2, TrialState::Pending, None, "[1]");
+        assert!(matches!(
+            params_of(&bad),
+            Err(ReportError::BadParams { trial: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn states_are_counted() {
+        let trials = [
+            TrialState::Completed,
+            TrialState::Completed,
+            TrialState::Failed,
+            TrialState::Pending,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| trial_record(i + 1, s, None, "{}"))
+        .collect::<Vec<_>>();
+        let counts = count_states(&trials);
+        assert_eq!(
+            (
+                counts.completed,
+                counts.failed,
+                counts.pending,
+                counts.total()
+            ),
+            (2, 1, 1, 4)
+        );
+    }
+}
