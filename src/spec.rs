@@ -281,6 +281,12 @@ impl FromStr for MetricName {
     }
 }
 
+impl fmt::Display for MetricName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The known metric names, comma-separated.
 fn metric_names() -> String {
     MetricName::ALL.map(|m| m.as_str()).join(", ")
@@ -305,6 +311,13 @@ impl Goal {
         }
     }
 
+    /// The goal a stored name stands for.
+    pub fn parse(name: &str) -> Option<Goal> {
+        [Goal::Maximize, Goal::Minimize]
+            .into_iter()
+            .find(|g| g.as_str() == name)
+    }
+
     /// Whether `a` is strictly better than `b`. NaN is worse than any number (so a
     /// running best may start at NaN) and never better than anything.
     pub fn better(&self, a: f64, b: f64) -> bool {
@@ -316,6 +329,12 @@ impl Goal {
                 Goal::Minimize => a < b,
             },
         }
+    }
+}
+
+impl fmt::Display for Goal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::boolean::PredicateBooleanExt;
 use predicates::str::contains;
+use sweep::spec::{Goal, MetricName};
 use sweep::store::{Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
 use sweep::train::EpochMetrics;
 
@@ -21,8 +22,8 @@ fn new_sweep(name: &str, trials: usize) -> NewSweep {
         spec_text: format!("name: {name}\n"),
         spec_hash: "fingerprint".to_string(),
         data_path: PathBuf::from("data/train.txt"),
-        metric: "val_r2".to_string(),
-        goal: "maximize".to_string(),
+        metric: MetricName::ValR2,
+        goal: Goal::Maximize,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,

@@ -183,8 +183,8 @@ fn new_sweep(spec: &Spec, spec_text: String, data_path: PathBuf) -> NewSweep {
         spec_text,
         spec_hash: spec.fingerprint(),
         data_path,
-        metric: spec.metric.name.as_str().to_string(),
-        goal: spec.metric.goal.as_str().to_string(),
+        metric: spec.metric.name,
+        goal: spec.metric.goal,
         trials,
     }
 }

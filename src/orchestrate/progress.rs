@@ -8,6 +8,7 @@ use std::io::IsTerminal;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::backend::DeviceArg;
+use crate::spec::MetricName;
 use crate::store::{SweepRecord, TrialRecord, TrialState};
 
 /// A worker as the display shows it.
@@ -28,7 +29,7 @@ pub struct Progress {
     overall: ProgressBar,
     workers: Vec<ProgressBar>,
     on_terminal: bool,
-    metric: String,
+    metric: MetricName,
     maximize: bool,
     /// Last seen state of every trial, to report each change once.
     seen: Option<HashMap<usize, TrialState>>,
@@ -60,7 +61,7 @@ impl Progress {
             overall,
             workers,
             on_terminal,
-            metric: sweep.metric.clone(),
+            metric: sweep.metric,
             maximize: sweep.maximizes(),
             seen: None,
         }

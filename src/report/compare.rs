@@ -3,12 +3,10 @@
 
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text::{self, Align, Table};
-use super::{ReportError, SweepSnapshot, metric_of};
+use super::{ReportError, SweepSnapshot};
+use crate::spec::MetricName;
 use crate::store::{Store, SweepRecord};
 use crate::train::EpochMetrics;
-
-/// The loss every curve table shows besides the sweep's own metric.
-const LOSS: &str = "val_loss";
 
 /// One trial of a comparison: its leaderboard row and every epoch it recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +54,7 @@ impl Comparison {
     /// The summary table, then one epoch table for the sweep's metric and one for the
     /// validation loss (one only, when the metric is the validation loss).
     pub fn render(&self) -> String {
-        let metric = self.sweep.metric.as_str();
+        let metric = self.sweep.metric;
         let numbers: Vec<String> = self
             .trials
             .iter()
@@ -74,8 +72,8 @@ impl Comparison {
             return out;
         }
         let mut curves = vec![metric];
-        if metric != LOSS {
-            curves.push(LOSS);
+        if metric != MetricName::ValLoss {
+            curves.push(MetricName::ValLoss);
         }
         for name in curves {
             out.push_str(&format!("\n{name} by epoch (* best epoch by {metric}):\n"));
@@ -113,7 +111,7 @@ impl Comparison {
             };
             table.push(row(if differ { "*" } else { "" }, name, &show));
         }
-        table.push(row("", &self.sweep.metric, &|r| {
+        table.push(row("", self.sweep.metric.as_str(), &|r| {
             text::metric(r.best_metric)
         }));
         table.push(row("", "best epoch", &|r| text::count(r.best_epoch)));
@@ -136,7 +134,7 @@ impl Comparison {
     }
 
     /// One line per epoch, a column per trial; blank after a trial's last epoch.
-    fn curve(&self, name: &str) -> String {
+    fn curve(&self, name: MetricName) -> String {
         let mut columns = vec![("epoch".to_string(), Align::Right)];
         columns.extend(self.headers().map(|h| (h, Align::Right)));
         let mut table = Table::new(columns);
@@ -157,11 +155,11 @@ impl Comparison {
 
 /// A trial's value of `name` at `epoch`: four decimals, then `*` at its best epoch or a space
 /// (so that the digits of a column still line up).
-fn curve_cell(trial: &ComparedTrial, epoch: usize, name: &str) -> String {
+fn curve_cell(trial: &ComparedTrial, epoch: usize, name: MetricName) -> String {
     let Some(m) = trial.epochs.iter().find(|m| m.epoch == epoch) else {
         return String::new();
     };
-    let value = metric_of(m, name);
+    let value = name.value(m);
     let mark = if trial.row.best_epoch == Some(epoch) {
         '*'
     } else {
@@ -211,7 +209,7 @@ mod tests {
     #[test]
     fn trials_are_shown_side_by_side_with_their_curves() {
         let comparison = Comparison {
-            sweep: sweep_record("val_r2", "maximize"),
+            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
             trials: vec![
                 compared(1, r#"{"batch_size":128,"lr":0.001}"#, &[0.1, 0.3, 0.25], 2),
                 compared(
@@ -254,7 +252,10 @@ mod tests {
     #[test]
     fn a_loss_metric_gets_one_curve_and_no_epochs_are_said_so() {
         let mut comparison = Comparison {
-            sweep: sweep_record("val_loss", "minimize"),
+            sweep: sweep_record(
+                crate::spec::MetricName::ValLoss,
+                crate::spec::Goal::Minimize,
+            ),
             trials: vec![compared(1, "{}", &[0.1], 1)],
         };
         assert_eq!(comparison.render().matches("by epoch").count(), 1);

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot, params_of};
+use crate::spec::MetricName;
 use crate::store::{TrialRecord, TrialState};
 
 /// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
@@ -60,8 +61,8 @@ impl TrialRow {
 /// A sweep's trials in rank order, with what the views need to label them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Leaderboard {
-    /// The metric's name (`val_r2`, ...).
-    pub metric: String,
+    /// The metric that ranks the trials.
+    pub metric: MetricName,
     /// Whether a larger metric is better.
     pub maximize: bool,
     /// The trials, best first.
@@ -70,10 +71,10 @@ pub struct Leaderboard {
 
 impl Leaderboard {
     /// Rank `rows` by `metric` in the direction `maximize` says.
-    pub fn new(metric: impl Into<String>, maximize: bool, mut rows: Vec<TrialRow>) -> Leaderboard {
+    pub fn new(metric: MetricName, maximize: bool, mut rows: Vec<TrialRow>) -> Leaderboard {
         rank(&mut rows, maximize);
         Leaderboard {
-            metric: metric.into(),
+            metric,
             maximize,
             rows,
         }
@@ -87,7 +88,7 @@ impl Leaderboard {
             .map(TrialRow::from_record)
             .collect::<Result<_, _>>()?;
         Ok(Leaderboard::new(
-            &snapshot.sweep.metric,
+            snapshot.sweep.metric,
             snapshot.sweep.maximizes(),
             rows,
         ))
@@ -383,7 +384,7 @@ mod tests {
 
     #[test]
     fn trials_rank_by_the_goal_ties_by_number_unranked_last() {
-        let board = Leaderboard::new("val_r2", true, rows());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(
             order(&board),
             [
@@ -396,7 +397,7 @@ mod tests {
         );
         assert_eq!(board.best().map(|r| r.trial), Some(2));
 
-        let board = Leaderboard::new("val_loss", false, rows());
+        let board = Leaderboard::new(MetricName::ValLoss, false, rows());
         assert_eq!(
             order(&board),
             [
@@ -413,13 +414,13 @@ mod tests {
     fn no_best_without_a_ranked_trial() {
         let mut pending = rows();
         pending.retain(|r| r.best_metric.is_none());
-        let board = Leaderboard::new("val_r2", true, pending);
+        let board = Leaderboard::new(MetricName::ValR2, true, pending);
         assert_eq!(board.best(), None);
     }
 
     #[test]
     fn top_keeps_the_first_rows() {
-        let board = Leaderboard::new("val_r2", true, rows());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(board.clone().top(None).rows.len(), 5);
         assert_eq!(
             order(&board.clone().top(Some(2))),
@@ -427,7 +428,7 @@ mod tests {
         );
         assert_eq!(board.top(Some(9)).rows.len(), 5);
         assert_eq!(
-            Leaderboard::new("val_r2", true, rows())
+            Leaderboard::new(MetricName::ValR2, true, rows())
                 .top(Some(4))
                 .param_names(),
             ["activation", "batch_size", "lr"]
@@ -436,7 +437,7 @@ mod tests {
 
     #[test]
     fn table_export() {
-        let board = Leaderboard::new("val_r2", true, rows());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(
             export(&TableExporter::default(), &board),
             "   rank  trial  state      val_r2  best epoch  epochs  activation  batch_size  lr        error\n\
@@ -450,7 +451,7 @@ mod tests {
 
     #[test]
     fn table_export_bolds_the_best_row_for_a_terminal() {
-        let board = Leaderboard::new("val_r2", true, rows()).top(Some(2));
+        let board = Leaderboard::new(MetricName::ValR2, true, rows()).top(Some(2));
         assert_eq!(
             export(&TableExporter { bold_best: true }, &board),
             "   rank  trial  state      val_r2  best epoch  epochs  batch_size  lr\n\
@@ -461,7 +462,7 @@ mod tests {
 
     #[test]
     fn csv_export() {
-        let board = Leaderboard::new("val_r2", true, rows());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(
             export(&CsvExporter, &board),
             "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error\n\
@@ -477,7 +478,7 @@ mod tests {
     fn json_export() {
         let mut rows = rows();
         rows.retain(|r| [2, 3].contains(&r.trial));
-        let board = Leaderboard::new("val_r2", true, rows);
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
         assert_eq!(
             export(&JsonExporter, &board),
             r#"[
@@ -516,7 +517,10 @@ mod tests {
     fn json_keeps_full_precision() {
         let mut row = rows().remove(0);
         row.best_metric = Some(0.1 + 0.2);
-        let json = export(&JsonExporter, &Leaderboard::new("val_r2", true, vec![row]));
+        let json = export(
+            &JsonExporter,
+            &Leaderboard::new(MetricName::ValR2, true, vec![row]),
+        );
         let back: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(back[0]["best_metric"].as_f64(), Some(0.1 + 0.2));
         assert!(json.contains("0.30000000000000004"));

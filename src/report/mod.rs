@@ -13,7 +13,6 @@ mod text;
 use serde_json::{Map, Value};
 
 use crate::store::{StateCounts, Store, StoreError, SweepRecord, TrialRecord, TrialState};
-use crate::train::EpochMetrics;
 
 /// A trial's parameters: name → value, sorted by name.
 pub type Params = Map<String, Value>;
@@ -139,35 +138,23 @@ pub fn params_of(trial: &TrialRecord) -> Result<Params, ReportError> {
     }
 }
 
-/// An epoch's value of the metric a sweep names (`val_r2`, `val_loss`, ...); NaN for a name
-/// that is not a metric.
-pub fn metric_of(epoch: &EpochMetrics, name: &str) -> f64 {
-    match name {
-        "val_r2" => epoch.val_r2,
-        "val_loss" => epoch.val_loss,
-        "val_pearson" => epoch.val_pearson,
-        "val_spearman" => epoch.val_spearman,
-        "train_loss" => epoch.train_loss,
-        _ => f64::NAN,
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::spec::{Goal, MetricName};
     use crate::store::{SweepId, TrialId};
     use std::path::PathBuf;
 
     /// A sweep record for view tests.
-    pub(crate) fn sweep_record(metric: &str, goal: &str) -> SweepRecord {
+    pub(crate) fn sweep_record(metric: MetricName, goal: Goal) -> SweepRecord {
         SweepRecord {
             id: SweepId(1),
             name: "demo".to_string(),
             spec_text: String::new(),
             spec_hash: String::new(),
             data_path: PathBuf::from("data/train.txt"),
-            metric: metric.to_string(),
-            goal: goal.to_string(),
+            metric,
+            goal,
             created_at: "2026-11-27T18:30:57.123Z".to_string(),
         }
     }
@@ -203,7 +190,7 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_trial_is_named_with_the_numbers_there_are() {
         let snapshot = SweepSnapshot {
-            sweep: sweep_record("val_r2", "maximize"),
+            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
             trials: [1, 2, 3, 7]
                 .map(|n| trial_record(n, TrialState::Pending, None, "{}"))
                 .to_vec(),

@@ -52,7 +52,7 @@ pub fn overview(sweeps: &[SweepSnapshot]) -> Result<String, ReportError> {
         ];
         cells.extend(TrialState::ALL.map(|s| counts.get(s).to_string()));
         cells.extend([
-            snapshot.sweep.metric.clone(),
+            snapshot.sweep.metric.to_string(),
             text::metric(best.and_then(|b| b.best_metric)),
             text::count(best.map(|b| b.trial)),
         ]);
@@ -76,7 +76,7 @@ pub fn detail(snapshot: &SweepSnapshot, now: f64) -> Result<String, ReportError>
         sweep.data_path.display(),
         counts_line(&counts),
     );
-    out.push_str(&best_so_far(board.best(), &sweep.metric));
+    out.push_str(&best_so_far(board.best(), sweep.metric.as_str()));
     for state in SECTIONS {
         let trials: Vec<&TrialRecord> = snapshot
             .trials
@@ -85,7 +85,13 @@ pub fn detail(snapshot: &SweepSnapshot, now: f64) -> Result<String, ReportError>
             .collect();
         if !trials.is_empty() {
             out.push('\n');
-            out.push_str(&section(state, &trials, &sweep.metric, &sweep.name, now));
+            out.push_str(&section(
+                state,
+                &trials,
+                sweep.metric.as_str(),
+                &sweep.name,
+                now,
+            ));
         }
     }
     Ok(out)
@@ -230,7 +236,7 @@ mod tests {
         trials[2].error = Some("diverged: loss is NaN".to_string());
         trials.extend((6..=44).map(|n| trial_record(n, TrialState::Pending, None, params)));
         SweepSnapshot {
-            sweep: sweep_record("val_r2", "maximize"),
+            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
             trials,
         }
     }

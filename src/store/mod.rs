@@ -24,6 +24,7 @@ use rusqlite::{
 
 pub use state::TrialState;
 
+use crate::spec::{Goal, MetricName};
 use crate::train::EpochMetrics;
 
 /// Forward migrations, applied in order; `PRAGMA user_version` counts those applied.
@@ -110,10 +111,10 @@ pub struct NewSweep {
     pub spec_hash: String,
     /// The training data file.
     pub data_path: PathBuf,
-    /// The metric's column name (`val_r2`, ...).
-    pub metric: String,
-    /// `maximize` or `minimize`.
-    pub goal: String,
+    /// What ranks its trials.
+    pub metric: MetricName,
+    /// Which way the metric improves.
+    pub goal: Goal,
     /// The planned trials.
     pub trials: Vec<NewTrial>,
 }
@@ -142,10 +143,10 @@ pub struct SweepRecord {
     pub spec_hash: String,
     /// The training data file.
     pub data_path: PathBuf,
-    /// The metric's column name.
-    pub metric: String,
-    /// `maximize` or `minimize`.
-    pub goal: String,
+    /// What ranks its trials.
+    pub metric: MetricName,
+    /// Which way the metric improves.
+    pub goal: Goal,
     /// When it was created (UTC text).
     pub created_at: String,
 }
@@ -153,7 +154,7 @@ pub struct SweepRecord {
 impl SweepRecord {
     /// Whether a larger metric is better.
     pub fn maximizes(&self) -> bool {
-        self.goal == "maximize"
+        self.goal == Goal::Maximize
     }
 }
 
@@ -354,8 +355,8 @@ impl Store {
                 sweep.spec_text,
                 sweep.spec_hash,
                 sweep.data_path.to_string_lossy(),
-                sweep.metric,
-                sweep.goal
+                sweep.metric.as_str(),
+                sweep.goal.as_str()
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -651,9 +652,25 @@ fn sweep_from_row(r: &rusqlite::Row) -> rusqlite::Result<SweepRecord> {
         spec_text: r.get(2)?,
         spec_hash: r.get(3)?,
         data_path: PathBuf::from(r.get::<_, String>(4)?),
-        metric: r.get(5)?,
-        goal: r.get(6)?,
+        metric: parsed(r, 5, |name| name.parse::<MetricName>().ok())?,
+        goal: parsed(r, 6, Goal::parse)?,
         created_at: r.get(7)?,
+    })
+}
+
+/// A text column read through `parse`; a value it rejects is a corrupt row.
+fn parsed<T>(
+    r: &rusqlite::Row,
+    column: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(column)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("unexpected value `{text}`").into(),
+        )
     })
 }
 
@@ -806,21 +823,22 @@ fn insert_epoch(
 
 /// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
 fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
-    let (metric, goal): (String, String) = tx.query_row(
+    let (metric, goal) = tx.query_row(
         "SELECT s.metric, s.goal FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ?1",
         [trial.0],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok((
+                parsed(r, 0, |name| name.parse::<MetricName>().ok())?,
+                parsed(r, 1, Goal::parse)?,
+            ))
+        },
     )?;
-    // The column name comes from the CHECK-constrained `metric`; match it again here so that
-    // nothing but a known column name is ever spliced into SQL.
-    let column = match metric.as_str() {
-        "val_r2" => "val_r2",
-        "val_loss" => "val_loss",
-        "val_pearson" => "val_pearson",
-        "val_spearman" => "val_spearman",
-        _ => "train_loss",
+    // A metric's name is its epochs column: only these known names are spliced into SQL.
+    let column = metric.as_str();
+    let order = match goal {
+        Goal::Maximize => "DESC",
+        Goal::Minimize => "ASC",
     };
-    let order = if goal == "maximize" { "DESC" } else { "ASC" };
     tx.execute(
         &format!(
             "UPDATE trials SET (best_epoch, best_metric) =

@@ -1,13 +1,13 @@
 use super::*;
 
-fn new_sweep(name: &str, trials: usize, goal: &str) -> NewSweep {
+fn new_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
     NewSweep {
         name: name.to_string(),
         spec_text: format!("name: {name}\n"),
         spec_hash: "abc".to_string(),
         data_path: PathBuf::from("data.txt"),
-        metric: "val_r2".to_string(),
-        goal: goal.to_string(),
+        metric: MetricName::ValR2,
+        goal,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,
@@ -47,7 +47,7 @@ const LONG: Duration = Duration::from_secs(3600);
 fn store_with(trials: usize) -> (Store, SweepId) {
     let mut store = Store::open_in_memory().expect("in-memory store");
     let (sweep, created) = store
-        .create_or_open_sweep(&new_sweep("s", trials, "maximize"))
+        .create_or_open_sweep(&new_sweep("s", trials, Goal::Maximize))
         .expect("sweep created");
     assert!(created);
     (store, sweep.id)
@@ -57,7 +57,7 @@ fn store_with(trials: usize) -> (Store, SweepId) {
 fn a_sweep_is_created_once_and_reopened_by_the_same_spec() {
     let (mut store, id) = store_with(3);
     let (again, created) = store
-        .create_or_open_sweep(&new_sweep("s", 3, "maximize"))
+        .create_or_open_sweep(&new_sweep("s", 3, Goal::Maximize))
         .expect("reopened");
     assert!(!created);
     assert_eq!(again.id, id);
@@ -70,7 +70,7 @@ fn a_sweep_is_created_once_and_reopened_by_the_same_spec() {
     );
     assert!(trials.iter().all(|t| t.state == TrialState::Pending));
 
-    let mut changed = new_sweep("s", 3, "maximize");
+    let mut changed = new_sweep("s", 3, Goal::Maximize);
     changed.spec_hash = "def".to_string();
     let error = store.create_or_open_sweep(&changed).err();
     assert!(matches!(error, Some(StoreError::SpecChanged { .. })));
@@ -176,10 +176,10 @@ fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it() {
 
 #[test]
 fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
-    for (goal, best) in [("maximize", 2), ("minimize", 1)] {
+    for (goal, best) in [(Goal::Maximize, 2), (Goal::Minimize, 1)] {
         let mut store = Store::open_in_memory().expect("store");
         let mut spec = new_sweep("s", 1, goal);
-        spec.metric = "val_loss".to_string();
+        spec.metric = MetricName::ValLoss;
         let (sweep, _) = store.create_or_open_sweep(&spec).expect("sweep");
         let me = worker(1);
         let trial = store
@@ -274,7 +274,7 @@ fn concurrent_workers_never_claim_the_same_trial() {
     let sweep = {
         let mut store = Store::open(&path).expect("store");
         store
-            .create_or_open_sweep(&new_sweep("s", 60, "maximize"))
+            .create_or_open_sweep(&new_sweep("s", 60, Goal::Maximize))
             .expect("sweep")
             .0
             .id
