@@ -22,7 +22,7 @@ use crate::backend::{self, DeviceArg};
 use crate::search::ParamSet;
 use crate::spec::Spec;
 use crate::store::{Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo};
-use crate::train::{TrainEvent, TrainSettings, TrialEnd};
+use crate::train::{TrainEvent, TrialEnd};
 
 /// What a worker is told.
 #[derive(Clone, Debug)]
@@ -151,12 +151,7 @@ impl TrialRun<'_> {
             Ok(params) => params,
             Err(e) => return self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
         };
-        let settings = TrainSettings {
-            max_epochs: self.spec.training.max_epochs,
-            patience: self.spec.training.patience,
-            seed: trial.seed,
-            val_fraction: self.spec.data.val_fraction,
-        };
+        let settings = self.spec.train_settings(trial.seed);
         let dir = trial_dir(&self.options.db, &self.sweep.name, trial.number);
         let job = TrialJob {
             params: &params,

@@ -1,0 +1,586 @@
+//! The sweep file: read strictly, validated into a [`Spec`].
+//!
+//! The file is a subset of the Weights & Biases sweep schema (DESIGN.md), so users can
+//! bring theirs. Reading has two layers (STYLE.md P5): serde reads the YAML into raw
+//! structs whose fields are all optional and which all `deny_unknown_fields`, so a typo
+//! such as `mx:` fails with the key path and line serde_yaml gives; then validation turns
+//! the raw structs into the checked types below, naming the key path of anything wrong.
+//! Every parameter value is checked by the trainer's own rules
+//! ([`TrialParams::set`](crate::train::TrialParams::set)).
+//! Only this module names the YAML crate (serde_yaml 0.9 is deprecated upstream).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use crate::search::ParamValue;
+use crate::train::params::{self, KNOWN};
+use crate::train::{EpochMetrics, TrainSettings};
+use raw::{RawSpec, check_foreign_keys, yaml_error};
+
+/// The most trials one sweep may plan (a guard against a grid of 10^12 points).
+pub const MAX_TRIALS: usize = 1_000_000;
+/// The longest sweep name.
+pub const MAX_NAME_LEN: usize = 64;
+/// The largest `|z|` a normal draw takes: Box-Muller with a 53-bit uniform cannot exceed
+/// `sqrt(-2 ln 2^-53)` ≈ 8.57, and draws are clamped here, so checking `mu ± 8.6·sigma`
+/// against the trainer's ranges checks every value a normal can produce.
+pub const NORMAL_Z_MAX: f64 = 8.6;
+
+/// A sweep file that cannot be used. Bad user input: exit code 2. Every message names
+/// the file and the key path at fault (and the line, where the YAML parser gives one).
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// The file could not be read.
+    #[error("cannot read sweep file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not YAML, or YAML of the wrong shape (an unknown key, a value of the wrong type).
+    #[error("{origin}: {message}")]
+    Yaml {
+        /// The file.
+        origin: String,
+        /// The parser's message, with its key path and line.
+        message: String,
+        /// 1-based line, where the parser gives one.
+        line: Option<usize>,
+    },
+    /// Well-formed YAML whose content is not a valid sweep.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        /// The file.
+        origin: String,
+        /// Key path, e.g. `parameters.learning_rate.max`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A sweep name that cannot be a folder name (from a file or the command line).
+    #[error("invalid sweep name `{name}`: {reason}")]
+    BadName {
+        /// The name given.
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+}
+
+/// A validated sweep specification.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spec {
+    /// Unique sweep name; also its folder under `runs/`.
+    pub name: SweepName,
+    /// Free text; not part of the [`Spec::fingerprint`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How trials are chosen.
+    pub method: Method,
+    /// What ranks trials.
+    pub metric: Metric,
+    /// Most trials to run (required for random; caps a grid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_cap: Option<usize>,
+    /// Every random choice of the sweep derives from it (default 0).
+    pub seed: u64,
+    /// Parameter name => how its values are chosen, name-sorted.
+    pub parameters: BTreeMap<String, ParamSpec>,
+    /// The data every trial trains on.
+    pub data: DataSpec,
+    /// How long each trial trains.
+    pub training: TrainingSpec,
+}
+
+impl Spec {
+    /// Read and parse a file. Returns the spec and the file's text.
+    pub fn load(path: &Path) -> Result<(Spec, String), SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let spec = Spec::parse(&text, &path.display().to_string())?;
+        Ok((spec, text))
+    }
+
+    /// Parse text; `origin` (a file name) prefixes every message.
+    pub fn parse(text: &str, origin: &str) -> Result<Spec, SpecError> {
+        // A first pass into a YAML tree: real syntax errors (and duplicate keys, which
+        // serde would let overwrite each other in a map) come with their line, and the
+        // W&B keys we do not support get their own message rather than "unknown field".
+        let tree: Value = serde_yaml::from_str(text).map_err(|e| yaml_error(origin, &e))?;
+        check_foreign_keys(&tree).map_err(|issue| issue.at(origin))?;
+        let raw: RawSpec = serde_yaml::from_str(text).map_err(|e| yaml_error(origin, &e))?;
+        raw.validate().map_err(|issue| issue.at(origin))
+    }
+
+    /// 16 hex digits (xxh3) of a canonical serialization of the validated spec: unchanged
+    /// by comments, whitespace, key order or number spelling (`3e6` vs `3000000`), changed
+    /// by anything that changes trials (and by the name, metric, data and training).
+    /// `description` is left out. Optional fields are left out when absent, so adding one
+    /// to a later version does not change the fingerprint of existing sweeps.
+    pub fn fingerprint(&self) -> String {
+        let canonical = match serde_json::to_value(self) {
+            Ok(mut value) => {
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("description");
+                }
+                value.to_string()
+            }
+            // Unreachable (string keys, finite numbers); Debug is deterministic too.
+            Err(_) => format!("{self:?}"),
+        };
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(canonical.as_bytes()))
+    }
+
+    /// Number of trials the search will produce (grid: the product of the parameters'
+    /// value counts, capped by `run_cap`; random: `run_cap`).
+    pub fn trial_count(&self) -> usize {
+        match self.method {
+            Method::Grid => {
+                let points = usize::try_from(self.grid_size()).unwrap_or(usize::MAX);
+                self.run_cap.map_or(points, |cap| points.min(cap))
+            }
+            Method::Random => self.run_cap.unwrap_or(0),
+        }
+    }
+
+    /// Points of the full grid (a continuous parameter counts once), saturating.
+    fn grid_size(&self) -> u128 {
+        self.parameters
+            .values()
+            .map(|p| u128::from(p.grid_len().unwrap_or(1)))
+            .fold(1u128, u128::saturating_mul)
+    }
+
+    /// The trainer's settings for one trial of this sweep.
+    pub fn train_settings(&self, trial_seed: u64) -> TrainSettings {
+        TrainSettings {
+            max_epochs: self.training.max_epochs,
+            patience: self.training.patience,
+            seed: trial_seed,
+            val_fraction: self.data.val_fraction,
+        }
+    }
+}
+
+/// How a sweep chooses its trials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Every combination of the parameters' values.
+    Grid,
+    /// `run_cap` independent random draws.
+    Random,
+}
+
+impl Method {
+    /// The name the sweep file uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Grid => "grid",
+            Method::Random => "random",
+        }
+    }
+}
+
+/// What ranks a sweep's trials, and which way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Metric {
+    /// The epoch metric.
+    pub name: MetricName,
+    /// Whether larger or smaller is better.
+    pub goal: Goal,
+}
+
+impl Default for Metric {
+    /// Validation R², maximized (what the reference's early stopping watched).
+    fn default() -> Self {
+        Metric {
+            name: MetricName::ValR2,
+            goal: Goal::Maximize,
+        }
+    }
+}
+
+/// An epoch metric a sweep can rank by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetricName {
+    /// Validation R².
+    #[serde(rename = "val_r2")]
+    ValR2,
+    /// Validation MSE.
+    #[serde(rename = "val_loss")]
+    ValLoss,
+    /// Validation Pearson r.
+    #[serde(rename = "val_pearson")]
+    ValPearson,
+    /// Validation Spearman ρ.
+    #[serde(rename = "val_spearman")]
+    ValSpearman,
+    /// Training loss.
+    #[serde(rename = "train_loss")]
+    TrainLoss,
+}
+
+impl MetricName {
+    /// Every metric, in the order messages list them.
+    pub const ALL: [MetricName; 5] = [
+        MetricName::ValR2,
+        MetricName::ValLoss,
+        MetricName::ValPearson,
+        MetricName::ValSpearman,
+        MetricName::TrainLoss,
+    ];
+
+    /// The name the sweep file and [`EpochMetrics`] use.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MetricName::ValR2 => "val_r2",
+            MetricName::ValLoss => "val_loss",
+            MetricName::ValPearson => "val_pearson",
+            MetricName::ValSpearman => "val_spearman",
+            MetricName::TrainLoss => "train_loss",
+        }
+    }
+
+    /// This metric's value in an epoch.
+    pub fn value(&self, m: &EpochMetrics) -> f64 {
+        match self {
+            MetricName::ValR2 => m.val_r2,
+            MetricName::ValLoss => m.val_loss,
+            MetricName::ValPearson => m.val_pearson,
+            MetricName::ValSpearman => m.val_spearman,
+            MetricName::TrainLoss => m.train_loss,
+        }
+    }
+
+    /// The goal when the file names none: maximize correlations, minimize losses.
+    pub fn default_goal(&self) -> Goal {
+        match self {
+            MetricName::ValLoss | MetricName::TrainLoss => Goal::Minimize,
+            _ => Goal::Maximize,
+        }
+    }
+}
+
+impl FromStr for MetricName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MetricName::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown metric `{s}`; known metrics: {}", metric_names()))
+    }
+}
+
+impl fmt::Display for MetricName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The known metric names, comma-separated.
+fn metric_names() -> String {
+    MetricName::ALL.map(|m| m.as_str()).join(", ")
+}
+
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Larger is better.
+    Maximize,
+    /// Smaller is better.
+    Minimize,
+}
+
+impl Goal {
+    /// The name the sweep file uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Goal::Maximize => "maximize",
+            Goal::Minimize => "minimize",
+        }
+    }
+
+    /// The goal a stored name stands for.
+    pub fn parse(name: &str) -> Option<Goal> {
+        [Goal::Maximize, Goal::Minimize]
+            .into_iter()
+            .find(|g| g.as_str() == name)
+    }
+
+    /// Whether `a` is strictly better than `b`. NaN is worse than any number (so a
+    /// running best may start at NaN) and never better than anything.
+    pub fn better(&self, a: f64, b: f64) -> bool {
+        match (a.is_nan(), b.is_nan()) {
+            (true, _) => false,
+            (false, true) => true,
+            _ => match self {
+                Goal::Maximize => a > b,
+                Goal::Minimize => a < b,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Goal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A sweep name: ASCII letters, digits, `-` and `_`, starting with a letter or digit, at
+/// most [`MAX_NAME_LEN`] characters. It becomes a folder name, so it can never hold a
+/// path separator or be `.`/`..`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SweepName(String);
+
+impl SweepName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for SweepName {
+    type Err = SpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match name_problem(s) {
+            None => Ok(SweepName(s.to_string())),
+            Some(reason) => Err(SpecError::BadName {
+                name: s.to_string(),
+                reason,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for SweepName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why `s` cannot be a sweep name, if it cannot.
+fn name_problem(s: &str) -> Option<&'static str> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    match s.chars().next() {
+        None => Some("it is empty"),
+        _ if s.len() > MAX_NAME_LEN => Some("it is longer than 64 characters"),
+        Some(c) if !c.is_ascii_alphanumeric() => Some("it must start with a letter or digit"),
+        _ if !s.chars().all(allowed) => Some("use only letters, digits, `-` and `_`"),
+        _ => None,
+    }
+}
+
+/// The data every trial of a sweep trains on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataSpec {
+    /// Where the rows come from.
+    pub source: DataSource,
+    /// Share held out for validation, in (0, 1) (default 0.1).
+    pub val_fraction: f64,
+}
+
+/// Where a sweep's rows come from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSource {
+    /// A DREAM-format file (`train: PATH`), as written in the sweep file.
+    File(PathBuf),
+    /// Synthetic DREAM-format rows (`synthetic: {rows, seed}`).
+    Synthetic {
+        /// Number of rows.
+        rows: u64,
+        /// The generator's seed (default 0).
+        seed: u64,
+    },
+}
+
+/// How long each trial trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TrainingSpec {
+    /// At most this many epochs (default 200).
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a better validation R² (default 20).
+    pub patience: usize,
+}
+
+impl Default for TrainingSpec {
+    /// The reference's: at most 200 epochs, patience 20.
+    fn default() -> Self {
+        TrainingSpec {
+            max_epochs: 200,
+            patience: 20,
+        }
+    }
+}
+
+/// How one parameter's values are chosen (W&B's forms), validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamSpec {
+    /// `{value: V}`: the same value in every trial.
+    Constant(ParamValue),
+    /// `{values: [..]}`: one of a list (non-empty, no repeats, in the file's order).
+    Categorical(Vec<ParamValue>),
+    /// Uniform real in `[min, max)`.
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// `exp(U(min, max))`: W&B's `log_uniform`, whose bounds are natural-log exponents.
+    LogUniform {
+        /// Lower exponent.
+        min: f64,
+        /// Upper exponent.
+        max: f64,
+    },
+    /// `exp(U(ln min, ln max))`: uniform in the logarithm between two values > 0.
+    LogUniformValues {
+        /// Lower bound (> 0).
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// A whole number in `min..=max`.
+    IntUniform {
+        /// Lowest value.
+        min: i64,
+        /// Highest value.
+        max: i64,
+    },
+    /// The lattice `min + k·q` within `[min, max]`.
+    QUniform {
+        /// First lattice point.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+        /// Step (> 0).
+        q: f64,
+    },
+    /// `round(exp(U(ln min, ln max)) / q)·q`.
+    QLogUniformValues {
+        /// Lower bound (> 0).
+        min: f64,
+        /// Upper bound.
+        max: f64,
+        /// Step (> 0).
+        q: f64,
+    },
+    /// Normal with mean `mu` and deviation `sigma`.
+    Normal {
+        /// Mean.
+        mu: f64,
+        /// Standard deviation (≥ 0).
+        sigma: f64,
+    },
+    /// `exp(N(mu, sigma))`.
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm (≥ 0).
+        sigma: f64,
+    },
+}
+
+impl ParamSpec {
+    /// Number of values a grid enumerates, or `None` for a continuous distribution.
+    pub fn grid_len(&self) -> Option<u64> {
+        match *self {
+            ParamSpec::Constant(_) => Some(1),
+            ParamSpec::Categorical(ref values) => u64::try_from(values.len()).ok(),
+            ParamSpec::IntUniform { min, max } => {
+                u64::try_from(i128::from(max) - i128::from(min) + 1).ok()
+            }
+            ParamSpec::QUniform { min, max, q } => Some(lattice_len(min, max, q)),
+            _ => None,
+        }
+    }
+
+    /// The grid's `index`-th value (0-based, in grid order), or `None` past the end or
+    /// for a continuous distribution.
+    pub fn grid_value(&self, index: u64) -> Option<ParamValue> {
+        if index >= self.grid_len()? {
+            return None;
+        }
+        match *self {
+            ParamSpec::Constant(ref v) => Some(v.clone()),
+            ParamSpec::Categorical(ref values) => values.get(usize::try_from(index).ok()?).cloned(),
+            ParamSpec::IntUniform { min, .. } => i64::try_from(i128::from(min) + i128::from(index))
+                .ok()
+                .map(ParamValue::Int),
+            ParamSpec::QUniform { min, q, .. } => {
+                Some(ParamValue::Float(lattice_value(min, q, index)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The distribution's name in the sweep file.
+    pub fn distribution(&self) -> &'static str {
+        match self {
+            ParamSpec::Constant(_) => "constant",
+            ParamSpec::Categorical(_) => "categorical",
+            ParamSpec::Uniform { .. } => "uniform",
+            ParamSpec::LogUniform { .. } => "log_uniform",
+            ParamSpec::LogUniformValues { .. } => "log_uniform_values",
+            ParamSpec::IntUniform { .. } => "int_uniform",
+            ParamSpec::QUniform { .. } => "q_uniform",
+            ParamSpec::QLogUniformValues { .. } => "q_log_uniform_values",
+            ParamSpec::Normal { .. } => "normal",
+            ParamSpec::LogNormal { .. } => "log_normal",
+        }
+    }
+
+    /// Whether every value it gives is a whole number (so an integer parameter may use it).
+    fn whole_valued(&self) -> bool {
+        match *self {
+            ParamSpec::Constant(_) | ParamSpec::Categorical(_) | ParamSpec::IntUniform { .. } => {
+                true
+            }
+            ParamSpec::QUniform { min, q, .. } => min.fract() == 0.0 && q.fract() == 0.0,
+            ParamSpec::QLogUniformValues { q, .. } => q.fract() == 0.0,
+            _ => false,
+        }
+    }
+}
+
+/// Points of the lattice `min + k·q` within `[min, max]`. A relative slack of 1e-9 keeps
+/// `(0.5 - 0.1) / 0.1 = 3.9999999999999996` from losing its last point.
+pub(crate) fn lattice_len(min: f64, max: f64, q: f64) -> u64 {
+    let steps = ((max - min) / q * (1.0 + 1e-9)).floor();
+    if steps.is_nan() || steps < 0.0 {
+        return 1;
+    }
+    (steps as u64).saturating_add(1)
+}
+
+/// Lattice point `k`: `min + k·q`, tidied so that `0.1 + 2·0.1` is `0.3`.
+pub(crate) fn lattice_value(min: f64, q: f64, k: u64) -> f64 {
+    tidy(min + k as f64 * q)
+}
+
+/// `x` rounded to 15 significant digits: removes the last-bit noise of `min + k·q` and
+/// `round(x/q)·q` (a user who writes `q: 0.1` means tenths), deterministically.
+pub(crate) fn tidy(x: f64) -> f64 {
+    format!("{x:.14e}").parse().unwrap_or(x)
+}
+
+mod raw;
+#[cfg(test)]
+mod tests;
