@@ -271,9 +271,21 @@ fn ctrl_c_stops_within_seconds_marks_trials_interrupted_and_a_rerun_finishes_the
         dir.path(),
         &["s.yaml", "--workers", "2", "--fake-trainer", "100"],
     );
-    wait_for("the first epochs", Duration::from_secs(60), || {
-        epoch_rows(dir.path()) >= 2
-    });
+    wait_for(
+        "both workers' first epochs",
+        Duration::from_secs(60),
+        || {
+            let trials = Store::open_read_only(&db(dir.path()))
+                .and_then(|store| store.sweep("stopped").and_then(|s| store.trials(s.id)));
+            trials.is_ok_and(|trials| {
+                trials
+                    .iter()
+                    .filter(|t| t.state == TrialState::Running && t.epochs >= 1)
+                    .count()
+                    == 2
+            })
+        },
+    );
     kill(run.id(), "-INT");
     let asked = Instant::now();
     let output = loop {
