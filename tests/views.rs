@@ -24,6 +24,7 @@ fn new_sweep(name: &str, trials: usize) -> NewSweep {
         data_path: PathBuf::from("data/train.txt"),
         metric: MetricName::ValR2,
         goal: Goal::Maximize,
+        data_header: None,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,

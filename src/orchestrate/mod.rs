@@ -26,7 +26,7 @@ pub use process::{StopSignal, host_name, is_dead};
 pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 
 use crate::backend::DeviceArg;
-use crate::data::{PreparedData, synth};
+use crate::data::{CacheHeader, PreparedData, synth};
 use crate::search;
 use crate::spec::{DataSource, Spec};
 use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
@@ -99,10 +99,11 @@ pub struct RunSummary {
 /// Run a sweep to completion (or until Ctrl-C).
 pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunSummary> {
     let (spec, spec_text) = Spec::load(&options.spec_path)?;
-    let data_path = prepare_data(&spec, &options.db, options.fake_epoch.is_some())?;
+    let (data_path, data_header) = prepare_data(&spec, &options.db, options.fake_epoch.is_some())?;
     let mut store = Store::open(&options.db)
         .with_context(|| format!("opening the run database {}", options.db.display()))?;
-    let (sweep, created) = store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path))?;
+    let (sweep, created) =
+        store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path, data_header))?;
     let host = host_name();
     let abandoned = store.interrupt_abandoned(sweep.id, &host, &is_dead)?;
     let retried = if options.retry_failed {
@@ -145,8 +146,13 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
 }
 
 /// The training file of the sweep, made (synthetic) and prepared once before any worker starts,
-/// so that workers open a ready cache instead of racing to build it.
-fn prepare_data(spec: &Spec, db: &Path, fake: bool) -> anyhow::Result<PathBuf> {
+/// so that workers open a ready cache instead of racing to build it; with the cache's header
+/// (filter counts, scaler), which the fake trainer does without.
+fn prepare_data(
+    spec: &Spec,
+    db: &Path,
+    fake: bool,
+) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
     let cache = cache_dir(db);
     let path = match &spec.data.source {
         DataSource::File(path) => std::path::absolute(path)
@@ -162,14 +168,20 @@ fn prepare_data(spec: &Spec, db: &Path, fake: bool) -> anyhow::Result<PathBuf> {
             std::path::absolute(&path).context("resolving the synthetic data path")?
         }
     };
-    if !fake {
-        let (data, _) = PreparedData::open_or_prepare(&path, &cache)?;
-        println!("data: {} ({})", path.display(), data.header().counts);
+    if fake {
+        return Ok((path, None));
     }
-    Ok(path)
+    let (data, _) = PreparedData::open_or_prepare(&path, &cache)?;
+    println!("data: {} ({})", path.display(), data.header().counts);
+    Ok((path, Some(data.header().clone())))
 }
 
-fn new_sweep(spec: &Spec, spec_text: String, data_path: PathBuf) -> NewSweep {
+fn new_sweep(
+    spec: &Spec,
+    spec_text: String,
+    data_path: PathBuf,
+    data_header: Option<CacheHeader>,
+) -> NewSweep {
     let trials = search::plan(spec)
         .into_iter()
         .map(|t| NewTrial {
@@ -185,6 +197,7 @@ fn new_sweep(spec: &Spec, spec_text: String, data_path: PathBuf) -> NewSweep {
         data_path,
         metric: spec.metric.name,
         goal: spec.metric.goal,
+        data_header,
         trials,
     }
 }

@@ -156,6 +156,7 @@ pub(crate) mod tests {
             metric,
             goal,
             created_at: "2026-11-27T18:30:57.123Z".to_string(),
+            data_header: None,
         }
     }
 

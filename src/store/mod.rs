@@ -24,11 +24,15 @@ use rusqlite::{
 
 pub use state::TrialState;
 
+use crate::data::CacheHeader;
 use crate::spec::{Goal, MetricName};
 use crate::train::EpochMetrics;
 
 /// Forward migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_data_header.sql"),
+];
 
 /// How long a write waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -115,6 +119,8 @@ pub struct NewSweep {
     pub metric: MetricName,
     /// Which way the metric improves.
     pub goal: Goal,
+    /// The prepared data set (`None` when training is faked).
+    pub data_header: Option<CacheHeader>,
     /// The planned trials.
     pub trials: Vec<NewTrial>,
 }
@@ -149,6 +155,8 @@ pub struct SweepRecord {
     pub goal: Goal,
     /// When it was created (UTC text).
     pub created_at: String,
+    /// The prepared data set: filter counts, the scaler all trials share.
+    pub data_header: Option<CacheHeader>,
 }
 
 impl SweepRecord {
@@ -342,6 +350,11 @@ impl Store {
                     given: sweep.spec_hash.clone(),
                 });
             }
+            if existing.data_header.is_none() && sweep.data_header.is_some() {
+                set_data_header(&tx, existing.id, sweep.data_header.as_ref())?;
+            }
+            let existing = sweep_by_name(&tx, &sweep.name)?
+                .ok_or_else(|| StoreError::NoSuchSweep(sweep.name.clone()))?;
             tx.commit()?;
             return Ok((existing, false));
         }
@@ -360,6 +373,7 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        set_data_header(&tx, SweepId(id), sweep.data_header.as_ref())?;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO trials (sweep_id, number, params, seed) VALUES (?1, ?2, ?3, ?4)",
@@ -643,7 +657,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 const SWEEP_COLUMNS: &str =
-    "SELECT id, name, spec_text, spec_hash, data_path, metric, goal, created_at";
+    "SELECT id, name, spec_text, spec_hash, data_path, metric, goal, created_at, data_header";
 
 fn sweep_from_row(r: &rusqlite::Row) -> rusqlite::Result<SweepRecord> {
     Ok(SweepRecord {
@@ -655,7 +669,37 @@ fn sweep_from_row(r: &rusqlite::Row) -> rusqlite::Result<SweepRecord> {
         metric: parsed(r, 5, |name| name.parse::<MetricName>().ok())?,
         goal: parsed(r, 6, Goal::parse)?,
         created_at: r.get(7)?,
+        data_header: parsed_json(r, 8)?,
     })
+}
+
+/// A JSON text column, NULL being `None`.
+fn parsed_json<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row,
+    column: usize,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get::<_, Option<String>>(column)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn set_data_header(
+    tx: &Transaction,
+    sweep: SweepId,
+    header: Option<&CacheHeader>,
+) -> Result<(), StoreError> {
+    let json = header
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    tx.execute(
+        "UPDATE sweeps SET data_header = ?2 WHERE id = ?1",
+        params![sweep.0, json],
+    )?;
+    Ok(())
 }
 
 /// A text column read through `parse`; a value it rejects is a corrupt row.

@@ -8,6 +8,7 @@ fn new_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
         data_path: PathBuf::from("data.txt"),
         metric: MetricName::ValR2,
         goal,
+        data_header: None,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,
@@ -333,4 +334,35 @@ fn many_processes_opening_a_new_database_at_once_create_the_schema_once() {
             .collect()
     });
     assert_eq!(versions, vec![MIGRATIONS.len() as i64; 8]);
+}
+
+#[test]
+fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened() {
+    let mut store = Store::open_in_memory().expect("store");
+    let (sweep, _) = store
+        .create_or_open_sweep(&new_sweep("s", 1, Goal::Maximize))
+        .expect("created without a header (fake training)");
+    assert_eq!(sweep.data_header, None);
+    let header = CacheHeader {
+        format_version: 1,
+        source: PathBuf::from("/data/train.txt"),
+        source_size: 10,
+        source_hash: "00ff".to_string(),
+        source_mtime_ns: None,
+        counts: crate::data::FilterCounts::default(),
+        scaler: crate::data::Scaler {
+            mean: 11.25,
+            std: 2.5,
+        },
+        rows: 3,
+        seq_len: 110,
+        split_seed: 7,
+    };
+    let with_header = NewSweep {
+        data_header: Some(header.clone()),
+        ..new_sweep("s", 1, Goal::Maximize)
+    };
+    let (reopened, created) = store.create_or_open_sweep(&with_header).expect("reopened");
+    assert!(!created);
+    assert_eq!(reopened.data_header, Some(header));
 }
