@@ -12,6 +12,7 @@ pub mod cli;
 pub mod data;
 pub mod model;
 pub mod orchestrate;
+pub mod predict;
 pub mod report;
 pub mod search;
 mod seeds;

@@ -3,6 +3,7 @@
 mod compare;
 mod data;
 mod leaderboard;
+mod predict;
 mod run;
 mod status;
 mod train;
@@ -35,6 +36,8 @@ pub(crate) const DEFAULT_DB: &str = "runs/sweeps.db";
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Predictions of a sweep's best (or a given) trial for a file of sequences.
+    Predict(predict::Args),
     /// Create a sweep from a sweep file (or resume it) and run it with parallel workers.
     Run(run::Args),
     /// One worker process: claim a trial, train it, record it, repeat (`run` starts these).
@@ -61,6 +64,7 @@ pub(crate) fn default_cache_dir() -> PathBuf {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, &cli.db),
+        Command::Predict(args) => predict::run(args, &cli.db),
         Command::Worker(args) => worker::run(args, &cli.db),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),
@@ -110,6 +114,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
         cause.is::<crate::data::DataError>()
             || cause.is::<crate::train::ParamError>()
             || cause.is::<crate::spec::SpecError>()
+            || predict::is_bad_input(cause)
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
             || cause

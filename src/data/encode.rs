@@ -57,14 +57,17 @@ pub fn encode_sequence(seq: &[u8; SEQ_LEN], out: &mut [u8; SEQ_LEN]) -> bool {
 /// # Panics
 /// If a row index is out of range for `data`.
 pub fn one_hot_batch(data: &PreparedData, rows: &[u32], out: &mut Vec<f32>) {
+    one_hot_codes(rows.iter().map(|&row| data.sequence(row as usize)), out);
+}
+
+/// One-hot sequences of base codes (each [`SEQ_LEN`] long) into `out`, layout as
+/// [`one_hot_batch`]. A code other than 0..=3 (an `N`, padding) leaves its position all-zero.
+pub fn one_hot_codes<'a>(sequences: impl ExactSizeIterator<Item = &'a [u8]>, out: &mut Vec<f32>) {
     const PER_ROW: usize = CHANNELS * SEQ_LEN;
     out.clear();
-    out.resize(rows.len() * PER_ROW, 0.0);
-    for (block, &row) in out.chunks_exact_mut(PER_ROW).zip(rows) {
-        let seq = data.sequence(row as usize);
-        for (pos, &code) in seq.iter().enumerate() {
-            // Codes are validated when the cache is built; a corrupt byte leaves the
-            // position all-zero rather than writing into another row.
+    out.resize(sequences.len() * PER_ROW, 0.0);
+    for (block, seq) in out.chunks_exact_mut(PER_ROW).zip(sequences) {
+        for (pos, &code) in seq.iter().take(SEQ_LEN).enumerate() {
             if code < 4 {
                 block[usize::from(code) * SEQ_LEN + pos] = 1.0;
             }
@@ -72,9 +75,31 @@ pub fn one_hot_batch(data: &PreparedData, rows: &[u32], out: &mut Vec<f32>) {
     }
 }
 
+/// The reverse complement of a coded sequence: read backwards, A<->T and C<->G (code
+/// `c` becomes `3 - c` in ACGT order); an invalid code stays invalid.
+pub fn reverse_complement(codes: &[u8; SEQ_LEN]) -> [u8; SEQ_LEN] {
+    let mut out = [INVALID; SEQ_LEN];
+    for (o, &c) in out.iter_mut().zip(codes.iter().rev()) {
+        *o = if c < 4 { 3 - c } else { INVALID };
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reverse_complement_reads_backwards_and_pairs_bases() {
+        let mut seq = [0u8; SEQ_LEN];
+        seq[0] = 1; // C at the start
+        seq[1] = INVALID; // N
+        let rc = reverse_complement(&seq);
+        assert_eq!(rc[SEQ_LEN - 1], 2, "C pairs with G, now at the end");
+        assert_eq!(rc[SEQ_LEN - 2], INVALID);
+        assert!(rc[..SEQ_LEN - 2].iter().all(|&c| c == 3), "A pairs with T");
+        assert_eq!(reverse_complement(&rc), seq);
+    }
 
     #[test]
     fn codes_follow_acgt_order_and_reject_everything_else() {

@@ -151,6 +151,20 @@ impl CnnBiLstm {
         self.output.forward(x)
     }
 
+    /// Predictions (standardized units) of a batch of one-hot sequences, laid out
+    /// `[rows, 4, seq_len]` in `one_hot` (which the tensor takes over without a copy). Call it
+    /// on a model in validation mode (`model.valid()`) on a device without autodiff.
+    pub fn predict_one_hot(
+        &self,
+        one_hot: Vec<f32>,
+        rows: usize,
+        seq_len: usize,
+        device: &Device,
+    ) -> Vec<f32> {
+        let x = Tensor::from_data(TensorData::new(one_hot, [rows, 4, seq_len]), device);
+        self.forward(x).into_data().iter::<f32>().collect()
+    }
+
     /// The parameter count as Keras reports it: trainable weights plus BatchNorm's moving mean
     /// and variance (burn's module visitor sees the running statistics as well).
     pub fn keras_parameter_count(&self) -> usize {

@@ -298,7 +298,8 @@ impl Store {
         Store::prepare(Connection::open_in_memory()?)
     }
 
-    /// Open an existing database for reading only: never blocks a writer, never changes the file.
+    /// Open an existing database for reading only: never blocks a writer, never changes the
+    /// file (except once, to apply the migrations a file made by an older `sweep` lacks).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
@@ -312,6 +313,11 @@ impl Store {
         let known = MIGRATIONS.len() as i64;
         if found > known {
             return Err(StoreError::SchemaTooNew { found, known });
+        }
+        if found < known {
+            drop(conn);
+            drop(Store::open(path)?);
+            return Store::open_read_only(path);
         }
         Ok(Store { conn })
     }

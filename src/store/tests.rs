@@ -366,3 +366,17 @@ fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened() {
     assert!(!created);
     assert_eq!(reopened.data_header, Some(header));
 }
+
+#[test]
+fn a_read_only_open_of_an_older_file_migrates_it_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&path).expect("file");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema v1");
+        conn.pragma_update(None, "user_version", 1).expect("v1");
+    }
+    let store = Store::open_read_only(&path).expect("opened");
+    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
+    assert!(store.sweeps().expect("sweeps").is_empty());
+}

@@ -157,6 +157,18 @@ pub fn save_best_model(dir: &Path, model: &CnnBiLstm) -> anyhow::Result<()> {
     write_atomically(&dir.join(BEST_MODEL_FILE), &bytes)
 }
 
+/// Load the best epoch's weights saved in `dir` into `model` (built with the trial's
+/// configuration).
+pub fn load_best_model(dir: &Path, model: CnnBiLstm) -> anyhow::Result<CnnBiLstm> {
+    let path = dir.join(BEST_MODEL_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| anyhow::anyhow!("reading the weights in {}: {e}", path.display()))?;
+    model
+        .try_load_record(record)
+        .map_err(|e| anyhow::anyhow!("{} does not fit the trial's model: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -328,9 +328,13 @@ pub fn predict_scaled(
     let mut one_hot = Vec::new();
     let mut predicted = Vec::with_capacity(rows.len());
     for batch in rows.chunks(VALIDATION_BATCH) {
-        let x = batch_input(data, batch, &mut one_hot, &device);
-        let out = model.forward(x).into_data();
-        predicted.extend(out.iter::<f32>());
+        data::one_hot_batch(data, batch, &mut one_hot);
+        predicted.extend(model.predict_one_hot(
+            std::mem::take(&mut one_hot),
+            batch.len(),
+            data.header().seq_len,
+            &device,
+        ));
     }
     predicted
 }
