@@ -74,7 +74,9 @@ pub struct Sequences {
     pub text: Vec<String>,
     /// Each sequence fitted to the model: base codes, [`INVALID`] for an all-zero position.
     pub codes: Vec<[u8; SEQ_LEN]>,
-    /// Sequences `--pad` changed: padded or trimmed.
+    /// Sequences `--pad` changed (padded, trimmed or with other bases zeroed).
+    pub changed: usize,
+    /// Sequences `--pad` padded or trimmed.
     pub resized: usize,
     /// Sequences with a base other than A/C/G/T (encoded as all-zero positions).
     pub other_bases: usize,
@@ -112,6 +114,7 @@ pub fn read_sequences(path: &Path, pad: bool) -> Result<Sequences, PredictError>
                 unfit.push(index + 1);
                 continue;
             }
+            sequences.changed += 1;
             sequences.resized += usize::from(fitted.resized);
             sequences.other_bases += usize::from(fitted.other_bases);
         }

@@ -116,12 +116,10 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         args.output.display(),
         sequences.codes.len() as f64 / seconds
     );
-    if args.pad && (sequences.resized > 0 || sequences.other_bases > 0) {
+    if sequences.changed > 0 {
         println!(
             "--pad changed {} sequence(s): {} padded or trimmed to 110 nt, {} with bases other than A/C/G/T encoded as zeros",
-            sequences.resized.max(sequences.other_bases),
-            sequences.resized,
-            sequences.other_bases
+            sequences.changed, sequences.resized, sequences.other_bases
         );
     }
     Ok(())
