@@ -100,6 +100,7 @@ def main():
     ap.add_argument("--batch", type=int, nargs="+", default=[128, 512], help="training batch sizes")
     ap.add_argument("--predict-batch", type=int, default=1024)
     ap.add_argument("--no-predict", action="store_true", help="skip the inference measurement")
+    ap.add_argument("--no-train", action="store_true", help="skip the training measurement")
     ap.add_argument("--lstm-units", type=int, default=32)
     ap.add_argument("--dense-units", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.003)
@@ -127,7 +128,7 @@ def main():
     model = CnnBiLstm(args.lstm_units, args.dense_units, dropout_lstm=0.1, dropout_dense=0.2)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
 
-    for batch in args.batch:
+    for batch in [] if args.no_train else args.batch:
         x, y = random_batch(batch, gen)
         model.train()
 
