@@ -2,6 +2,7 @@
 
 mod compare;
 mod data;
+mod evaluate;
 mod leaderboard;
 mod run;
 mod status;
@@ -50,6 +51,8 @@ pub enum Command {
     Leaderboard(leaderboard::Args),
     /// Trials of a sweep side by side: parameters, best metrics, curves.
     Compare(compare::Args),
+    /// Score predictions against measured expression: Pearson r, r², Spearman, MSE.
+    Evaluate(evaluate::Args),
 }
 
 /// Where prepared data caches go unless `--cache-dir` says otherwise.
@@ -67,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => status::run(args, &cli.db),
         Command::Leaderboard(args) => leaderboard::run(args, &cli.db),
         Command::Compare(args) => compare::run(args, &cli.db),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }
 
@@ -110,6 +114,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
         cause.is::<crate::data::DataError>()
             || cause.is::<crate::train::ParamError>()
             || cause.is::<crate::spec::SpecError>()
+            || cause.is::<crate::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
             || cause
