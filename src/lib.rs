@@ -4,12 +4,14 @@
 //! list of trials; `store` is the run database, the single source of truth; `orchestrate`
 //! runs workers that claim trials and train them with `train` (the loop), `model` (the
 //! network) and `data` (DREAM files, cached); `report` turns the store into leaderboards and
-//! other views; `cli` is the command line on top.
+//! other views; `evaluate` scores a file of predictions against measured expression; `cli` is
+//! the command line on top.
 
 mod atomic_file;
 pub mod backend;
 pub mod cli;
 pub mod data;
+pub mod evaluate;
 pub mod model;
 pub mod orchestrate;
 pub mod predict;

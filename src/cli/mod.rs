@@ -2,6 +2,7 @@
 
 mod compare;
 mod data;
+mod evaluate;
 mod leaderboard;
 mod predict;
 mod run;
@@ -53,6 +54,8 @@ pub enum Command {
     Leaderboard(leaderboard::Args),
     /// Trials of a sweep side by side: parameters, best metrics, curves.
     Compare(compare::Args),
+    /// Score predictions against measured expression: Pearson r, r², Spearman, MSE.
+    Evaluate(evaluate::Args),
 }
 
 /// Where prepared data caches go unless `--cache-dir` says otherwise.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => status::run(args, &cli.db),
         Command::Leaderboard(args) => leaderboard::run(args, &cli.db),
         Command::Compare(args) => compare::run(args, &cli.db),
+        Command::Evaluate(args) => evaluate::run(args),
     }
 }
 
@@ -115,6 +119,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::train::ParamError>()
             || cause.is::<crate::spec::SpecError>()
             || predict::is_bad_input(cause)
+            || cause.is::<crate::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
             || cause

@@ -8,7 +8,7 @@
 pub mod compare;
 pub mod leaderboard;
 pub mod status;
-mod text;
+pub(crate) mod text;
 
 use serde_json::{Map, Value};
 
