@@ -133,7 +133,7 @@ fn synthetic_data_to_sweep_to_predictions_to_scores_that_an_independent_computat
             "{key}: evaluate says {got}, the test computes {expected}"
         );
     };
-    close("pearson", r);
+    close("pearson_r", r);
     close("pearson_r2", r * r);
     close("mse", mse);
     assert_eq!(all["n"].as_u64(), Some(400));
