@@ -10,6 +10,7 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use burn::module::Module;
@@ -17,8 +18,12 @@ use burn::tensor::Device;
 
 use crate::atomic_file::TempFile;
 use crate::data::encode::INVALID;
-use crate::data::{self, FLANK_3, SEQ_LEN, Scaler};
+use crate::data::{self, FLANK_3, PreparedData, SEQ_LEN, Scaler};
+use crate::evaluate::Evaluation;
 use crate::model::CnnBiLstm;
+use crate::orchestrate::{cache_dir, runs_root, trial_dir};
+use crate::search::ParamSet;
+use crate::store::{Store, SweepRecord, TestEvaluation, TrialRecord, TrialState};
 
 /// Sequences per forward pass.
 pub const PREDICT_BATCH: usize = 1024;
@@ -65,6 +70,204 @@ pub enum PredictError {
         /// The file.
         path: PathBuf,
     },
+}
+
+/// A trial that cannot predict. Bad user input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum TrialChoiceError {
+    /// No trial of that number.
+    #[error("sweep `{sweep}` has no trial {number}")]
+    UnknownTrial {
+        /// The sweep.
+        sweep: String,
+        /// The number asked for.
+        number: usize,
+    },
+    /// Nothing completed yet.
+    #[error("sweep `{0}` has no completed trial with a metric yet; pass --trial to use another")]
+    NothingCompleted(String),
+    /// No weights saved for the trial.
+    #[error(
+        "trial {number} of sweep `{sweep}` has no saved weights ({path}); it has not finished an epoch"
+    )]
+    WeightsMissing {
+        /// The sweep.
+        sweep: String,
+        /// The trial.
+        number: usize,
+        /// Where they would be.
+        path: String,
+    },
+    /// The sweep's data set is unknown (fake training) or gone, so there is no scaler.
+    #[error(
+        "sweep `{0}` has no recorded data set (run with the fake trainer, or its data file is gone), so its predictions cannot be put in expression units"
+    )]
+    ScalerMissing(String),
+}
+
+/// What to predict and how.
+pub struct Request<'a> {
+    /// Sequences, one per line.
+    pub input: &'a Path,
+    /// Where the predictions go.
+    pub output: &'a Path,
+    /// Pad, trim and zero instead of refusing unfit sequences.
+    pub pad: bool,
+    /// Average with the reverse complements' predictions.
+    pub rc_average: bool,
+}
+
+/// What a prediction run did.
+#[derive(Clone, Copy, Debug)]
+pub struct Predicted {
+    /// Predictions written.
+    pub sequences: usize,
+    /// Sequences `--pad` changed, padded or trimmed, with other bases.
+    pub changed: usize,
+    /// Of those, padded or trimmed.
+    pub resized: usize,
+    /// Of those, with bases other than A/C/G/T.
+    pub other_bases: usize,
+    /// Wall time from reading to the written file.
+    pub seconds: f64,
+}
+
+impl Predicted {
+    /// A line on what padding changed, if it changed anything.
+    pub fn padding_note(&self) -> Option<String> {
+        (self.changed > 0).then(|| {
+            format!(
+                "--pad changed {} sequence(s): {} padded or trimmed to 110 nt, {} with bases \
+                 other than A/C/G/T encoded as zeros",
+                self.changed, self.resized, self.other_bases
+            )
+        })
+    }
+}
+
+/// Predict `request.input` with `trial`'s best weights into `request.output`, in expression
+/// units (the sweep's scaler).
+pub fn predict_file(
+    db: &Path,
+    sweep: &SweepRecord,
+    trial: &TrialRecord,
+    request: &Request,
+) -> anyhow::Result<Predicted> {
+    let dir = trial_dir(db, &sweep.name, trial.number);
+    if !dir.join(crate::train::checkpoint::BEST_MODEL_FILE).exists() {
+        return Err(TrialChoiceError::WeightsMissing {
+            sweep: sweep.name.clone(),
+            number: trial.number,
+            path: dir.display().to_string(),
+        }
+        .into());
+    }
+    let scaler = scaler_of(sweep, db)?;
+    let params = ParamSet::from_json(&trial.params_json)
+        .with_context(|| format!("the stored parameters of trial {}", trial.number))?
+        .to_trial_params()?;
+    let started = Instant::now();
+    let sequences = read_sequences(request.input, request.pad)?;
+    let device = crate::backend::training_device().inner();
+    let model = load_model(&dir, &params.model, &device)?;
+    let standardized = predict(&model, &sequences.codes, request.rc_average, &device);
+    write_predictions(request.output, &sequences, &standardized, &scaler)?;
+    Ok(Predicted {
+        sequences: sequences.codes.len(),
+        changed: sequences.changed,
+        resized: sequences.resized,
+        other_bases: sequences.other_bases,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The scaler every trial of the sweep trained with: recorded with the sweep, or (for a sweep
+/// recorded before that) read from its data set's cache.
+pub fn scaler_of(sweep: &SweepRecord, db: &Path) -> anyhow::Result<Scaler> {
+    if let Some(header) = &sweep.data_header {
+        return Ok(header.scaler);
+    }
+    if !sweep.data_path.exists() {
+        return Err(TrialChoiceError::ScalerMissing(sweep.name.clone()).into());
+    }
+    let (data, _) = PreparedData::open_or_prepare(&sweep.data_path, &cache_dir(db))?;
+    Ok(data.header().scaler)
+}
+
+/// The given trial, or the best completed one by the sweep's metric.
+pub fn choose_trial(
+    store: &Store,
+    sweep: &SweepRecord,
+    number: Option<usize>,
+) -> anyhow::Result<TrialRecord> {
+    if let Some(number) = number {
+        return store.trial(sweep.id, number)?.ok_or_else(|| {
+            TrialChoiceError::UnknownTrial {
+                sweep: sweep.name.clone(),
+                number,
+            }
+            .into()
+        });
+    }
+    store
+        .trials(sweep.id)?
+        .into_iter()
+        .filter(|t| t.state == TrialState::Completed)
+        .filter_map(|t| t.best_metric.filter(|m| m.is_finite()).map(|m| (m, t)))
+        .reduce(|best, next| {
+            if sweep.goal.better(next.0, best.0) {
+                next
+            } else {
+                best
+            }
+        })
+        .map(|(_, t)| t)
+        .ok_or_else(|| TrialChoiceError::NothingCompleted(sweep.name.clone()).into())
+}
+
+/// Score the sweep's best completed trial on a held-out test file (DREAM format with measured
+/// expression, optionally a subset column): predict it (`--pad` rules, so no line is refused),
+/// write the predictions beside the sweep's trials, score them and record the scores in the
+/// store. Done once per trial and file; `None` when no trial has completed.
+pub fn score_best_on_test(
+    db: &Path,
+    sweep: &SweepRecord,
+    test: &Path,
+) -> anyhow::Result<Option<TestEvaluation>> {
+    let mut store = Store::open(db)?;
+    let trial = match choose_trial(&store, sweep, None) {
+        Ok(trial) => trial,
+        Err(e) if e.is::<TrialChoiceError>() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let done = store
+        .evaluations(sweep.id)?
+        .into_iter()
+        .find(|e| e.trial == trial.number && e.test_path == test);
+    if done.is_some() {
+        return Ok(done);
+    }
+    let output = runs_root(db)
+        .join(&sweep.name)
+        .join(format!("test-predictions-trial-{:04}.txt", trial.number));
+    let request = Request {
+        input: test,
+        output: &output,
+        pad: true,
+        rc_average: false,
+    };
+    predict_file(db, sweep, &trial, &request)?;
+    let evaluation = Evaluation::of_files(&output, test)?;
+    store.record_evaluation(trial.id, test, &evaluation)?;
+    Ok(store
+        .evaluations(sweep.id)?
+        .into_iter()
+        .find(|e| e.trial == trial.number && e.test_path == test))
+}
+
+/// Whether an error is one of this module's bad-input errors (exit code 2).
+pub fn is_bad_input(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause.is::<PredictError>() || cause.is::<TrialChoiceError>()
 }
 
 /// Sequences read for prediction, in input order.

@@ -276,3 +276,47 @@ fn a_trial_trained_on_the_real_sample_predicts_held_out_lines_in_expression_unit
         );
     }
 }
+
+/// `data: {test: FILE}`: when the sweep ends, its best trial is scored on the test file, per
+/// subset too, recorded in the store and shown by `sweep status`.
+#[test]
+fn a_sweep_with_a_test_file_scores_its_best_trial_on_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    synth(dir.path(), "train.txt", 1500, 6);
+    synth(dir.path(), "held.txt", 300, 7);
+    let held = read_pairs(&dir.path().join("held.txt"));
+    let with_subsets: String = held
+        .iter()
+        .enumerate()
+        .map(|(i, (seq, y))| format!("{seq}\t{y}\t{}\n", if i % 3 == 0 { "odd" } else { "even" }))
+        .collect();
+    std::fs::write(dir.path().join("test.txt"), with_subsets).expect("test file");
+    small_sweep(dir.path(), "tested", "train.txt\n  test: test.txt");
+
+    let status = sweep(dir.path())
+        .args(["status", "tested"])
+        .output()
+        .expect("status runs");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("test set") && text.contains("(n = 300)"),
+        "{text}"
+    );
+
+    let store =
+        sweep::store::Store::open_read_only(&dir.path().join("runs/sweeps.db")).expect("database");
+    let tested = store.sweep("tested").expect("sweep");
+    let scored = store.evaluations(tested.id).expect("evaluations");
+    assert_eq!(scored.len(), 1);
+    let evaluation = &scored[0].evaluation;
+    assert_eq!(evaluation.subsets["odd"].n, 100);
+    assert_eq!(evaluation.subsets["even"].n, 200);
+    // The recorded scores are those of the predictions file it wrote.
+    let predicted = read_pairs(&dir.path().join(format!(
+        "runs/tested/test-predictions-trial-{:04}.txt",
+        scored[0].trial
+    )));
+    let p: Vec<f64> = predicted.iter().map(|(_, v)| *v).collect();
+    let t: Vec<f64> = held.iter().map(|(_, v)| *v).collect();
+    assert!((evaluation.all.pearson_r - pearson(&p, &t)).abs() < 1e-9);
+}

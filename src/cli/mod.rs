@@ -118,7 +118,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
         cause.is::<crate::data::DataError>()
             || cause.is::<crate::train::ParamError>()
             || cause.is::<crate::spec::SpecError>()
-            || predict::is_bad_input(cause)
+            || crate::predict::is_bad_input(cause)
             || cause.is::<crate::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crate::backend;
 use crate::orchestrate::{self, RunOptions, StopSignal};
+use crate::predict;
+use crate::store::TestEvaluation;
 
 /// Arguments of `sweep run`.
 #[derive(Debug, clap::Args)]
@@ -51,12 +53,33 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         counts.total(),
         counts.failed
     );
+    if let Some(test) = &summary.test {
+        match predict::score_best_on_test(db, &summary.sweep, test)? {
+            Some(scored) => println!("{}", test_line(&scored)),
+            None => println!("test set {}: no completed trial to score", test.display()),
+        }
+    }
     println!(
         "leaderboard: sweep leaderboard {}{}",
         summary.sweep.name,
         db_flag(db)
     );
     Ok(())
+}
+
+/// The best trial's scores on the test file, in a line.
+pub(crate) fn test_line(scored: &TestEvaluation) -> String {
+    let all = &scored.evaluation.all;
+    format!(
+        "test set {}: trial {}, pearson_r {:.4}, pearson_r2 {:.4}, spearman {:.4}, mse {:.4} (n = {})",
+        scored.test_path.display(),
+        scored.trial,
+        all.pearson_r,
+        all.pearson_r2,
+        all.spearman,
+        all.mse,
+        all.n
+    )
 }
 
 /// ` --db PATH` when the database is not the default one, for commands we suggest.

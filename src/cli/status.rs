@@ -17,7 +17,14 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     let store = super::open_read_only(db)?;
     let text = match args.name {
         None => status::overview(&SweepSnapshot::all(&store)?)?,
-        Some(name) => status::detail(&SweepSnapshot::load(&store, &name)?, now())?,
+        Some(name) => {
+            let snapshot = SweepSnapshot::load(&store, &name)?;
+            let mut text = status::detail(&snapshot, now())?;
+            for scored in store.evaluations(snapshot.sweep.id)? {
+                text.push_str(&format!("\n{}\n", super::run::test_line(&scored)));
+            }
+            text
+        }
     };
     super::write_stdout(text.as_bytes())
 }

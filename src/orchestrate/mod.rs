@@ -94,6 +94,8 @@ pub struct RunSummary {
     pub sweep: SweepRecord,
     /// Trials per state at the end.
     pub counts: StateCounts,
+    /// The held-out test file the sweep file names (`data.test`), resolved.
+    pub test: Option<PathBuf>,
 }
 
 /// Run a sweep to completion (or until Ctrl-C).
@@ -142,7 +144,18 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
                 .display()
         );
     }
-    Ok(RunSummary { sweep, counts })
+    let test = spec
+        .data
+        .test
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()
+        .context("resolving the test file's path")?;
+    Ok(RunSummary {
+        sweep,
+        counts,
+        test,
+    })
 }
 
 /// The training file of the sweep, made (synthetic) and prepared once before any worker starts,

@@ -131,6 +131,9 @@ impl Spec {
             Ok(mut value) => {
                 if let Some(object) = value.as_object_mut() {
                     object.remove("description");
+                    if let Some(data) = object.get_mut("data").and_then(|d| d.as_object_mut()) {
+                        data.remove("test");
+                    }
                 }
                 value.to_string()
             }
@@ -392,6 +395,10 @@ pub struct DataSpec {
     pub source: DataSource,
     /// Share held out for validation, in (0, 1) (default 0.1).
     pub val_fraction: f64,
+    /// A held-out test file (DREAM format, with measured expression) that the best trial
+    /// predicts and is scored on when the sweep ends. It changes no trial, so it is not part
+    /// of the fingerprint: it can be added to a sweep that exists.
+    pub test: Option<PathBuf>,
 }
 
 /// Where a sweep's rows come from.

@@ -36,6 +36,7 @@ struct RawData {
     train: Option<PathBuf>,
     synthetic: Option<RawSynthetic>,
     val_fraction: Option<f64>,
+    test: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -295,9 +296,13 @@ impl RawData {
                 format!("{val_fraction} is not in (0, 1)"),
             ));
         }
+        if self.test.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(issue("data.test", "the path is empty"));
+        }
         Ok(DataSpec {
             source,
             val_fraction,
+            test: self.test,
         })
     }
 }

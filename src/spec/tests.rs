@@ -596,3 +596,19 @@ fn a_spec_gives_the_trainer_its_settings() {
     let set = ParamSet::default();
     assert_eq!(set.to_json(), "{}");
 }
+
+#[test]
+fn a_test_file_is_read_but_changes_no_fingerprint() {
+    let plain = parse(HEAD);
+    let with_test = parse(&HEAD.replace(
+        "data: {synthetic: {rows: 100, seed: 1}}",
+        "data: {synthetic: {rows: 100, seed: 1}, test: held/test.txt}",
+    ));
+    assert_eq!(
+        with_test.data.test.as_deref(),
+        Some(Path::new("held/test.txt"))
+    );
+    assert_eq!(plain.data.test, None);
+    assert_eq!(plain.fingerprint(), with_test.fingerprint());
+    assert!(error(&HEAD.replace("seed: 1}}", "seed: 1}, test: ''}")).contains("data.test"));
+}

@@ -25,6 +25,7 @@ use rusqlite::{
 pub use state::TrialState;
 
 use crate::data::CacheHeader;
+use crate::evaluate::{Evaluation, Scores};
 use crate::spec::{Goal, MetricName};
 use crate::train::EpochMetrics;
 
@@ -32,6 +33,7 @@ use crate::train::EpochMetrics;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_data_header.sql"),
+    include_str!("migrations/0003_evaluations.sql"),
 ];
 
 /// How long a write waits for another process's transaction before giving up.
@@ -227,6 +229,19 @@ pub enum Finish {
     Failed(String),
     /// Stopped on request; resumes later from its checkpoint.
     Interrupted,
+}
+
+/// A trial scored on a held-out test file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestEvaluation {
+    /// The trial's number.
+    pub trial: usize,
+    /// The test file.
+    pub test_path: PathBuf,
+    /// The scores.
+    pub evaluation: Evaluation,
+    /// When it was recorded (UTC text).
+    pub created_at: String,
 }
 
 /// Trials per state.
@@ -617,6 +632,77 @@ impl Store {
         )?)
     }
 
+    /// Record a trial's scores on a test file (replacing earlier scores of that pair).
+    pub fn record_evaluation(
+        &mut self,
+        trial: TrialId,
+        test_path: &Path,
+        evaluation: &Evaluation,
+    ) -> Result<(), StoreError> {
+        let subsets = serde_json::to_string(&evaluation.subsets)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        let all = &evaluation.all;
+        let finite = |x: f64| x.is_finite().then_some(x);
+        self.conn.execute(
+            &format!(
+                "INSERT OR REPLACE INTO evaluations (trial_id, test_path, n, pearson_r, pearson_r2,
+                     r2, spearman, mse, subsets, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
+            ),
+            params![
+                trial.0,
+                test_path.to_string_lossy(),
+                all.n as i64,
+                finite(all.pearson_r),
+                finite(all.pearson_r2),
+                finite(all.r2),
+                finite(all.spearman),
+                finite(all.mse),
+                subsets
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every test evaluation of a sweep's trials, oldest first.
+    pub fn evaluations(&self, sweep: SweepId) -> Result<Vec<TestEvaluation>, StoreError> {
+        let mut query = self.conn.prepare(
+            "SELECT t.number, e.test_path, e.n, e.pearson_r, e.pearson_r2, e.r2, e.spearman,
+                    e.mse, e.subsets, e.created_at
+             FROM evaluations e JOIN trials t ON t.id = e.trial_id
+             WHERE t.sweep_id = ?1 ORDER BY e.id",
+        )?;
+        let rows = query.query_map([sweep.0], |r| {
+            let real = |i: usize| -> rusqlite::Result<f64> {
+                Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
+            };
+            let subsets: String = r.get(8)?;
+            Ok(TestEvaluation {
+                trial: r.get::<_, i64>(0)? as usize,
+                test_path: PathBuf::from(r.get::<_, String>(1)?),
+                evaluation: Evaluation {
+                    all: Scores {
+                        n: r.get::<_, i64>(2)? as usize,
+                        pearson_r: real(3)?,
+                        pearson_r2: real(4)?,
+                        r2: real(5)?,
+                        spearman: real(6)?,
+                        mse: real(7)?,
+                    },
+                    subsets: subsets_from_json(&subsets).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            8,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                },
+                created_at: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Make every failed trial pending again (`--retry-failed`). Returns how many.
     pub fn retry_failed(&mut self, sweep: SweepId) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
@@ -677,6 +763,27 @@ fn sweep_from_row(r: &rusqlite::Row) -> rusqlite::Result<SweepRecord> {
         created_at: r.get(7)?,
         data_header: parsed_json(r, 8)?,
     })
+}
+
+/// Per-subset scores from their JSON (where a figure that is not a number is null).
+fn subsets_from_json(text: &str) -> Result<std::collections::BTreeMap<String, Scores>, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let object = value.as_object().ok_or("subsets are not a JSON object")?;
+    let figure = |s: &serde_json::Value, key: &str| s[key].as_f64().unwrap_or(f64::NAN);
+    Ok(object
+        .iter()
+        .map(|(name, s)| {
+            let scores = Scores {
+                pearson_r: figure(s, "pearson_r"),
+                pearson_r2: figure(s, "pearson_r2"),
+                r2: figure(s, "r2"),
+                spearman: figure(s, "spearman"),
+                mse: figure(s, "mse"),
+                n: s["n"].as_u64().unwrap_or(0) as usize,
+            };
+            (name.clone(), scores)
+        })
+        .collect())
 }
 
 /// A JSON text column, NULL being `None`.

@@ -380,3 +380,36 @@ fn a_read_only_open_of_an_older_file_migrates_it_first() {
     assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
     assert!(store.sweeps().expect("sweeps").is_empty());
 }
+
+#[test]
+fn test_evaluations_round_trip_with_their_subsets() {
+    use crate::evaluate::{Evaluation, Scores};
+    let (mut store, sweep) = store_with(1);
+    let trial = store.trial(sweep, 1).expect("read").expect("trial 1");
+    let scores = |n: usize, r: f64| Scores {
+        pearson_r: r,
+        pearson_r2: r * r,
+        r2: f64::NAN,
+        spearman: 0.5,
+        mse: 1.25,
+        n,
+    };
+    let evaluation = Evaluation {
+        all: scores(3, 0.75),
+        subsets: [("high_exp".to_string(), scores(1, 0.0))]
+            .into_iter()
+            .collect(),
+    };
+    store
+        .record_evaluation(trial.id, Path::new("/data/test.txt"), &evaluation)
+        .expect("recorded");
+    let stored = store.evaluations(sweep).expect("evaluations");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].trial, 1);
+    assert_eq!(stored[0].test_path, PathBuf::from("/data/test.txt"));
+    let back = &stored[0].evaluation;
+    assert_eq!(back.all.pearson_r, 0.75);
+    assert!(back.all.r2.is_nan(), "NaN survives as NULL");
+    assert_eq!(back.subsets["high_exp"].n, 1);
+    assert!(back.subsets["high_exp"].r2.is_nan());
+}
