@@ -15,6 +15,7 @@ use std::time::Instant;
 use anyhow::Context;
 use burn::module::Module;
 use burn::tensor::Device;
+use rayon::prelude::*;
 
 use crate::atomic_file::TempFile;
 use crate::data::encode::INVALID;
@@ -26,7 +27,7 @@ use crate::search::ParamSet;
 use crate::store::{Store, SweepRecord, TestEvaluation, TrialRecord, TrialState};
 
 /// Sequences per forward pass.
-pub const PREDICT_BATCH: usize = 1024;
+pub const PREDICT_BATCH: usize = 256;
 /// How many offending line numbers an error lists.
 const LINES_SHOWN: usize = 10;
 
@@ -399,23 +400,33 @@ pub fn predict(
     rc_average: bool,
     device: &Device,
 ) -> Vec<f32> {
-    let mut one_hot = Vec::new();
-    let mut predicted = Vec::with_capacity(codes.len());
-    for batch in codes.chunks(PREDICT_BATCH) {
-        let mut forward = |rows: Vec<&[u8]>| {
-            data::one_hot_codes(rows.into_iter(), &mut one_hot);
-            model.predict_one_hot(std::mem::take(&mut one_hot), batch.len(), SEQ_LEN, device)
-        };
-        let plain = forward(batch.iter().map(|c| c.as_slice()).collect());
-        if rc_average {
-            let reversed: Vec<[u8; SEQ_LEN]> = batch.iter().map(data::reverse_complement).collect();
-            let rc = forward(reversed.iter().map(|c| c.as_slice()).collect());
-            predicted.extend(plain.iter().zip(&rc).map(|(a, b)| (a + b) / 2.0));
-        } else {
-            predicted.extend(plain);
-        }
+    // Batches are independent: running several at once keeps every core busy through the
+    // LSTM's step-by-step loop, which alone leaves cores idle.
+    let batches: Vec<Vec<f32>> = codes
+        .par_chunks(PREDICT_BATCH)
+        .map(|batch| predict_batch(model, batch, rc_average, device))
+        .collect();
+    batches.concat()
+}
+
+fn predict_batch(
+    model: &CnnBiLstm,
+    batch: &[[u8; SEQ_LEN]],
+    rc_average: bool,
+    device: &Device,
+) -> Vec<f32> {
+    let forward = |rows: &[[u8; SEQ_LEN]]| {
+        let mut one_hot = Vec::new();
+        data::one_hot_codes(rows.iter().map(|c| c.as_slice()), &mut one_hot);
+        model.predict_one_hot(one_hot, rows.len(), SEQ_LEN, device)
+    };
+    let plain = forward(batch);
+    if !rc_average {
+        return plain;
     }
-    predicted
+    let reversed: Vec<[u8; SEQ_LEN]> = batch.iter().map(data::reverse_complement).collect();
+    let rc = forward(&reversed);
+    plain.iter().zip(&rc).map(|(a, b)| (a + b) / 2.0).collect()
 }
 
 /// A trial's best weights, ready for inference on `device` (no autodiff).
