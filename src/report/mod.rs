@@ -5,6 +5,7 @@
 //! [`leaderboard`] are what every view shares: the table, CSV and JSON exporters read them, and
 //! so will the HTML report.
 
+pub mod charts;
 pub mod compare;
 pub mod leaderboard;
 pub mod status;

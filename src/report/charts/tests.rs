@@ -1,0 +1,367 @@
+use super::*;
+use std::time::Instant;
+
+/// Epochs with a falling loss and a rising R², a spike in the validation loss at epoch 7.
+fn epochs(n: usize) -> Vec<EpochMetrics> {
+    (1..=n)
+        .map(|e| {
+            let t = e as f64;
+            EpochMetrics {
+                epoch: e,
+                train_loss: 1.0 / t,
+                val_loss: if e == 7 { 5.0 } else { 1.2 / t + 0.1 },
+                val_r2: 0.6 - 0.5 / t,
+                val_pearson: 0.7,
+                val_spearman: 0.7,
+                learning_rate: 1e-3,
+                seconds: 1.0,
+                samples_per_s: 100.0,
+            }
+        })
+        .collect()
+}
+
+fn curves(number: usize, epochs: &[EpochMetrics]) -> TrialCurves<'_> {
+    TrialCurves {
+        number,
+        epochs,
+        best_epoch: Some(epochs.len().min(3)),
+    }
+}
+
+/// A complete inline SVG: no XML declaration, a viewBox, closed.
+fn assert_svg(svg: &str) {
+    assert!(svg.starts_with("<svg "), "{}", &svg[..svg.len().min(80)]);
+    assert!(svg.contains("viewBox=\"0 0 "));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(!svg.contains("<?xml"));
+}
+
+/// How many lines (curves, legend swatches) are drawn in `colour`.
+fn lines(svg: &str, colour: &str) -> usize {
+    let stroke = format!("stroke=\"{colour}\"");
+    svg.lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains(&stroke))
+        .count()
+}
+
+/// The text of a `<text>` element as plotters writes it.
+fn text(s: &str) -> String {
+    format!(">\n{s}\n</text>")
+}
+
+const SCRIPT: &str = "<script>alert(\"x&y\")</script>";
+const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;";
+
+#[test]
+fn a_trial_chart_has_three_curves_a_best_line_and_a_legend() {
+    let e = epochs(12);
+    let svg = trial_chart(&curves(4, &e));
+    assert_svg(&svg);
+    // train (curve, legend); val loss, its legend, val R²; the best epoch in each panel, legend.
+    assert_eq!(lines(&svg, "#4E79A7"), 2, "{svg}");
+    assert_eq!(lines(&svg, "#F28E2B"), 3);
+    assert_eq!(lines(&svg, "#808080"), 3);
+    for label in [
+        "train",
+        "val",
+        "best: epoch 3",
+        "trial 4: loss",
+        "trial 4: val R²",
+    ] {
+        assert!(svg.contains(&text(label)), "{label}");
+    }
+    assert_eq!(svg, trial_chart(&curves(4, &e)), "deterministic");
+    assert!(svg.contains("font-size=\"8.9\""), "short font sizes");
+    assert!(!svg.contains("opacity=\"1\""));
+}
+
+#[test]
+fn a_long_trial_stays_small() {
+    let e = epochs(200);
+    let svg = trial_chart(&curves(1, &e));
+    assert_svg(&svg);
+    assert!(svg.len() < 10_000, "{} bytes", svg.len());
+    // Each curve was downsampled: no polyline has more than 60 points.
+    for line in svg.lines().filter(|l| l.starts_with("<polyline")) {
+        assert!(line.matches(',').count() <= 60, "{line}");
+    }
+}
+
+#[test]
+fn nan_and_empty_trials_say_no_data() {
+    let mut e = epochs(5);
+    for m in &mut e {
+        (m.train_loss, m.val_loss, m.val_r2) = (f64::NAN, f64::NAN, f64::NAN);
+    }
+    for epochs in [&e[..], &[]] {
+        let svg = trial_chart(&TrialCurves {
+            number: 2,
+            epochs,
+            best_epoch: None,
+        });
+        assert_svg(&svg);
+        assert!(svg.contains("trial 2: no data"), "{svg}");
+    }
+    // R² missing, losses there: the R² panel alone says so.
+    let mut e = epochs(5);
+    e.iter_mut().for_each(|m| m.val_r2 = f64::NAN);
+    let svg = trial_chart(&curves(2, &e));
+    assert!(svg.contains("val R²: no data"));
+    assert_eq!(lines(&svg, "#4E79A7") + lines(&svg, "#F28E2B"), 4);
+}
+
+#[test]
+fn an_overlay_has_a_curve_and_a_legend_entry_per_trial() {
+    let (a, b, c) = (epochs(10), epochs(20), epochs(5));
+    let trials = [curves(3, &a), curves(8, &b), curves(11, &c)];
+    let svg = overlay_chart(&trials, MetricName::ValR2, "top 3 <by> val_r2");
+    assert_svg(&svg);
+    for colour in ["#4E79A7", "#F28E2B", "#E15759"] {
+        assert_eq!(lines(&svg, colour), 2, "a curve and its legend swatch");
+    }
+    assert_eq!(svg.matches("<circle").count(), 3, "best epochs");
+    for n in [3, 8, 11] {
+        assert!(svg.contains(&text(&format!("trial {n}"))));
+    }
+    assert!(svg.contains("top 3 &lt;by&gt; val_r2"));
+    assert_eq!(
+        svg,
+        overlay_chart(&trials, MetricName::ValR2, "top 3 <by> val_r2")
+    );
+    assert!(overlay_chart(&[], MetricName::ValLoss, "t").contains("t: no data"));
+}
+
+#[test]
+fn progress_shows_every_trial_and_the_best_so_far() {
+    let points = [(1, 0.2), (2, 0.1), (3, 0.4), (4, f64::NAN), (5, 0.3)];
+    let svg = progress_chart(&points, MetricName::ValR2, Goal::Maximize);
+    assert_svg(&svg);
+    // Four dots and the legend's dot.
+    assert_eq!(svg.matches("<circle").count(), 4 + 1);
+    assert!(svg.contains(&text("best so far")));
+    let nan = progress_chart(&[(1, f64::NAN)], MetricName::ValR2, Goal::Maximize);
+    assert!(nan.contains("no data"));
+    assert!(progress_chart(&[], MetricName::ValLoss, Goal::Minimize).contains("no data"));
+}
+
+#[test]
+fn best_so_far_steps_by_goal() {
+    let dots = [(1.0, 0.2), (2.0, 0.1), (3.0, 0.4), (5.0, 0.3)];
+    assert_eq!(
+        best_so_far(&dots, Goal::Maximize),
+        [(1.0, 0.2), (3.0, 0.2), (3.0, 0.4), (5.0, 0.4)]
+    );
+    assert_eq!(
+        best_so_far(&dots, Goal::Minimize),
+        [(1.0, 0.2), (2.0, 0.2), (2.0, 0.1), (5.0, 0.1)]
+    );
+}
+
+#[test]
+fn a_numeric_param_chart_is_a_scatter_with_a_log_axis_on_request() {
+    let points: Vec<(ParamPoint, f64)> = [1e-4, 3e-4, 1e-3, 1e-2, f64::NAN]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (ParamPoint::Number(x), i as f64 * 0.1))
+        .collect();
+    let log = param_chart("learning_rate", &points, MetricName::ValR2, true);
+    assert_svg(&log);
+    assert_eq!(log.matches("<circle").count(), 4, "NaN left out");
+    assert!(log.contains(&text("learning_rate")));
+    assert!(
+        log.contains(&text("1e-4")) || log.contains(&text("1e-3")),
+        "{log}"
+    );
+    let linear = param_chart("learning_rate", &points, MetricName::ValR2, false);
+    assert_ne!(log, linear);
+}
+
+#[test]
+fn a_categorical_param_chart_labels_each_category() {
+    let points: Vec<(ParamPoint, f64)> = [("128", 0.1), ("32", 0.3), ("64", 0.2), ("32", 0.25)]
+        .iter()
+        .map(|&(l, v)| (ParamPoint::Label(l.to_string()), v))
+        .collect();
+    let svg = param_chart("hidden", &points, MetricName::ValR2, false);
+    assert_svg(&svg);
+    assert_eq!(svg.matches("<circle").count(), 4);
+    let at = |l: &str| {
+        svg.find(&text(l))
+            .unwrap_or_else(|| panic!("no label {l}: {svg}"))
+    };
+    assert!(at("32") < at("64") && at("64") < at("128"), "numeric order");
+}
+
+#[test]
+fn user_text_is_escaped() {
+    let points = vec![
+        (ParamPoint::Label(SCRIPT.to_string()), 0.5),
+        (ParamPoint::Number(2.0), 0.4),
+    ];
+    for svg in [
+        param_chart(SCRIPT, &points, MetricName::ValR2, false),
+        parallel_chart(
+            &[SCRIPT.to_string()],
+            &[(vec![ParamPoint::Label(SCRIPT.into())], 0.5)],
+            MetricName::ValR2,
+            Goal::Maximize,
+        ),
+    ] {
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains(ESCAPED), "{svg}");
+    }
+}
+
+#[test]
+fn param_charts_without_data_say_so() {
+    assert!(param_chart("lr", &[], MetricName::ValR2, true).contains("no data"));
+    let nan = [
+        (ParamPoint::Number(f64::NAN), 0.1),
+        (ParamPoint::Number(1.0), f64::NAN),
+    ];
+    assert!(param_chart("lr", &nan, MetricName::ValR2, true).contains("no data"));
+}
+
+#[test]
+fn parallel_coordinates_draw_a_line_per_trial_and_an_axis_per_parameter() {
+    let params = [
+        "learning_rate".to_string(),
+        "kernel".to_string(),
+        "act".to_string(),
+    ];
+    let row = |lr: f64, k: f64, act: &str, m: f64| {
+        (
+            vec![
+                ParamPoint::Number(lr),
+                ParamPoint::Number(k),
+                ParamPoint::Label(act.into()),
+            ],
+            m,
+        )
+    };
+    let rows = vec![
+        row(1e-4, 5.0, "relu", 0.3),
+        row(1e-3, 9.0, "gelu", 0.5),
+        row(1e-2, 7.0, "relu", f64::NAN),
+        row(3e-3, f64::NAN, "relu", 0.4),
+        row(2e-3, 7.0, "gelu", 0.45),
+    ];
+    let svg = parallel_chart(&params, &rows, MetricName::ValR2, Goal::Maximize);
+    assert_svg(&svg);
+    // 3 trials with every value, 4 axes, the metric axis' 10 colour segments.
+    assert_eq!(svg.matches("<polyline").count(), 3 + 4 + 10, "{svg}");
+    for label in [
+        "learning_rate",
+        "kernel",
+        "act",
+        "val_r2",
+        "relu",
+        "gelu",
+        "1e-4",
+        "9",
+    ] {
+        assert!(svg.contains(&text(label)), "{label}: {svg}");
+    }
+    assert_eq!(
+        svg,
+        parallel_chart(&params, &rows, MetricName::ValR2, Goal::Maximize)
+    );
+    // The best trial's colour (darkest) is drawn last among the trials' lines.
+    let lines: Vec<&str> = svg.lines().filter(|l| l.starts_with("<polyline")).collect();
+    assert!(lines[2].contains("stroke=\"#440154\""), "{}", lines[2]);
+    let minimize = parallel_chart(&params, &rows, MetricName::ValR2, Goal::Minimize);
+    let lines: Vec<&str> = minimize
+        .lines()
+        .filter(|l| l.starts_with("<polyline"))
+        .collect();
+    assert!(lines[0].contains("stroke=\"#FDE725\""), "{}", lines[0]);
+    assert!(parallel_chart(&params, &[], MetricName::ValR2, Goal::Maximize).contains("no data"));
+    assert!(
+        parallel_chart(&params, &rows[2..3], MetricName::ValR2, Goal::Maximize).contains("no data")
+    );
+}
+
+#[test]
+fn downsample_keeps_ends_and_extremes() {
+    let mut points: Vec<(f64, f64)> = (0..1000)
+        .map(|i| (i as f64, (i as f64 / 50.0).sin()))
+        .collect();
+    points[333].1 = 10.0;
+    points[777].1 = -10.0;
+    for max in [4, 5, 60, 61, 999] {
+        let kept = downsample(&points, max);
+        assert!(kept.len() <= max, "{max}: {}", kept.len());
+        assert_eq!(kept.first(), points.first());
+        assert_eq!(kept.last(), points.last());
+        assert!(
+            kept.contains(&points[333]) && kept.contains(&points[777]),
+            "{max}"
+        );
+        assert!(kept.windows(2).all(|w| w[0].0 < w[1].0), "in order");
+    }
+    assert_eq!(downsample(&points[..10], 60), &points[..10]);
+    assert_eq!(downsample(&points, 2), [points[0], points[999]]);
+    assert_eq!(downsample(&points, 3), [points[0], points[999]]);
+    assert_eq!(downsample(&points, 1), [points[0]]);
+    assert!(downsample(&points, 0).is_empty());
+    assert!(downsample(&[], 5).is_empty());
+    let nan = [
+        (0.0, 1.0),
+        (1.0, f64::NAN),
+        (2.0, 3.0),
+        (3.0, f64::NAN),
+        (4.0, 0.0),
+    ];
+    assert_eq!(downsample(&nan, 4), [(0.0, 1.0), (2.0, 3.0), (4.0, 0.0)]);
+}
+
+#[test]
+fn ticks_are_short() {
+    assert_eq!(tick(0.30000000000000004), "0.3");
+    assert_eq!(tick(2.0), "2");
+    assert_eq!(tick(1e-4), "1e-4");
+    assert_eq!(tick(3.16e-4), "3.2e-4");
+    assert_eq!(tick(-0.0), "0");
+    assert_eq!(tick(12345.0), "1.2e4");
+}
+
+/// Size and time of the per-trial charts of a 1,000-trial, 200-epoch report:
+/// `cargo test --release --lib trial_charts_at_scale -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, printed"]
+fn trial_charts_at_scale() {
+    let e = epochs(200);
+    let start = Instant::now();
+    let bytes: usize = (1..=1000).map(|n| trial_chart(&curves(n, &e)).len()).sum();
+    let elapsed = start.elapsed();
+    println!("1,000 trial charts of 200 epochs: {bytes} bytes, {elapsed:?}");
+    let rows: Vec<(Vec<ParamPoint>, f64)> = (0..1000)
+        .map(|i| {
+            (
+                vec![
+                    ParamPoint::Number(1e-4 * (1.0 + i as f64)),
+                    ParamPoint::Number(i as f64 % 7.0),
+                ],
+                i as f64 / 1000.0,
+            )
+        })
+        .collect();
+    let start = Instant::now();
+    let parallel = parallel_chart(
+        &["learning_rate".into(), "kernel".into()],
+        &rows,
+        MetricName::ValR2,
+        Goal::Maximize,
+    );
+    let points: Vec<(ParamPoint, f64)> = (0..1000)
+        .map(|i| (ParamPoint::Number(i as f64), i as f64))
+        .collect();
+    let param = param_chart("kernel", &points, MetricName::ValR2, false);
+    println!(
+        "parallel 1,000 rows: {} bytes; param scatter 1,000 points: {} bytes; {:?}",
+        parallel.len(),
+        param.len(),
+        start.elapsed()
+    );
+}
