@@ -442,25 +442,13 @@ fn draw_parallel(
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 14))
         .margin(12)
-        .build_cartesian_2d(-0.3..last + 0.6, -0.1..1.1)?;
+        .build_cartesian_2d(-0.3..last + 0.6, -0.04..1.1)?;
     for (c, line) in lines {
         chart.draw_series(LineSeries::new(line.iter().copied(), c.mix(0.8)))?;
     }
-    let name_style = TextStyle::from((FONT, 12).into_font())
-        .color(&INK)
-        .pos(Pos::new(HPos::Center, VPos::Bottom));
-    let tick_style = TextStyle::from((FONT, 10).into_font())
-        .color(&INK)
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, axis) in axes.iter().enumerate() {
+    for i in 0..axes.len() {
         let x = i as f64;
         chart.draw_series(LineSeries::new([(x, 0.0), (x, 1.0)], INK))?;
-        chart.draw_series([Text::new(axis.name.clone(), (x, 1.04), name_style.clone())])?;
-        chart.draw_series(
-            axis.ticks()
-                .into_iter()
-                .map(|(y, label)| Text::new(label, (x + 0.03, y), tick_style.clone())),
-        )?;
     }
     // The metric's axis doubles as the colour key: segments in the colour of their value.
     let segments = 10;
@@ -469,7 +457,32 @@ fn draw_parallel(
         let c = colour.at_fraction(&axes[axes.len() - 1], (lo + hi) / 2.0);
         PathElement::new(vec![(last, lo), (last, hi)], c.stroke_width(4))
     }))?;
+    let name_style = TextStyle::from((FONT, 12).into_font())
+        .color(&INK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    let tick_style = TextStyle::from((FONT, 10).into_font())
+        .color(&INK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, axis) in axes.iter().enumerate() {
+        let x = i as f64;
+        chart.draw_series([Text::new(axis.name.clone(), (x, 1.04), name_style.clone())])?;
+        // Tick labels right of the axis, on a white patch so the lines crossing them stay
+        // legible.
+        chart.draw_series(axis.ticks().into_iter().map(|(y, label)| {
+            let width = text_width(&tick_style, &label);
+            let patch = Rectangle::new([(4, -6), (8 + width, 6)], WHITE.mix(0.85).filled());
+            EmptyElement::at((x, y)) + patch + Text::new(label, (6, 0), tick_style.clone())
+        }))?;
+    }
     Ok(())
+}
+
+/// The width plotters estimates for `text` (what it lays text out with), in pixels.
+fn text_width(style: &TextStyle, text: &str) -> i32 {
+    style
+        .font
+        .box_size(text)
+        .map_or(6 * text.len() as i32, |(w, _)| w as i32)
 }
 
 /// Reduce a curve to at most `max` points for drawing (keep the first and last point and each
