@@ -144,7 +144,7 @@ fn panel(
     let Some(y) = span(curves.iter().flat_map(|c| c.2.iter().map(|p| p.1))) else {
         return area.draw(&centred_text(area, &format!("{title}: no data")));
     };
-    let mut chart = linear_chart(area, title, epochs, y.clone(), None, None, 11)?;
+    let mut chart = linear_chart(area, title, epochs.clone(), y.clone(), None, None, 11)?;
     for &(name, colour, points) in curves {
         let series = chart.draw_series(LineSeries::new(points.iter().copied(), colour))?;
         if curves.len() > 1 {
@@ -153,7 +153,8 @@ fn panel(
                 .legend(move |(x, y)| swatch(x, y, colour));
         }
     }
-    if let Some(best) = best_epoch {
+    // plotters does not clip lines to the plot: a best epoch outside the curves is not drawn.
+    if let Some(best) = best_epoch.filter(|&b| epochs.contains(&(b as f64))) {
         let x = best as f64;
         let series = chart.draw_series(LineSeries::new([(x, y.start), (x, y.end)], MUTED))?;
         if curves.len() > 1 {

@@ -214,6 +214,35 @@ fn user_text_is_escaped() {
 }
 
 #[test]
+fn single_values_still_draw() {
+    let one = [(ParamPoint::Label("only".into()), 0.5)];
+    let svg = param_chart("act", &one, MetricName::ValR2, false);
+    assert_eq!(svg.matches("<circle").count(), 1);
+    assert!(svg.contains(&text("only")));
+    let one = [(ParamPoint::Number(1e-3), 0.5)];
+    assert_eq!(
+        param_chart("learning_rate", &one, MetricName::ValR2, true)
+            .matches("<circle")
+            .count(),
+        1
+    );
+    let e = epochs(1);
+    let svg = trial_chart(&TrialCurves {
+        number: 1,
+        epochs: &e,
+        best_epoch: Some(9),
+    });
+    assert_svg(&svg);
+    assert!(
+        !svg.contains("best: epoch"),
+        "a best epoch outside the curves is not drawn"
+    );
+    let rows = [(vec![ParamPoint::Number(2.0)], 0.5)];
+    let svg = parallel_chart(&["kernel".into()], &rows, MetricName::ValR2, Goal::Minimize);
+    assert!(svg.contains(&text("kernel")) && svg.contains(&text("2")));
+}
+
+#[test]
 fn param_charts_without_data_say_so() {
     assert!(param_chart("lr", &[], MetricName::ValR2, true).contains("no data"));
     let nan = [
