@@ -5,6 +5,7 @@ mod data;
 mod evaluate;
 mod leaderboard;
 mod predict;
+mod report;
 mod run;
 mod status;
 mod train;
@@ -31,6 +32,9 @@ pub struct Cli {
     pub db: PathBuf,
 }
 
+/// Where `sweep report` and `sweep run` write reports.
+pub(crate) const DEFAULT_REPORTS: &str = "reports";
+
 /// The run database unless `--db` says otherwise.
 pub(crate) const DEFAULT_DB: &str = "runs/sweeps.db";
 
@@ -39,6 +43,8 @@ pub(crate) const DEFAULT_DB: &str = "runs/sweeps.db";
 pub enum Command {
     /// Predictions of a sweep's best (or a given) trial for a file of sequences.
     Predict(predict::Args),
+    /// Write a sweep's self-contained HTML report (default reports/NAME.html).
+    Report(report::Args),
     /// Create a sweep from a sweep file (or resume it) and run it with parallel workers.
     Run(run::Args),
     /// One worker process: claim a trial, train it, record it, repeat (`run` starts these).
@@ -68,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, &cli.db),
         Command::Predict(args) => predict::run(args, &cli.db),
+        Command::Report(args) => report::run(args, &cli.db),
         Command::Worker(args) => worker::run(args, &cli.db),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),

@@ -22,6 +22,9 @@ pub struct Args {
     /// Train the failed trials again.
     #[arg(long)]
     retry_failed: bool,
+    /// Do not write the HTML report (by default reports/NAME.html, rewritten after each trial).
+    #[arg(long)]
+    no_report: bool,
     /// Replace training with a fake learning curve taking this many milliseconds per epoch
     /// (for testing orchestration quickly).
     #[arg(long, hide = true, value_name = "MS")]
@@ -42,6 +45,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         devices,
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
+        reports: (!args.no_report).then(|| PathBuf::from(super::DEFAULT_REPORTS)),
     };
     let stop = StopSignal::install(false)?;
     let summary = orchestrate::run_sweep(&options, &stop)?;

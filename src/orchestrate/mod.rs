@@ -73,6 +73,8 @@ pub struct RunOptions {
     pub retry_failed: bool,
     /// Train with the fake trainer, this long per epoch (tests of orchestration).
     pub fake_epoch: Option<Duration>,
+    /// The folder of the HTML report (`NAME.html`) rewritten after each finished trial.
+    pub reports: Option<PathBuf>,
 }
 
 /// The sweep stopped on Ctrl-C before it was finished (exit code 130).
@@ -116,13 +118,33 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
     let counts = store.state_counts(sweep.id)?;
     announce(&sweep, created, &counts, abandoned, retried);
 
+    let report_path = options
+        .reports
+        .as_ref()
+        .map(|dir| crate::report::html::report_file(dir, &sweep.name));
+    if let Some(path) = &report_path {
+        println!("report: {} (rewritten after each trial)", path.display());
+    }
     let to_do = counts.total() - counts.finished();
     if to_do > 0 {
         let workers = options.workers.clamp(1, to_do);
         let mut progress = Progress::new(&sweep, counts.total(), workers);
         let mut pool = spawn_workers(options, &sweep, workers)?;
-        watch(&mut store, &sweep, &mut pool, &mut progress, stop)?;
+        let report = ReportWriter {
+            db: &options.db,
+            sweep: &sweep.name,
+            path: report_path.as_deref(),
+        };
+        watch(&mut store, &sweep, &mut pool, &mut progress, stop, &report)?;
         progress.finish();
+    }
+    if let Some(path) = &report_path {
+        ReportWriter {
+            db: &options.db,
+            sweep: &sweep.name,
+            path: Some(path),
+        }
+        .write(&|line| println!("{line}"));
     }
 
     let counts = store.state_counts(sweep.id)?;
@@ -337,6 +359,7 @@ fn watch(
     pool: &mut [WorkerProcess],
     progress: &mut Progress,
     stop: &StopSignal,
+    report: &ReportWriter,
 ) -> anyhow::Result<()> {
     let mut forwarded = 0;
     loop {
@@ -355,13 +378,36 @@ fn watch(
         }
         reap_exited(store, sweep, pool, progress, signals >= 2)?;
         let trials = store.trials(sweep.id)?;
-        progress.update(&trials, pool_view(pool));
+        if progress.update(&trials, pool_view(pool)) {
+            report.write(&|line| progress.note(line));
+        }
         if pool.iter().all(|w| w.exited) {
             // Workers stopped at once (Ctrl-C twice) left their trials running: they resume.
             store.interrupt_abandoned(sweep.id, &host_name(), &is_dead)?;
             return Ok(());
         }
         std::thread::sleep(POLL_EVERY);
+    }
+}
+
+/// Rewrites the sweep's HTML report (from a read-only view of the store).
+struct ReportWriter<'a> {
+    db: &'a Path,
+    sweep: &'a str,
+    path: Option<&'a Path>,
+}
+
+impl ReportWriter<'_> {
+    /// Write the report; a failure is shown and the sweep goes on (a report is a view, never a
+    /// reason to stop training).
+    fn write(&self, note: &dyn Fn(&str)) {
+        let Some(path) = self.path else { return };
+        if let Err(e) = crate::report::html::write_report(self.db, self.sweep, path) {
+            note(&format!(
+                "could not write the report {}: {e:#}",
+                path.display()
+            ));
+        }
     }
 }
 

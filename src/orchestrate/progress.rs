@@ -76,10 +76,11 @@ impl Progress {
         }
     }
 
-    /// Redraw from a snapshot of the trials.
-    pub fn update(&mut self, trials: &[TrialRecord], workers: Vec<WorkerView>) {
+    /// Redraw from a snapshot of the trials. Returns whether a trial finished, failed or
+    /// stopped since the last snapshot.
+    pub fn update(&mut self, trials: &[TrialRecord], workers: Vec<WorkerView>) -> bool {
         let best = self.best(trials);
-        self.report_changes(trials, best);
+        let changed = self.report_changes(trials, best);
         let finished = trials.iter().filter(|t| t.state.is_finished()).count();
         self.overall.set_position(finished as u64);
         self.overall.set_message(match best {
@@ -94,6 +95,7 @@ impl Progress {
         for (bar, worker) in self.workers.iter().zip(&workers) {
             bar.set_message(self.worker_line(worker, trials));
         }
+        changed
     }
 
     /// Clear the bars.
@@ -115,10 +117,10 @@ impl Progress {
             })
     }
 
-    fn report_changes(&mut self, trials: &[TrialRecord], best: Option<&TrialRecord>) {
+    fn report_changes(&mut self, trials: &[TrialRecord], best: Option<&TrialRecord>) -> bool {
         let Some(seen) = &mut self.seen else {
             self.seen = Some(trials.iter().map(|t| (t.number, t.state)).collect());
-            return;
+            return false;
         };
         let mut lines = Vec::new();
         for trial in trials {
@@ -151,9 +153,11 @@ impl Progress {
                 _ => {}
             }
         }
+        let changed = !lines.is_empty();
         for line in lines {
             self.note(&line);
         }
+        changed
     }
 
     fn worker_line(&self, worker: &WorkerView, trials: &[TrialRecord]) -> String {

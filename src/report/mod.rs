@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod compare;
+pub mod html;
 pub mod leaderboard;
 pub mod status;
 pub(crate) mod text;

@@ -474,6 +474,36 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every epoch of every trial of a sweep, by trial number then epoch (one query, for
+    /// reports of large sweeps).
+    pub fn sweep_epochs(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
+        let mut query = self.conn.prepare(
+            "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
+                    e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
+             FROM epochs e JOIN trials t ON t.id = e.trial_id
+             WHERE t.sweep_id = ?1 ORDER BY t.number, e.epoch",
+        )?;
+        let rows = query.query_map([sweep.0], |r| {
+            let number = r.get::<_, i64>(0)? as usize;
+            let real = |i: usize| -> rusqlite::Result<f64> {
+                Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
+            };
+            let epoch = EpochMetrics {
+                epoch: r.get::<_, i64>(1)? as usize,
+                train_loss: real(2)?,
+                val_loss: real(3)?,
+                val_r2: real(4)?,
+                val_pearson: real(5)?,
+                val_spearman: real(6)?,
+                learning_rate: real(7)?,
+                seconds: real(8)?,
+                samples_per_s: real(9)?,
+            };
+            Ok((number, epoch))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Claim the next trial for `me`: an interrupted one first, then a pending one, then one
     /// whose worker is gone (its heartbeat older than `stale_after`, or `is_dead` says so of
     /// its host and pid). `None` when nothing is left to claim.

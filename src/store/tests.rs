@@ -413,3 +413,23 @@ fn test_evaluations_round_trip_with_their_subsets() {
     assert_eq!(back.subsets["high_exp"].n, 1);
     assert!(back.subsets["high_exp"].r2.is_nan());
 }
+
+#[test]
+fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch() {
+    let (mut store, sweep) = store_with(2);
+    let me = worker(1);
+    for _ in 0..2 {
+        let trial = store
+            .claim_next(sweep, &me, LONG, ALIVE)
+            .expect("claim")
+            .expect("trial");
+        for n in 1..=2 {
+            store
+                .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64))
+                .expect("epoch");
+        }
+    }
+    let all = store.sweep_epochs(sweep).expect("epochs");
+    let keys: Vec<(usize, usize)> = all.iter().map(|(t, m)| (*t, m.epoch)).collect();
+    assert_eq!(keys, [(1, 1), (1, 2), (2, 1), (2, 2)]);
+}

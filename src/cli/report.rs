@@ -1,0 +1,25 @@
+//! `sweep report NAME [-o FILE]`: the sweep's self-contained HTML report.
+
+use std::path::{Path, PathBuf};
+
+use crate::report::html;
+
+/// Arguments of `sweep report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The sweep.
+    name: String,
+    /// Where to write the report [default: reports/NAME.html].
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// Run `sweep report`.
+pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+    let out = args
+        .output
+        .unwrap_or_else(|| html::report_file(Path::new(super::DEFAULT_REPORTS), &args.name));
+    html::write_report(db, &args.name, &out)?;
+    println!("report: {}", out.display());
+    Ok(())
+}
