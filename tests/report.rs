@@ -173,3 +173,142 @@ fn a_report_of_an_unknown_sweep_exits_2() {
         .code(2)
         .stderr(contains("no sweep named `nope`"));
 }
+
+/// The browser binary: `$SWEEP_BROWSER`, else Debian's `chromium`. `None` when absent.
+fn browser() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("SWEEP_BROWSER").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromium")),
+        Some(PathBuf::from("/usr/bin/chromium-browser")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.exists())
+}
+
+/// Run headless Chromium on `page` with `args`; its stdout.
+fn chromium(browser: &Path, profile: &Path, args: &[String]) -> String {
+    let output = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("running chromium");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What the test harness records while it clicks through the page.
+const HARNESS: &str = r#"<script>
+(function () {
+  var results = {errors: window.__errors};
+  function order() {
+    return Array.prototype.map.call(document.querySelectorAll('#leaderboard tbody tr'),
+      function (r) { return Number(r.getAttribute('data-trial')); });
+  }
+  results.initial = order();
+  var trialColumn = document.querySelectorAll('#leaderboard thead th')[2];
+  trialColumn.click(); results.byTrialUp = order();
+  trialColumn.click(); results.byTrialDown = order();
+  var boxes = document.querySelectorAll('input.pick');
+  boxes[0].click(); boxes[1].click();
+  results.compareCharts = document.querySelectorAll('#compare-charts svg').length;
+  results.comparedCurves = Array.prototype.map.call(
+    document.querySelectorAll('#compare-charts svg polyline'),
+    function (p) { return Number(p.getAttribute('data-trial')); });
+  results.compareRows = document.querySelectorAll('#compare-params tr').length;
+  var out = document.createElement('pre');
+  out.id = 'test-results';
+  out.textContent = JSON.stringify(results);
+  document.body.appendChild(out);
+})();
+</script>"#;
+
+/// The report in a real browser (Debian's Chromium, headless): no script errors, sorting on a
+/// column click, ticking two trials overlays their curves; a screenshot is kept as an artifact.
+/// CI installs Chromium and sets SWEEP_REQUIRE_BROWSER=1, so there it cannot be skipped.
+#[test]
+fn the_report_works_in_a_headless_browser() {
+    let Some(browser) = browser() else {
+        assert!(
+            std::env::var_os("SWEEP_REQUIRE_BROWSER").is_none(),
+            "SWEEP_REQUIRE_BROWSER is set but no chromium was found (set SWEEP_BROWSER)"
+        );
+        eprintln!("SKIPPED: no chromium found (install Debian's `chromium` or set SWEEP_BROWSER)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = database(dir.path(), "demo");
+    let html = report(dir.path(), &db, "demo");
+    // Record errors from the first script on, then click through the page after its own script.
+    let page = html
+        .replacen(
+            "<head>",
+            "<head>\n<script>window.__errors = []; window.addEventListener('error', \
+             function (e) { window.__errors.push(String(e.message)); });</script>",
+            1,
+        )
+        .replacen("</body>", &format!("{HARNESS}\n</body>"), 1);
+    let harness = dir.path().join("harness.html");
+    std::fs::write(&harness, page).expect("harness page");
+    let url = format!("file://{}", harness.display());
+
+    let dom = chromium(
+        &browser,
+        &dir.path().join("profile-1"),
+        &["--dump-dom".to_string(), url.clone()],
+    );
+    let json = dom
+        .split("<pre id=\"test-results\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the harness ran and wrote its results")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let results: serde_json::Value = serde_json::from_str(&json).expect("results JSON");
+    assert_eq!(results["errors"], serde_json::json!([]), "no script errors");
+    assert_eq!(results["initial"], serde_json::json!([2, 3, 1, 4]));
+    assert_eq!(results["byTrialUp"], serde_json::json!([1, 2, 3, 4]));
+    assert_eq!(results["byTrialDown"], serde_json::json!([4, 3, 2, 1]));
+    assert_eq!(
+        results["compareCharts"], 3,
+        "val_r2, val_loss and train_loss overlays"
+    );
+    assert_eq!(
+        results["comparedCurves"],
+        serde_json::json!([4, 3, 4, 3, 4, 3]),
+        "each overlay has the two ticked trials"
+    );
+    assert!(
+        results["compareRows"].as_u64().is_some_and(|n| n >= 5),
+        "parameters side by side"
+    );
+
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    std::fs::create_dir_all(&artifacts).expect("artifact folder");
+    let screenshot = artifacts.join("report.png");
+    chromium(
+        &browser,
+        &dir.path().join("profile-2"),
+        &[
+            format!("--screenshot={}", screenshot.display()),
+            "--window-size=1300,1600".to_string(),
+            url,
+        ],
+    );
+    let size = std::fs::metadata(&screenshot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "a screenshot was written: {}",
+        screenshot.display()
+    );
+    eprintln!("screenshot: {}", screenshot.display());
+}

@@ -545,6 +545,10 @@ const SCRIPT: &str = r#"
       var pts = data.trials[n][key].map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ');
       var colour = colours[i % colours.length];
       svg.appendChild(el('polyline', {points: pts, fill: 'none', stroke: colour, 'stroke-width': 1.5, 'data-trial': n}));
+      if (data.trials[n][key].length === 1) {
+        var p = data.trials[n][key][0];
+        svg.appendChild(el('circle', {cx: sx(p[0]), cy: sy(p[1]), r: 3, fill: colour}));
+      }
       svg.appendChild(el('text', {x: w - m + 4, y: m + 12 * i, 'font-size': 10, fill: colour}, 'trial ' + n));
     });
     return svg;
