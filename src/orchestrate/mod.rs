@@ -17,7 +17,7 @@ pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use nix::sys::signal::Signal;
@@ -37,6 +37,8 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// A running trial whose heartbeat is older than this is presumed abandoned and reclaimable
 /// (on this host a dead pid is noticed at once; this covers other hosts).
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
+/// The least time between two rewrites of the HTML report while a sweep runs.
+const REPORT_EVERY: Duration = Duration::from_secs(2);
 /// How often the coordinator reads the store to redraw progress.
 const POLL_EVERY: Duration = Duration::from_millis(250);
 
@@ -362,6 +364,8 @@ fn watch(
     report: &ReportWriter,
 ) -> anyhow::Result<()> {
     let mut forwarded = 0;
+    let mut report_due = false;
+    let mut report_written = Instant::now();
     loop {
         let signals = stop.count();
         if signals > forwarded {
@@ -378,8 +382,13 @@ fn watch(
         }
         reap_exited(store, sweep, pool, progress, signals >= 2)?;
         let trials = store.trials(sweep.id)?;
-        if progress.update(&trials, pool_view(pool)) {
+        report_due |= progress.update(&trials, pool_view(pool));
+        // After each finished trial, but not more often than every few seconds: a sweep of
+        // thousands of quick trials would otherwise spend the coordinator on redrawing.
+        if report_due && report_written.elapsed() >= REPORT_EVERY {
             report.write(&|line| progress.note(line));
+            report_due = false;
+            report_written = Instant::now();
         }
         if pool.iter().all(|w| w.exited) {
             // Workers stopped at once (Ctrl-C twice) left their trials running: they resume.
