@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::backend;
 use crate::orchestrate::{self, RunOptions, StopSignal};
 use crate::predict;
-use crate::store::TestEvaluation;
+use crate::report;
 
 /// Arguments of `sweep run`.
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     );
     if let Some(test) = &summary.test {
         match predict::score_best_on_test(db, &summary.sweep, test)? {
-            Some(scored) => println!("{}", test_line(&scored)),
+            Some(scored) => println!("test set {}", report::test_scores(&scored)),
             None => println!("test set {}: no completed trial to score", test.display()),
         }
     }
@@ -69,21 +69,6 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         db_flag(db)
     );
     Ok(())
-}
-
-/// The best trial's scores on the test file, in a line.
-pub(crate) fn test_line(scored: &TestEvaluation) -> String {
-    let all = &scored.evaluation.all;
-    format!(
-        "test set {}: trial {}, pearson_r {:.4}, pearson_r2 {:.4}, spearman {:.4}, mse {:.4} (n = {})",
-        scored.test_path.display(),
-        scored.trial,
-        all.pearson_r,
-        all.pearson_r2,
-        all.spearman,
-        all.mse,
-        all.n
-    )
 }
 
 /// ` --db PATH` when the database is not the default one, for commands we suggest.

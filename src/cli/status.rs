@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::report::{SweepSnapshot, status};
+use crate::report::{self, SweepSnapshot, status};
 
 /// Arguments of `sweep status`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
             let snapshot = SweepSnapshot::load(&store, &name)?;
             let mut text = status::detail(&snapshot, now())?;
             for scored in store.evaluations(snapshot.sweep.id)? {
-                text.push_str(&format!("\n{}\n", super::run::test_line(&scored)));
+                text.push_str(&format!("\ntest set {}\n", report::test_scores(&scored)));
             }
             text
         }

@@ -158,20 +158,7 @@ fn summary(input: &ReportInput, board: &Leaderboard) -> String {
         ));
     }
     for scored in &input.evaluations {
-        let all = &scored.evaluation.all;
-        facts.push((
-            "test set",
-            format!(
-                "{}: trial {}, pearson_r {:.4}, pearson_r2 {:.4}, spearman {:.4}, mse {:.4} (n = {})",
-                scored.test_path.display(),
-                scored.trial,
-                all.pearson_r,
-                all.pearson_r2,
-                all.spearman,
-                all.mse,
-                all.n
-            ),
-        ));
+        facts.push(("test set", super::test_scores(scored)));
     }
     let mut html = format!(
         "<h1>sweep {}</h1>\n<table class=\"facts\">\n",

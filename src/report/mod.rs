@@ -14,7 +14,25 @@ pub(crate) mod text;
 
 use serde_json::{Map, Value};
 
-use crate::store::{StateCounts, Store, StoreError, SweepRecord, TrialRecord, TrialState};
+use crate::store::{
+    StateCounts, Store, StoreError, SweepRecord, TestEvaluation, TrialRecord, TrialState,
+};
+
+/// A test-file evaluation in a line: `FILE: trial N, pearson_r .., pearson_r2 .., spearman ..,
+/// mse .. (n = ..)`.
+pub fn test_scores(scored: &TestEvaluation) -> String {
+    let all = &scored.evaluation.all;
+    format!(
+        "{}: trial {}, pearson_r {:.4}, pearson_r2 {:.4}, spearman {:.4}, mse {:.4} (n = {})",
+        scored.test_path.display(),
+        scored.trial,
+        all.pearson_r,
+        all.pearson_r2,
+        all.spearman,
+        all.mse,
+        all.n
+    )
+}
 
 /// A trial's parameters: name → value, sorted by name.
 pub type Params = Map<String, Value>;
