@@ -175,7 +175,7 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is a fixed, valid file compiled in: a failure here is a broken build, and
-        // text would then fail to draw, which `render` turns into a "could not be drawn" chart.
+        // text would then fail to draw: an SVG chart says it could not be drawn, a PNG is an error.
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS);
     });
 }
