@@ -312,3 +312,88 @@ fn the_report_works_in_a_headless_browser() {
     );
     eprintln!("screenshot: {}", screenshot.display());
 }
+
+#[test]
+fn report_png_writes_every_chart_and_compare_png_writes_the_overlay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = database(dir.path(), "demo");
+    let pngs = dir.path().join("png");
+    cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args(["report", "demo", "-o"])
+        .arg(dir.path().join("r.html"))
+        .arg("--png")
+        .arg(&pngs)
+        .assert()
+        .success()
+        .stdout(contains("11 PNG charts"));
+    let mut names: Vec<String> = std::fs::read_dir(&pngs)
+        .expect("the PNG folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = [
+        "progress",
+        "top-val_r2",
+        "top-val_loss",
+        "param-activation",
+        "param-batch_size",
+        "param-learning_rate",
+        "parallel",
+        "trial-0001",
+        "trial-0002",
+        "trial-0003",
+        "trial-0004",
+    ]
+    .iter()
+    .map(|s| format!("{s}.png"))
+    .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    for name in &names {
+        let bytes = std::fs::read(pngs.join(name)).expect("a PNG");
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{name} is a PNG");
+    }
+
+    let overlay = dir.path().join("f.png");
+    cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args(["compare", "demo", "2", "3", "--png"])
+        .arg(&overlay)
+        .assert()
+        .success()
+        .stdout(contains("f.png"));
+    let bytes = std::fs::read(&overlay).expect("the overlay");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(bytes.len() > 8_000, "not blank");
+}
+
+#[test]
+fn a_png_location_under_a_regular_file_fails_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = database(dir.path(), "demo");
+    let file = dir.path().join("plain");
+    std::fs::write(&file, "not a folder").expect("a file");
+    let under = file.join("charts");
+    cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args(["report", "demo", "-o"])
+        .arg(dir.path().join("r.html"))
+        .arg("--png")
+        .arg(&under)
+        .assert()
+        .failure()
+        .stderr(contains(under.display().to_string()));
+    let png = file.join("f.png");
+    cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args(["compare", "demo", "2", "3", "--png"])
+        .arg(&png)
+        .assert()
+        .failure()
+        .stderr(contains(png.display().to_string()));
+}

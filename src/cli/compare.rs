@@ -1,6 +1,7 @@
-//! `sweep compare NAME TRIAL...`: trials side by side, parameters, best metrics and curves.
+//! `sweep compare NAME TRIAL... [--png FILE]`: trials side by side, parameters, best metrics and
+//! curves; with `--png`, their curves overlaid in an image.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::report::compare::Comparison;
 
@@ -12,11 +13,19 @@ pub struct Args {
     /// The trials' numbers (as `sweep leaderboard` shows them).
     #[arg(required = true, value_name = "TRIAL")]
     trials: Vec<usize>,
+    /// Also write the trials' val_r2 and val_loss curves, overlaid, side by side, to this PNG.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
 }
 
 /// Run `sweep compare`.
 pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     let store = super::open_read_only(db)?;
     let comparison = Comparison::load(&store, &args.name, &args.trials)?;
-    super::write_stdout(comparison.render().as_bytes())
+    super::write_stdout(comparison.render().as_bytes())?;
+    if let Some(file) = &args.png {
+        comparison.overlay_chart().write_png(file)?;
+        println!("curves: {}", file.display());
+    }
+    Ok(())
 }

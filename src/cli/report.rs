@@ -1,4 +1,5 @@
-//! `sweep report NAME [-o FILE]`: the sweep's self-contained HTML report.
+//! `sweep report NAME [-o FILE] [--png DIR]`: the sweep's self-contained HTML report, and its
+//! charts as PNG files.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,9 @@ pub struct Args {
     /// Where to write the report [default: reports/NAME.html].
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Also write every chart of the report as a PNG file into this folder.
+    #[arg(long, value_name = "DIR")]
+    png: Option<PathBuf>,
 }
 
 /// Run `sweep report`.
@@ -21,5 +25,9 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         .unwrap_or_else(|| html::report_file(Path::new(super::DEFAULT_REPORTS), &args.name));
     html::write_report(db, &args.name, &out)?;
     println!("report: {}", out.display());
+    if let Some(dir) = &args.png {
+        let written = html::write_pngs(db, &args.name, dir)?;
+        println!("{written} PNG charts: {}", dir.display());
+    }
     Ok(())
 }

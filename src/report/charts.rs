@@ -1,18 +1,27 @@
-//! The report's charts, drawn with plotters as SVG strings to inline in the HTML page.
+//! The report's charts, drawn with plotters as SVG strings to inline in the HTML page and as
+//! PNG files (`sweep report --png`, `sweep compare --png`) from the same drawing code.
 //!
-//! Every function returns one complete `<svg>` element with a `viewBox` (no XML declaration), so
+//! Each chart's data is prepared once into a [`Chart`]; its drawing is generic over the plotters
+//! backend, so [`Chart::svg`] and [`Chart::write_png`] draw the same picture. The `*_chart`
+//! functions return [`Chart::svg`] of it: one complete `<svg>` element with a `viewBox` (no XML declaration), so
 //! the page can scale it with CSS. Values that are not finite (SQLite NULL comes back as NaN) are
 //! skipped; with nothing left to draw, a chart says "no data" instead.
 //!
 //! Text: plotters' SVG backend escapes `<`, `>`, `&`, `"` and `'` in every text and attribute it
 //! writes, so parameter names and category labels are passed as they are (a test holds it to
-//! that). Without a font feature plotters estimates text extents itself and writes `<text>`
-//! elements the browser renders, so no font file or system font library is needed.
+//! that). The SVG backend writes `<text>` elements the browser renders with its own fonts.
+//!
+//! Fonts: bitmaps need glyphs, so plotters' `ab_glyph` feature draws text with DejaVu Sans
+//! embedded in the binary (no system font, no fontconfig/freetype). Cargo features are
+//! unified, so that same font also measures text when laying out an SVG: [`register_font`]
+//! runs once before any chart is drawn, whichever the backend.
 //!
 //! Output is byte-stable for the same input: a fixed palette, input order kept, no hashing.
 
 use std::cmp::Ordering;
 use std::ops::Range;
+use std::path::Path;
+use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
@@ -79,23 +88,233 @@ const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
 const INK: RGBColor = RGBColor(0x40, 0x40, 0x40);
 const MUTED: RGBColor = RGBColor(0x80, 0x80, 0x80);
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawError = DrawingAreaErrorKind<std::io::Error>;
-type Drawn = Result<(), DrawError>;
-type LinearChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// DejaVu Sans (licence in `assets/fonts/LICENSE-DejaVu.txt`), embedded so PNG charts need no
+/// font installed.
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+type Area<DB> = DrawingArea<DB, Shift>;
+type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+type Drawn<DB> = Result<(), DrawError<DB>>;
+type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Points = Vec<(f64, f64)>;
+/// A trial's curve in an overlay: its number, its best epoch's point, the curve.
+type TrialLine = (usize, Option<(f64, f64)>, Points);
+
+/// A chart with its data prepared, ready to draw as SVG or PNG.
+pub struct Chart {
+    size: (u32, u32),
+    plot: Plot,
+}
+
+/// What a [`Chart`] draws, and the data it needs.
+enum Plot {
+    NoData(String),
+    Trial {
+        title: String,
+        epochs: Range<f64>,
+        train: Points,
+        val: Points,
+        r2: Points,
+        best_epoch: Option<usize>,
+    },
+    Overlay {
+        title: String,
+        metric: MetricName,
+        x: Range<f64>,
+        y: Range<f64>,
+        curves: Vec<TrialLine>,
+    },
+    Progress {
+        title: String,
+        metric: MetricName,
+        goal: Goal,
+        x: Range<f64>,
+        y: Range<f64>,
+        dots: Points,
+        steps: Points,
+    },
+    Numeric {
+        title: String,
+        param: String,
+        metric: MetricName,
+        scale: Scale,
+        x: Range<f64>,
+        y: Range<f64>,
+        drawn: Points,
+    },
+    Categorical {
+        title: String,
+        param: String,
+        metric: MetricName,
+        categories: Vec<String>,
+        y: Range<f64>,
+        drawn: Vec<(i32, f64)>,
+    },
+    Parallel {
+        title: String,
+        axes: Vec<Axis>,
+        lines: Vec<(RGBColor, Points)>,
+        colour: ColourScale,
+    },
+    /// Charts next to each other, left to right.
+    Row(Vec<Chart>),
+}
+
+/// A chart that could not be written as PNG.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the PNG chart {path}: {reason}")]
+pub struct PngError {
+    /// The file it was to be written to.
+    pub path: String,
+    /// What plotters or the encoder said.
+    pub reason: String,
+}
+
+/// Registers the embedded font with plotters under the family the charts use, once per process.
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is a fixed, valid file compiled in: a failure here is a broken build, and
+        // text would then fail to draw: an SVG chart says it could not be drawn, a PNG is an error.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS);
+    });
+}
+
+impl Chart {
+    fn new(size: (u32, u32), plot: Plot) -> Chart {
+        Chart { size, plot }
+    }
+
+    /// The charts side by side in one image (as tall as the tallest).
+    pub fn row(charts: Vec<Chart>) -> Chart {
+        let width = charts.iter().map(|c| c.size.0).sum::<u32>().max(1);
+        let height = charts.iter().map(|c| c.size.1).max().unwrap_or(1);
+        Chart::new((width, height), Plot::Row(charts))
+    }
+
+    /// The size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// The chart as one `<svg>` element. Drawing into a string cannot fail on I/O; should
+    /// plotters still report an error, the chart says so rather than the report losing its page.
+    pub fn svg(&self) -> String {
+        register_font();
+        let mut svg = String::new();
+        let drawn = {
+            let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
+            root.fill(&WHITE)
+                .and_then(|()| self.draw(&root))
+                .and_then(|()| root.present())
+        };
+        match drawn {
+            Ok(()) => compact(&svg),
+            Err(_) => failed(self.size),
+        }
+    }
+
+    /// Draws the chart on a white bitmap and writes it to `path` as PNG.
+    pub fn write_png(&self, path: &Path) -> Result<(), PngError> {
+        register_font();
+        let fail = |reason: String| PngError {
+            path: path.display().to_string(),
+            reason,
+        };
+        // The encoder picks the format by extension: insist on PNG rather than write another.
+        let is_png = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+        if !is_png {
+            return Err(fail("the file name must end in .png".to_string()));
+        }
+        let root = BitMapBackend::new(path, self.size).into_drawing_area();
+        root.fill(&WHITE)
+            .and_then(|()| self.draw(&root))
+            .and_then(|()| root.present())
+            .map_err(|e| fail(e.to_string()))
+    }
+
+    /// Draws the chart on `root`, whichever the backend.
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Drawn<DB> {
+        match &self.plot {
+            Plot::NoData(title) => root.draw(&centred_text(root, &format!("{title}: no data"))),
+            Plot::Trial {
+                title,
+                epochs,
+                train,
+                val,
+                r2,
+                best_epoch,
+            } => draw_trial(root, title, epochs, train, val, r2, *best_epoch),
+            Plot::Overlay {
+                title,
+                metric,
+                x,
+                y,
+                curves,
+            } => draw_overlay(root, title, *metric, x, y, curves),
+            Plot::Progress {
+                title,
+                metric,
+                goal,
+                x,
+                y,
+                dots,
+                steps,
+            } => draw_progress(root, title, *metric, *goal, x, y, dots, steps),
+            Plot::Numeric {
+                title,
+                param,
+                metric,
+                scale,
+                x,
+                y,
+                drawn,
+            } => draw_numeric(root, title, param, *metric, *scale, x, y, drawn),
+            Plot::Categorical {
+                title,
+                param,
+                metric,
+                categories,
+                y,
+                drawn,
+            } => draw_categorical(root, title, param, *metric, categories, y, drawn),
+            Plot::Parallel {
+                title,
+                axes,
+                lines,
+                colour,
+            } => draw_parallel(root, title, axes, lines, colour),
+            Plot::Row(charts) => {
+                let mut rest = root.clone();
+                for chart in charts {
+                    let (here, right) = rest.split_horizontally(chart.size.0);
+                    chart.draw(&here)?;
+                    rest = right;
+                }
+                Ok(())
+            }
+        }
+    }
+}
 
 /// Per trial: train and validation loss per epoch (left panel) and the validation R² per epoch
 /// (right panel), the best epoch marked by a vertical line in both. Each curve is downsampled
 /// to at most 60 points so a report with a chart per trial stays small.
 pub fn trial_chart(trial: &TrialCurves) -> String {
+    self::trial(trial).svg()
+}
+
+/// The prepared [`trial_chart`].
+pub fn trial(trial: &TrialCurves) -> Chart {
     let curve = |metric| curve_of(trial.epochs, metric, TRIAL_POINTS);
     let train = curve(MetricName::TrainLoss);
     let val = curve(MetricName::ValLoss);
     let r2 = curve(MetricName::ValR2);
     let title = format!("trial {}", trial.number);
     if train.is_empty() && val.is_empty() && r2.is_empty() {
-        return no_data(TRIAL_SIZE, &title);
+        return no_data(TRIAL_SIZE, title);
     }
     // Both panels share the epoch axis, so they line up by eye.
     let Some(epochs) = span(
@@ -103,44 +322,54 @@ pub fn trial_chart(trial: &TrialCurves) -> String {
             .iter()
             .flat_map(|c| c.iter().map(|p| p.0)),
     ) else {
-        return no_data(TRIAL_SIZE, &title);
+        return no_data(TRIAL_SIZE, title);
     };
-    render(TRIAL_SIZE, |root| {
-        let (left, right) = root.split_horizontally(TRIAL_SIZE.0 / 2);
-        let losses = [
-            ("train", PALETTE[0], &train[..]),
-            ("val", PALETTE[1], &val[..]),
-        ];
-        let loss_title = format!("{title}: loss");
-        panel(
-            &left,
-            &loss_title,
-            epochs.clone(),
-            &losses,
-            trial.best_epoch,
-        )?;
-        let r2_title = format!("{title}: val R²");
-        panel(
-            &right,
-            &r2_title,
-            epochs,
-            &[("val R²", PALETTE[1], &r2)],
-            trial.best_epoch,
-        )
-    })
+    let plot = Plot::Trial {
+        title,
+        epochs,
+        train,
+        val,
+        r2,
+        best_epoch: trial.best_epoch,
+    };
+    Chart::new(TRIAL_SIZE, plot)
+}
+
+/// Draws a [`Plot::Trial`]: the loss panel left, the R² panel right.
+fn draw_trial<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    epochs: &Range<f64>,
+    train: &[(f64, f64)],
+    val: &[(f64, f64)],
+    r2: &[(f64, f64)],
+    best_epoch: Option<usize>,
+) -> Drawn<DB> {
+    let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+    let losses = [("train", PALETTE[0], train), ("val", PALETTE[1], val)];
+    let loss_title = format!("{title}: loss");
+    panel(&left, &loss_title, epochs.clone(), &losses, best_epoch)?;
+    let r2_title = format!("{title}: val R²");
+    panel(
+        &right,
+        &r2_title,
+        epochs.clone(),
+        &[("val R²", PALETTE[1], r2)],
+        best_epoch,
+    )
 }
 
 /// A named curve in its colour.
 type Curve<'a> = (&'a str, RGBColor, &'a [(f64, f64)]);
 
 /// One panel of a trial chart: its curves, the best epoch, a legend when there are several.
-fn panel(
-    area: &Area,
+fn panel<DB: DrawingBackend>(
+    area: &Area<DB>,
     title: &str,
     epochs: Range<f64>,
     curves: &[Curve],
     best_epoch: Option<usize>,
-) -> Drawn {
+) -> Drawn<DB> {
     let Some(y) = span(curves.iter().flat_map(|c| c.2.iter().map(|p| p.1))) else {
         return area.draw(&centred_text(area, &format!("{title}: no data")));
     };
@@ -172,6 +401,11 @@ fn panel(
 /// The given trials (the top K) overlaid: `metric` per epoch, one colour per trial, a legend
 /// "trial N", a dot at each trial's best epoch.
 pub fn overlay_chart(trials: &[TrialCurves], metric: MetricName, title: &str) -> String {
+    overlay(trials, metric, title).svg()
+}
+
+/// The prepared [`overlay_chart`].
+pub fn overlay(trials: &[TrialCurves], metric: MetricName, title: &str) -> Chart {
     let curves: Vec<_> = trials
         .iter()
         .map(|t| {
@@ -182,28 +416,51 @@ pub fn overlay_chart(trials: &[TrialCurves], metric: MetricName, title: &str) ->
         .collect();
     let all = || curves.iter().flat_map(|c| c.2.iter());
     let (Some(x), Some(y)) = (span(all().map(|p| p.0)), span(all().map(|p| p.1))) else {
-        return no_data(CHART_SIZE, title);
+        return no_data(CHART_SIZE, title.to_string());
     };
-    render(CHART_SIZE, |root| {
-        let mut chart = linear_chart(root, title, x, y, Some("epoch"), Some(metric.as_str()), 14)?;
-        for (i, (number, best, points)) in curves.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    colour.stroke_width(2),
-                ))?
-                .label(format!("trial {number}"))
-                .legend(move |(x, y)| swatch(x, y, colour));
-            chart.draw_series(best.map(|p| Circle::new(p, 3, colour.filled())))?;
-        }
-        legend(&mut chart, corner_for(metric), 11)
-    })
+    let plot = Plot::Overlay {
+        title: title.to_string(),
+        metric,
+        x,
+        y,
+        curves,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Overlay`].
+fn draw_overlay<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    metric: MetricName,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    curves: &[TrialLine],
+) -> Drawn<DB> {
+    let (x, y) = (x.clone(), y.clone());
+    let mut chart = linear_chart(root, title, x, y, Some("epoch"), Some(metric.as_str()), 14)?;
+    for (i, (number, best, points)) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                colour.stroke_width(2),
+            ))?
+            .label(format!("trial {number}"))
+            .legend(move |(x, y)| swatch(x, y, colour));
+        chart.draw_series(best.map(|p| Circle::new(p, 3, colour.filled())))?;
+    }
+    legend(&mut chart, corner_for(metric), 11)
 }
 
 /// How the sweep progressed: each finished trial's best metric as a dot at its trial number,
 /// and the best-so-far as a step line (`goal` decides better).
 pub fn progress_chart(points: &[(usize, f64)], metric: MetricName, goal: Goal) -> String {
+    progress(points, metric, goal).svg()
+}
+
+/// The prepared [`progress_chart`].
+pub fn progress(points: &[(usize, f64)], metric: MetricName, goal: Goal) -> Chart {
     let title = format!("best {} by trial", metric.as_str());
     let mut dots: Vec<(f64, f64)> = finite(points.iter().map(|&(n, v)| (n as f64, v)));
     dots.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -211,21 +468,47 @@ pub fn progress_chart(points: &[(usize, f64)], metric: MetricName, goal: Goal) -
         span(dots.iter().map(|p| p.0)),
         span(dots.iter().map(|p| p.1)),
     ) else {
-        return no_data(CHART_SIZE, &title);
+        return no_data(CHART_SIZE, title);
     };
     let steps = best_so_far(&dots, goal);
-    render(CHART_SIZE, |root| {
-        let mut chart = linear_chart(root, &title, x, y, Some("trial"), Some(metric.as_str()), 14)?;
-        chart
-            .draw_series(dots.iter().map(|&p| Circle::new(p, 2, PALETTE[0].filled())))?
-            .label("trial's best")
-            .legend(|(x, y)| Circle::new((x + 8, y), 3, PALETTE[0].filled()));
-        chart
-            .draw_series(LineSeries::new(steps, PALETTE[1].stroke_width(2)))?
-            .label("best so far")
-            .legend(|(x, y)| swatch(x, y, PALETTE[1]));
-        legend(&mut chart, corner_for_goal(goal), 11)
-    })
+    let plot = Plot::Progress {
+        title,
+        metric,
+        goal,
+        x,
+        y,
+        dots,
+        steps,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Progress`].
+#[allow(clippy::too_many_arguments)] // a Plot variant's fields, unpacked
+fn draw_progress<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    metric: MetricName,
+    goal: Goal,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    dots: &[(f64, f64)],
+    steps: &[(f64, f64)],
+) -> Drawn<DB> {
+    let (x, y) = (x.clone(), y.clone());
+    let mut chart = linear_chart(root, title, x, y, Some("trial"), Some(metric.as_str()), 14)?;
+    chart
+        .draw_series(dots.iter().map(|&p| Circle::new(p, 2, PALETTE[0].filled())))?
+        .label("trial's best")
+        .legend(|(x, y)| Circle::new((x + 8, y), 3, PALETTE[0].filled()));
+    chart
+        .draw_series(LineSeries::new(
+            steps.iter().copied(),
+            PALETTE[1].stroke_width(2),
+        ))?
+        .label("best so far")
+        .legend(|(x, y)| swatch(x, y, PALETTE[1]));
+    legend(&mut chart, corner_for_goal(goal), 11)
 }
 
 /// The best-so-far line through `dots` (sorted by x): flat until a better value, then a step.
@@ -259,6 +542,11 @@ pub fn param_chart(
     metric: MetricName,
     log_x: bool,
 ) -> String {
+    self::param(param, points, metric, log_x).svg()
+}
+
+/// The prepared [`param_chart`].
+pub fn param(param: &str, points: &[(ParamPoint, f64)], metric: MetricName, log_x: bool) -> Chart {
     let title = format!("{} by {param}", metric.as_str());
     let usable: Vec<(&ParamPoint, f64)> = points
         .iter()
@@ -273,7 +561,7 @@ pub fn param_chart(
         })
         .collect();
     match numbers {
-        _ if usable.is_empty() => no_data(CHART_SIZE, &title),
+        _ if usable.is_empty() => no_data(CHART_SIZE, title),
         Some(numbers) => numeric_scatter(&title, param, &numbers, metric, log_x),
         None => categorical_scatter(&title, param, &usable, metric),
     }
@@ -287,7 +575,7 @@ fn numeric_scatter(
     points: &[(f64, f64)],
     metric: MetricName,
     log_x: bool,
-) -> String {
+) -> Chart {
     // A log axis cannot show zero or negative values: fall back rather than drop trials.
     let scale = if log_x && points.iter().all(|p| p.0 > 0.0) {
         Scale::Log10
@@ -299,15 +587,39 @@ fn numeric_scatter(
         span(drawn.iter().map(|p| p.0)),
         span(drawn.iter().map(|p| p.1)),
     ) else {
-        return no_data(CHART_SIZE, title);
+        return no_data(CHART_SIZE, title.to_string());
     };
-    render(CHART_SIZE, |root| {
+    let plot = Plot::Numeric {
+        title: title.to_string(),
+        param: param.to_string(),
+        metric,
+        scale,
+        x,
+        y,
+        drawn,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Numeric`].
+#[allow(clippy::too_many_arguments)] // a Plot variant's fields, unpacked
+fn draw_numeric<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    param: &str,
+    metric: MetricName,
+    scale: Scale,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    drawn: &[(f64, f64)],
+) -> Drawn<DB> {
+    {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 14))
             .margin(8)
             .x_label_area_size(36)
             .y_label_area_size(52)
-            .build_cartesian_2d(x, y)?;
+            .build_cartesian_2d(x.clone(), y.clone())?;
         chart
             .configure_mesh()
             .max_light_lines(0)
@@ -326,7 +638,7 @@ fn numeric_scatter(
                 .map(|&p| Circle::new(p, 3, PALETTE[0].mix(0.7).filled())),
         )?;
         Ok(())
-    })
+    }
 }
 
 /// A scatter over a categorical parameter: one labelled slot per category.
@@ -335,19 +647,40 @@ fn categorical_scatter(
     param: &str,
     points: &[(&ParamPoint, f64)],
     metric: MetricName,
-) -> String {
+) -> Chart {
     let categories = categories(points.iter().map(|(p, _)| *p));
     let Some(y) = span(points.iter().map(|p| p.1)) else {
-        return no_data(CHART_SIZE, title);
+        return no_data(CHART_SIZE, title.to_string());
     };
-    let slots = categories.len() as i32;
-    let drawn: Vec<(SegmentValue<i32>, f64)> = points
+    let drawn: Vec<(i32, f64)> = points
         .iter()
         .filter_map(|(p, v)| {
             let i = categories.iter().position(|c| *c == p.label())?;
-            Some((SegmentValue::CenterOf(i as i32), *v))
+            Some((i as i32, *v))
         })
         .collect();
+    let plot = Plot::Categorical {
+        title: title.to_string(),
+        param: param.to_string(),
+        metric,
+        categories,
+        y,
+        drawn,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Categorical`].
+fn draw_categorical<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    param: &str,
+    metric: MetricName,
+    categories: &[String],
+    y: &Range<f64>,
+    drawn: &[(i32, f64)],
+) -> Drawn<DB> {
+    let slots = categories.len() as i32;
     let label = |v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(i) => usize::try_from(*i)
             .ok()
@@ -356,13 +689,13 @@ fn categorical_scatter(
             .unwrap_or_default(),
         _ => String::new(),
     };
-    render(CHART_SIZE, |root| {
+    {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 14))
             .margin(8)
             .x_label_area_size(36)
             .y_label_area_size(52)
-            .build_cartesian_2d((0..slots - 1).into_segmented(), y)?;
+            .build_cartesian_2d((0..slots - 1).into_segmented(), y.clone())?;
         chart
             .configure_mesh()
             .max_light_lines(0)
@@ -375,13 +708,12 @@ fn categorical_scatter(
             .x_desc(param)
             .y_desc(metric.as_str())
             .draw()?;
-        chart.draw_series(
-            drawn
-                .iter()
-                .map(|p| Circle::new(p.clone(), 3, PALETTE[0].mix(0.7).filled())),
-        )?;
+        chart.draw_series(drawn.iter().map(|&(i, v)| {
+            let at = (SegmentValue::CenterOf(i), v);
+            Circle::new(at, 3, PALETTE[0].mix(0.7).filled())
+        }))?;
         Ok(())
-    })
+    }
 }
 
 /// Parallel coordinates: one vertical axis per parameter (each scaled to its own min..max, log
@@ -394,6 +726,16 @@ pub fn parallel_chart(
     metric: MetricName,
     goal: Goal,
 ) -> String {
+    parallel(params, rows, metric, goal).svg()
+}
+
+/// The prepared [`parallel_chart`].
+pub fn parallel(
+    params: &[String],
+    rows: &[(Vec<ParamPoint>, f64)],
+    metric: MetricName,
+    goal: Goal,
+) -> Chart {
     let title = format!("trials by parameter, coloured by {}", metric.as_str());
     let mut usable: Vec<&(Vec<ParamPoint>, f64)> = rows
         .iter()
@@ -402,7 +744,7 @@ pub fn parallel_chart(
         })
         .collect();
     if usable.is_empty() {
-        return no_data(PARALLEL_SIZE, &title);
+        return no_data(PARALLEL_SIZE, title);
     }
     // Worst first, so the best lines are drawn over the rest.
     usable.sort_by(|a, b| worse_first(goal, a.1, b.1));
@@ -426,19 +768,23 @@ pub fn parallel_chart(
             )
         })
         .collect();
-    render(PARALLEL_SIZE, |root| {
-        draw_parallel(root, &title, &axes, &lines, &colour)
-    })
+    let plot = Plot::Parallel {
+        title,
+        axes,
+        lines,
+        colour,
+    };
+    Chart::new(PARALLEL_SIZE, plot)
 }
 
 /// Draws the parallel coordinates: lines first, then the axes and their labels over them.
-fn draw_parallel(
-    root: &Area,
+fn draw_parallel<DB: DrawingBackend>(
+    root: &Area<DB>,
     title: &str,
     axes: &[Axis],
     lines: &[(RGBColor, Vec<(f64, f64)>)],
     colour: &ColourScale,
-) -> Drawn {
+) -> Drawn<DB> {
     let last = axes.len() as f64 - 1.0;
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 14))
@@ -815,15 +1161,15 @@ fn trim_zeros(s: &str) -> &str {
 }
 
 /// A chart on `area` with linear axes, light grid, short tick labels.
-fn linear_chart<'a, 'b>(
-    area: &'a Area<'b>,
+fn linear_chart<'a, DB: DrawingBackend>(
+    area: &'a Area<DB>,
     title: &str,
     x: Range<f64>,
     y: Range<f64>,
     x_desc: Option<&str>,
     y_desc: Option<&str>,
     font: u32,
-) -> Result<LinearChart<'a, 'b>, DrawError> {
+) -> Result<LinearChart<'a, DB>, DrawError<DB>> {
     let label_font = font.saturating_sub(3).max(9);
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, font))
@@ -850,11 +1196,11 @@ fn linear_chart<'a, 'b>(
 }
 
 /// The legend box in a corner.
-fn legend<'a, 'b: 'a>(
-    chart: &mut LinearChart<'a, 'b>,
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut LinearChart<'a, DB>,
     corner: SeriesLabelPosition,
     font: u32,
-) -> Drawn {
+) -> Drawn<DB> {
     chart
         .configure_series_labels()
         .position(corner)
@@ -884,36 +1230,20 @@ fn corner_for_goal(goal: Goal) -> SeriesLabelPosition {
 }
 
 /// A chart that says "`title`: no data".
-fn no_data(size: (u32, u32), title: &str) -> String {
-    render(size, |root| {
-        root.draw(&centred_text(root, &format!("{title}: no data")))
-    })
+fn no_data(size: (u32, u32), title: String) -> Chart {
+    Chart::new(size, Plot::NoData(title))
 }
 
 /// Grey text in the middle of `area`.
-fn centred_text(area: &Area, text: &str) -> Text<'static, (i32, i32), String> {
+fn centred_text<DB: DrawingBackend>(
+    area: &Area<DB>,
+    text: &str,
+) -> Text<'static, (i32, i32), String> {
     let (w, h) = area.dim_in_pixel();
     let style = TextStyle::from((FONT, 14).into_font())
         .color(&MUTED)
         .pos(Pos::new(HPos::Center, VPos::Center));
     Text::new(text.to_string(), (w as i32 / 2, h as i32 / 2), style)
-}
-
-/// Draws on a white SVG canvas of `size` and returns the `<svg>` element. Drawing into a
-/// string cannot fail on I/O; should plotters still report an error, the chart says so rather
-/// than the report losing its page.
-fn render(size: (u32, u32), draw: impl FnOnce(&Area) -> Drawn) -> String {
-    let mut svg = String::new();
-    let drawn = {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE)
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present())
-    };
-    match drawn {
-        Ok(()) => compact(&svg),
-        Err(_) => failed(size),
-    }
 }
 
 /// Shrinks plotters' SVG without changing the picture, since a report holds a chart per trial:

@@ -1,6 +1,7 @@
 //! `sweep compare`: trials side by side, their parameters and best metrics, then their curves
 //! epoch by epoch (the sweep's metric and the validation loss) as tables a terminal can show.
 
+use super::charts::{self, Chart, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
@@ -53,6 +54,28 @@ impl Comparison {
 
     /// The summary table, then one epoch table for the sweep's metric and one for the
     /// validation loss (one only, when the metric is the validation loss).
+    /// The trials' curves overlaid: val_r2 left, val_loss right, a colour per trial (what
+    /// `sweep compare --png` writes).
+    pub fn overlay_chart(&self) -> Chart {
+        let curves: Vec<TrialCurves> = self
+            .trials
+            .iter()
+            .map(|t| TrialCurves {
+                number: t.row.trial,
+                epochs: &t.epochs,
+                best_epoch: t.row.best_epoch,
+            })
+            .collect();
+        let panels = [MetricName::ValR2, MetricName::ValLoss]
+            .into_iter()
+            .map(|metric| {
+                let title = format!("sweep {}: {}", self.sweep.name, metric.as_str());
+                charts::overlay(&curves, metric, &title)
+            })
+            .collect();
+        Chart::row(panels)
+    }
+
     pub fn render(&self) -> String {
         let metric = self.sweep.metric;
         let numbers: Vec<String> = self

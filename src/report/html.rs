@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::charts::{self, ParamPoint, TrialCurves};
+use super::charts::{self, Chart, ParamPoint, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text;
 use super::{ReportError, SweepSnapshot};
@@ -76,6 +76,26 @@ pub fn write_report(db: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
     crate::atomic_file::write_atomically(out, page.as_bytes())
 }
 
+/// Read the sweep from the database at `db` (read-only) and write every chart of its report
+/// as `DIR/STEM.png` (creating `dir`); returns how many files it wrote.
+pub fn write_pngs(db: &Path, name: &str, dir: &Path) -> anyhow::Result<usize> {
+    let store = Store::open_read_only(db)?;
+    let input = ReportInput::load(&store, name)?;
+    drop(store);
+    let board = Leaderboard::from_snapshot(&input.snapshot)?;
+    let charts = ReportCharts::new(&input, &board);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create the PNG folder {}: {e}", dir.display()))?;
+    let mut written = 0;
+    for named in charts.all() {
+        named
+            .chart
+            .write_png(&dir.join(format!("{}.png", named.stem)))?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// The whole page.
 pub fn render(input: &ReportInput) -> Result<String, ReportError> {
     let board = Leaderboard::from_snapshot(&input.snapshot)?;
@@ -91,8 +111,9 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
     page.push_str(&summary(input, &board));
     page.push_str(&leaderboard_table(&board));
     page.push_str(COMPARE_SECTION);
-    page.push_str(&charts_section(input, &board));
-    page.push_str(&trials_section(input, &board));
+    let charts = ReportCharts::new(input, &board);
+    page.push_str(&charts_section(&charts));
+    page.push_str(&trials_section(input, &board, &charts));
     page.push_str(&embedded_data(input, &board)?);
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     Ok(page)
@@ -277,9 +298,49 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
     html
 }
 
-fn charts_section(input: &ReportInput, board: &Leaderboard) -> String {
+/// One chart of the report, named for the page and for a file.
+pub struct NamedChart {
+    /// The PNG file's name without `.png` (`progress`, `param-batch_size`, `trial-0007`).
+    pub stem: String,
+    /// The caption under it on the page.
+    pub caption: String,
+    /// The chart.
+    pub chart: Chart,
+}
+
+/// Every chart of a report, in page order. The HTML page and `sweep report --png` both draw
+/// from this one list, so they cannot disagree on which charts exist.
+pub struct ReportCharts {
+    /// How the sweep went: progress, then the top K overlays.
+    pub sweep: Vec<NamedChart>,
+    /// The metric against each swept parameter, then parallel coordinates; empty when no
+    /// parameter varies.
+    pub params: Vec<NamedChart>,
+    /// One per trial, by trial number.
+    pub trials: BTreeMap<usize, NamedChart>,
+}
+
+impl ReportCharts {
+    /// Prepares the report's charts.
+    pub fn new(input: &ReportInput, board: &Leaderboard) -> ReportCharts {
+        ReportCharts {
+            sweep: sweep_charts(input, board),
+            params: parameter_charts(input, board),
+            trials: trial_charts(input, board),
+        }
+    }
+
+    /// All the charts, in page order.
+    pub fn all(&self) -> impl Iterator<Item = &NamedChart> {
+        self.sweep
+            .iter()
+            .chain(&self.params)
+            .chain(self.trials.values())
+    }
+}
+
+fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
     let sweep = &input.snapshot.sweep;
-    let mut html = String::from("<h2>How the sweep went</h2>\n<div class=\"charts\">\n");
     let mut progress: Vec<(usize, f64)> = board
         .rows
         .iter()
@@ -287,10 +348,11 @@ fn charts_section(input: &ReportInput, board: &Leaderboard) -> String {
         .filter_map(|r| r.best_metric.map(|m| (r.trial, m)))
         .collect();
     progress.sort_by_key(|(n, _)| *n);
-    html.push_str(&figure(
-        "best so far, by trial number",
-        &charts::progress_chart(&progress, sweep.metric, sweep.goal),
-    ));
+    let mut list = vec![NamedChart {
+        stem: "progress".to_string(),
+        caption: "best so far, by trial number".to_string(),
+        chart: charts::progress(&progress, sweep.metric, sweep.goal),
+    }];
     let top: Vec<TrialCurves> = board
         .rows
         .iter()
@@ -304,18 +366,33 @@ fn charts_section(input: &ReportInput, board: &Leaderboard) -> String {
         .collect();
     for metric in [MetricName::ValR2, MetricName::ValLoss] {
         let title = format!("top {} trials: {}", top.len(), metric.as_str());
-        html.push_str(&figure(
-            &title,
-            &charts::overlay_chart(&top, metric, &title),
-        ));
+        list.push(NamedChart {
+            stem: format!("top-{}", metric.as_str()),
+            chart: charts::overlay(&top, metric, &title),
+            caption: title,
+        });
+    }
+    list
+}
+
+fn charts_section(charts: &ReportCharts) -> String {
+    let mut html = String::from("<h2>How the sweep went</h2>\n<div class=\"charts\">\n");
+    for c in &charts.sweep {
+        html.push_str(&figure(&c.caption, &c.chart.svg()));
     }
     html.push_str("</div>\n");
-    html.push_str(&parameter_charts(input, board));
+    if !charts.params.is_empty() {
+        html.push_str("<h2>What the parameters did</h2>\n<div class=\"charts\">\n");
+        for c in &charts.params {
+            html.push_str(&figure(&c.caption, &c.chart.svg()));
+        }
+        html.push_str("</div>\n");
+    }
     html
 }
 
 /// The metric against each parameter that varies across trials, and all of them in parallel.
-fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> String {
+fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
     let sweep = &input.snapshot.sweep;
     let swept: Vec<String> = board
         .param_names()
@@ -331,14 +408,14 @@ fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> String {
         .map(str::to_string)
         .collect();
     if swept.is_empty() {
-        return String::new();
+        return Vec::new();
     }
     let scored: Vec<&TrialRow> = board
         .rows
         .iter()
         .filter(|r| r.best_metric.is_some_and(f64::is_finite))
         .collect();
-    let mut html = String::from("<h2>What the parameters did</h2>\n<div class=\"charts\">\n");
+    let mut list = Vec::new();
     for name in &swept {
         let points: Vec<(ParamPoint, f64)> = scored
             .iter()
@@ -347,8 +424,11 @@ fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> String {
                 Some((param_point(r.params.get(name.as_str())?), metric))
             })
             .collect();
-        let chart = charts::param_chart(name, &points, sweep.metric, name == "learning_rate");
-        html.push_str(&figure(&format!("{} against {name}", sweep.metric), &chart));
+        list.push(NamedChart {
+            stem: format!("param-{}", file_safe(name)),
+            caption: format!("{} against {name}", sweep.metric),
+            chart: charts::param(name, &points, sweep.metric, name == "learning_rate"),
+        });
     }
     let rows: Vec<(Vec<ParamPoint>, f64)> = scored
         .iter()
@@ -360,12 +440,53 @@ fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> String {
             Some((values, r.best_metric?))
         })
         .collect();
-    html.push_str(&figure(
-        "all trials, coloured by the metric",
-        &charts::parallel_chart(&swept, &rows, sweep.metric, sweep.goal),
-    ));
-    html.push_str("</div>\n");
-    html
+    list.push(NamedChart {
+        stem: "parallel".to_string(),
+        caption: "all trials, coloured by the metric".to_string(),
+        chart: charts::parallel(&swept, &rows, sweep.metric, sweep.goal),
+    });
+    list
+}
+
+fn trial_charts(input: &ReportInput, board: &Leaderboard) -> BTreeMap<usize, NamedChart> {
+    board
+        .rows
+        .iter()
+        .map(|row| {
+            let curves = TrialCurves {
+                number: row.trial,
+                epochs: input.epochs_of(row.trial),
+                best_epoch: row.best_epoch,
+            };
+            let named = NamedChart {
+                stem: format!("trial-{:04}", row.trial),
+                caption: format!("trial {}", row.trial),
+                chart: charts::trial(&curves),
+            };
+            (row.trial, named)
+        })
+        .collect()
+}
+
+/// A parameter name as part of a file name: letters, digits, `-`, `_` and `.` kept, anything
+/// else (a path separator, a space, `<`) becomes `_`, so a name cannot leave the folder.
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    // Dots are harmless: the `param-` prefix keeps even `..` an ordinary file name.
+    if safe.is_empty() {
+        "_".to_string()
+    } else {
+        safe
+    }
 }
 
 fn param_point(value: &Value) -> ParamPoint {
@@ -382,16 +503,11 @@ fn figure(caption: &str, svg: &str) -> String {
     )
 }
 
-fn trials_section(input: &ReportInput, board: &Leaderboard) -> String {
+fn trials_section(input: &ReportInput, board: &Leaderboard, charts: &ReportCharts) -> String {
     let mut rows: Vec<&TrialRow> = board.rows.iter().collect();
     rows.sort_by_key(|r| r.trial);
     let mut html = String::from("<h2>Every trial</h2>\n");
     for row in rows {
-        let curves = TrialCurves {
-            number: row.trial,
-            epochs: input.epochs_of(row.trial),
-            best_epoch: row.best_epoch,
-        };
         let params: Vec<String> = row
             .params
             .iter()
@@ -412,7 +528,9 @@ fn trials_section(input: &ReportInput, board: &Leaderboard) -> String {
         if let Some(error) = &row.error {
             let _ = writeln!(html, "<p class=\"error\">{}</p>", escape(error));
         }
-        html.push_str(&charts::trial_chart(&curves));
+        if let Some(named) = charts.trials.get(&row.trial) {
+            html.push_str(&named.chart.svg());
+        }
         html.push_str("\n</details>\n");
     }
     html

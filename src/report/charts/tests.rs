@@ -394,3 +394,50 @@ fn trial_charts_at_scale() {
         start.elapsed()
     );
 }
+
+/// The width and height in a PNG's IHDR chunk, after checking the 8-byte signature and that
+/// IHDR comes first (enough to know a viewer will take it, without an image-decoding crate).
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.len() > 24, "too short for a PNG");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "the PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR", "IHDR first");
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn a_png_chart_is_a_png_of_the_charts_size_and_not_blank() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = epochs(30);
+    let chart = trial(&curves(4, &e));
+    let path = dir.path().join("trial.png");
+    chart.write_png(&path).expect("written");
+    let bytes = std::fs::read(&path).expect("read back");
+    assert_eq!(png_size(&bytes), TRIAL_SIZE);
+    // A white canvas compresses to well under 1 KB; curves, grid and text make several.
+    assert!(bytes.len() > 4_000, "only {} bytes: blank?", bytes.len());
+
+    let e2 = epochs(12);
+    let both = [curves(1, &e), curves(2, &e2)];
+    let row = Chart::row(vec![
+        overlay(&both, MetricName::ValR2, "val_r2"),
+        overlay(&both, MetricName::ValLoss, "val_loss"),
+    ]);
+    let path = dir.path().join("row.png");
+    row.write_png(&path).expect("written");
+    let bytes = std::fs::read(&path).expect("read back");
+    assert_eq!(png_size(&bytes), (2 * CHART_SIZE.0, CHART_SIZE.1));
+    assert!(bytes.len() > 8_000, "only {} bytes: blank?", bytes.len());
+}
+
+#[test]
+fn a_png_chart_refuses_another_extension_and_names_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("chart.jpg");
+    let err = trial(&curves(1, &epochs(5)))
+        .write_png(&path)
+        .expect_err("not a .png");
+    assert!(err.to_string().contains("chart.jpg"), "{err}");
+    assert!(!path.exists());
+}
