@@ -1,5 +1,4 @@
 use super::*;
-use std::time::Instant;
 
 /// Epochs with a falling loss and a rising R², a spike in the validation loss at epoch 7.
 fn epochs(n: usize) -> Vec<EpochMetrics> {
@@ -353,46 +352,6 @@ fn ticks_are_short() {
     assert_eq!(tick(3.16e-4), "3.2e-4");
     assert_eq!(tick(-0.0), "0");
     assert_eq!(tick(12345.0), "1.2e4");
-}
-
-/// Size and time of the per-trial charts of a 1,000-trial, 200-epoch report:
-/// `cargo test --release --lib trial_charts_at_scale -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement, printed"]
-fn trial_charts_at_scale() {
-    let e = epochs(200);
-    let start = Instant::now();
-    let bytes: usize = (1..=1000).map(|n| trial_chart(&curves(n, &e)).len()).sum();
-    let elapsed = start.elapsed();
-    println!("1,000 trial charts of 200 epochs: {bytes} bytes, {elapsed:?}");
-    let rows: Vec<(Vec<ParamPoint>, f64)> = (0..1000)
-        .map(|i| {
-            (
-                vec![
-                    ParamPoint::Number(1e-4 * (1.0 + i as f64)),
-                    ParamPoint::Number(i as f64 % 7.0),
-                ],
-                i as f64 / 1000.0,
-            )
-        })
-        .collect();
-    let start = Instant::now();
-    let parallel = parallel_chart(
-        &["learning_rate".into(), "kernel".into()],
-        &rows,
-        MetricName::ValR2,
-        Goal::Maximize,
-    );
-    let points: Vec<(ParamPoint, f64)> = (0..1000)
-        .map(|i| (ParamPoint::Number(i as f64), i as f64))
-        .collect();
-    let param = param_chart("kernel", &points, MetricName::ValR2, false);
-    println!(
-        "parallel 1,000 rows: {} bytes; param scatter 1,000 points: {} bytes; {:?}",
-        parallel.len(),
-        param.len(),
-        start.elapsed()
-    );
 }
 
 /// The width and height in a PNG's IHDR chunk, after checking the 8-byte signature and that
