@@ -125,7 +125,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         .as_ref()
         .map(|dir| crate::report::html::report_file(dir, &sweep.name));
     if let Some(path) = &report_path {
-        println!("report: {} (rewritten after each trial)", path.display());
+        println!("report: {} (rewritten as trials finish)", path.display());
     }
     let to_do = counts.total() - counts.finished();
     if to_do > 0 {
