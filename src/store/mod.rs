@@ -484,22 +484,7 @@ impl Store {
              WHERE t.sweep_id = ?1 ORDER BY t.number, e.epoch",
         )?;
         let rows = query.query_map([sweep.0], |r| {
-            let number = r.get::<_, i64>(0)? as usize;
-            let real = |i: usize| -> rusqlite::Result<f64> {
-                Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
-            };
-            let epoch = EpochMetrics {
-                epoch: r.get::<_, i64>(1)? as usize,
-                train_loss: real(2)?,
-                val_loss: real(3)?,
-                val_r2: real(4)?,
-                val_pearson: real(5)?,
-                val_spearman: real(6)?,
-                learning_rate: real(7)?,
-                seconds: real(8)?,
-                samples_per_s: real(9)?,
-            };
-            Ok((number, epoch))
+            Ok((r.get::<_, i64>(0)? as usize, epoch_at(r, 1)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -703,9 +688,7 @@ impl Store {
              WHERE t.sweep_id = ?1 ORDER BY e.id",
         )?;
         let rows = query.query_map([sweep.0], |r| {
-            let real = |i: usize| -> rusqlite::Result<f64> {
-                Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
-            };
+            let real = |i: usize| real_or_nan(r, i);
             let subsets: String = r.get(8)?;
             Ok(TestEvaluation {
                 trial: r.get::<_, i64>(0)? as usize,
@@ -902,11 +885,14 @@ const EPOCH_COLUMNS: &str = "SELECT epoch, train_loss, val_loss, val_r2, val_pea
     val_spearman, learning_rate, seconds, samples_per_s";
 
 fn epoch_from_row(r: &rusqlite::Row) -> rusqlite::Result<EpochMetrics> {
-    // SQLite holds NaN as NULL; it comes back as NaN.
-    let real =
-        |i: usize| -> rusqlite::Result<f64> { Ok(r.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN)) };
+    epoch_at(r, 0)
+}
+
+/// An epoch whose [`EPOCH_COLUMNS`] start at column `first` of the row.
+fn epoch_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<EpochMetrics> {
+    let real = |i: usize| real_or_nan(r, first + i);
     Ok(EpochMetrics {
-        epoch: r.get::<_, i64>(0)? as usize,
+        epoch: r.get::<_, i64>(first)? as usize,
         train_loss: real(1)?,
         val_loss: real(2)?,
         val_r2: real(3)?,
@@ -916,6 +902,11 @@ fn epoch_from_row(r: &rusqlite::Row) -> rusqlite::Result<EpochMetrics> {
         seconds: real(7)?,
         samples_per_s: real(8)?,
     })
+}
+
+/// A REAL column; SQLite holds NaN as NULL, which comes back as NaN.
+fn real_or_nan(r: &rusqlite::Row, column: usize) -> rusqlite::Result<f64> {
+    Ok(r.get::<_, Option<f64>>(column)?.unwrap_or(f64::NAN))
 }
 
 /// The interrupted or pending trial to claim next.
