@@ -9,6 +9,7 @@
 
 mod atomic_file;
 pub mod backend;
+pub mod choice;
 pub mod cli;
 pub mod data;
 pub mod evaluate;

@@ -114,7 +114,8 @@ pub struct Request<'a> {
     pub output: &'a Path,
     /// Pad, trim and zero instead of refusing unfit sequences.
     pub pad: bool,
-    /// Average with the reverse complements' predictions.
+    /// Average with the reverse complements' predictions (always done for a trial trained
+    /// with `rc_average`).
     pub rc_average: bool,
 }
 
@@ -129,6 +130,9 @@ pub struct Predicted {
     pub resized: usize,
     /// Of those, with bases other than A/C/G/T.
     pub other_bases: usize,
+    /// Whether predictions were averaged with the reverse complements' (asked for, or the
+    /// trial trained with `rc_average`).
+    pub rc_averaged: bool,
     /// Wall time from reading to the written file.
     pub seconds: f64,
 }
@@ -171,13 +175,16 @@ pub fn predict_file(
     let sequences = read_sequences(request.input, request.pad)?;
     let device = crate::backend::training_device().inner();
     let model = load_model(&dir, &params.model, &device)?;
-    let standardized = predict(&model, &sequences.codes, request.rc_average, &device);
+    // A trial validated on averaged predictions is scored the same way here.
+    let rc_averaged = request.rc_average || params.rc_average;
+    let standardized = predict(&model, &sequences.codes, rc_averaged, &device);
     write_predictions(request.output, &sequences, &standardized, &scaler)?;
     Ok(Predicted {
         sequences: sequences.codes.len(),
         changed: sequences.changed,
         resized: sequences.resized,
         other_bases: sequences.other_bases,
+        rc_averaged,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

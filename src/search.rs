@@ -51,7 +51,7 @@ pub enum ParamValue {
     Int(i64),
     /// A real number.
     Float(f64),
-    /// Text (no current parameter takes it, but W&B files may hold it).
+    /// Text: the name of a choice (`optimizer: sgd`).
     Text(String),
     /// A boolean.
     Bool(bool),
@@ -72,7 +72,8 @@ impl ParamValue {
     /// This value in the canonical form for parameter `name`, so that equal settings
     /// compare and serialize equal whatever their spelling: a whole-number parameter holds
     /// an `Int` (`3e6` and `3000000` are both `Int(3000000)`), a real one a `Float` (`1`
-    /// is `Float(1.0)`, `-0` is `0`), and numeric text becomes the number. Values that do
+    /// is `Float(1.0)`, `-0` is `0`), numeric text becomes the number, a flag holds a `Bool`
+    /// (`"true"` is `true`) and a choice its `Text`. Values that do
     /// not fit (and names not known) are left as they are; [`ParamValue::checked`] rejects them.
     pub fn normalized(&self, name: &str) -> ParamValue {
         match (params::kind(name), self) {
@@ -84,6 +85,11 @@ impl ParamValue {
             (Some(ParamKind::Real), ParamValue::Float(x)) if *x == 0.0 => ParamValue::Float(0.0),
             (Some(ParamKind::Real), ParamValue::Text(s)) => match s.parse::<f64>() {
                 Ok(x) if x.is_finite() => ParamValue::Float(x),
+                _ => self.clone(),
+            },
+            (Some(ParamKind::Flag), ParamValue::Text(s)) => match s.as_str() {
+                "true" => ParamValue::Bool(true),
+                "false" => ParamValue::Bool(false),
                 _ => self.clone(),
             },
             _ => self.clone(),
@@ -606,6 +612,57 @@ parameters:
         assert_eq!(
             ParamValue::Float(-0.0).normalized("dropout_lstm"),
             ParamValue::Float(0.0)
+        );
+    }
+
+    #[test]
+    fn choices_and_flags_plan_in_grid_and_random() {
+        let grid = plan(&spec(
+            "
+name: g
+method: grid
+data: {synthetic: {rows: 100, seed: 1}}
+parameters:
+  optimizer: {values: [adam, sgd]}
+  rc_augment: {values: [true, 'false']}
+",
+        ));
+        let got: Vec<String> = grid.iter().map(|t| t.params.to_json()).collect();
+        assert_eq!(
+            got,
+            [
+                r#"{"optimizer":"adam","rc_augment":true}"#,
+                r#"{"optimizer":"adam","rc_augment":false}"#,
+                r#"{"optimizer":"sgd","rc_augment":true}"#,
+                r#"{"optimizer":"sgd","rc_augment":false}"#,
+            ]
+        );
+        let last = grid[3].params.to_trial_params().expect("valid");
+        assert_eq!(last.optimizer, params::Optimizer::Sgd);
+        assert!(!last.rc_augment);
+        let random = plan(&spec(
+            "
+name: r
+method: random
+run_cap: 40
+data: {synthetic: {rows: 100, seed: 1}}
+parameters:
+  pooling: {values: [none, concat_max_avg]}
+  rc_average: {values: [true, false]}
+  l2: {distribution: log_uniform_values, min: 0.00001, max: 0.001}
+",
+        ));
+        let pooling = values(&random, "pooling");
+        for name in ["none", "concat_max_avg"] {
+            assert!(pooling.contains(&ParamValue::Text(name.into())), "{name}");
+        }
+        assert!(values(&random, "rc_average").contains(&ParamValue::Bool(true)));
+        assert!(random.iter().all(|t| t.params.to_trial_params().is_ok()));
+        let back = ParamSet::from_json(&random[0].params.to_json()).expect("parses");
+        assert_eq!(back, random[0].params);
+        assert_eq!(
+            ParamValue::Text("true".into()).normalized("rc_augment"),
+            ParamValue::Bool(true)
         );
     }
 

@@ -305,3 +305,60 @@ fn real_sample_is_filtered_like_the_reference_and_learnable() {
     let best_pearson = epochs.iter().map(|e| e.get(4)).fold(f64::MIN, f64::max);
     assert!(best_pearson > 0.3, "validation Pearson {best_pearson}");
 }
+
+/// Every design choice of the reference's author at once, on a small model: it trains, the
+/// recorded rate follows the decay, and it learns.
+#[test]
+fn every_design_choice_trains_and_learns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let params = "optimizer=sgd,learning_rate=0.02,lr_decay=0.5,kernel_init=he_normal,\
+                  first_activation=exp,pooling=concat_max_avg,rc_augment=true,rc_average=true,\
+                  l2=0.0001,lstm_units=4,dense_units=16,conv1_filters=16,conv2_filters=16,\
+                  conv3_filters=8,batch_size=64";
+    sweep(dir.path())
+        .args(["train", "--synthetic", "2000", "--params", params])
+        .args(["--max-epochs", "2", "--threads", "2", "--out", "trial"])
+        .assert()
+        .success()
+        .stdout(contains("epoch   2/2"));
+    let epochs = read_metrics(&dir.path().join("trial/metrics.csv"));
+    assert_eq!(epochs.len(), 2);
+    const LEARNING_RATE: usize = 6;
+    assert_eq!(epochs[0].get(LEARNING_RATE), 0.02);
+    assert_eq!(epochs[1].get(LEARNING_RATE), 0.01);
+    let best = epochs
+        .iter()
+        .map(|e| e.get(VAL_R2))
+        .fold(f64::MIN, f64::max);
+    assert!(best > MIN_LEARNED_R2, "best validation R² {best}");
+}
+const MIN_LEARNED_R2: f64 = 0.05;
+
+/// SGD's momentum is optimizer state: a trial stopped after one epoch and continued gives
+/// the same epochs as one run straight through.
+#[test]
+fn an_sgd_trial_resumes_to_the_same_numbers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let params = "optimizer=sgd,momentum=0.8,learning_rate=0.02,lr_decay=0.7,rc_augment=true,\
+                  lstm_units=4,dense_units=16,conv1_filters=16,conv2_filters=16,\
+                  conv3_filters=8,batch_size=64";
+    let train = |out: &str, epochs: &str| {
+        let mut command = sweep(dir.path());
+        command
+            .args(["train", "--synthetic", "1500", "--params", params, "--seed", "4"])
+            .args(["--threads", "2", "--max-epochs", epochs, "--out", out]);
+        command
+    };
+    train("whole", "3").assert().success();
+    train("split", "1").assert().success();
+    train("split", "3")
+        .assert()
+        .success()
+        .stdout(contains("resuming from the checkpoint"));
+    let whole = read_metrics(&dir.path().join("whole/metrics.csv"));
+    let split = read_metrics(&dir.path().join("split/metrics.csv"));
+    assert_eq!(whole.len(), 3);
+    let whole: Vec<_> = whole.iter().map(Epoch::deterministic_part).collect();
+    let split: Vec<_> = split.iter().map(Epoch::deterministic_part).collect();
+    assert_eq!(whole, split);
+}

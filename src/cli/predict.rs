@@ -25,7 +25,8 @@ pub struct Args {
     /// other than A/C/G/T as zeros, instead of refusing them.
     #[arg(long)]
     pad: bool,
-    /// Average each prediction with the prediction for the reverse complement.
+    /// Average each prediction with the prediction for the reverse complement (always done
+    /// for a trial trained with `rc_average=true`).
     #[arg(long)]
     rc_average: bool,
     /// CPU threads [default: all cores].
@@ -54,7 +55,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
             .best_metric
             .map_or("-".to_string(), |m| format!("{m:.4}")),
         done.sequences,
-        if args.rc_average {
+        if done.rc_averaged {
             ", averaged with reverse complements"
         } else {
             ""

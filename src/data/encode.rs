@@ -75,6 +75,16 @@ pub fn one_hot_codes<'a>(sequences: impl ExactSizeIterator<Item = &'a [u8]>, out
     }
 }
 
+/// Reverse-complement one-hot rows in place (`rows` holds whole rows in the layout of
+/// [`one_hot_batch`]). A row is `[A, C, G, T]` channels of [`SEQ_LEN`] positions, so value
+/// `c·L + p` moving to `(3-c)·L + (L-1-p)` is simply the row read backwards: positions
+/// reverse and A<->T, C<->G swap. An all-zero position stays all-zero.
+pub fn reverse_complement_one_hot(rows: &mut [f32]) {
+    for row in rows.chunks_exact_mut(CHANNELS * SEQ_LEN) {
+        row.reverse();
+    }
+}
+
 /// The reverse complement of a coded sequence: read backwards, A<->T and C<->G (code
 /// `c` becomes `3 - c` in ACGT order); an invalid code stays invalid.
 pub fn reverse_complement(codes: &[u8; SEQ_LEN]) -> [u8; SEQ_LEN] {
@@ -99,6 +109,32 @@ mod tests {
         assert_eq!(rc[SEQ_LEN - 2], INVALID);
         assert!(rc[..SEQ_LEN - 2].iter().all(|&c| c == 3), "A pairs with T");
         assert_eq!(reverse_complement(&rc), seq);
+    }
+
+    #[test]
+    fn reverse_complement_of_a_one_hot_batch_is_the_one_hot_of_the_reverse_complements() {
+        // Three sequences with every base at varied places, one with an N.
+        let mut seqs = [[0u8; SEQ_LEN]; 3];
+        for (s, seq) in seqs.iter_mut().enumerate() {
+            for (p, code) in seq.iter_mut().enumerate() {
+                *code = ((p * (s + 3) + p / 7 + s) % 4) as u8;
+            }
+        }
+        seqs[1][40] = INVALID;
+        let mut batch = Vec::new();
+        one_hot_codes(seqs.iter().map(|s| s.as_slice()), &mut batch);
+        reverse_complement_one_hot(&mut batch);
+
+        let reversed: Vec<[u8; SEQ_LEN]> = seqs.iter().map(reverse_complement).collect();
+        let mut expected = Vec::new();
+        one_hot_codes(reversed.iter().map(|s| s.as_slice()), &mut expected);
+        assert_eq!(batch, expected);
+        // And by hand: the first sequence's first base ends up last, complemented.
+        let first = usize::from(seqs[0][0]);
+        assert_eq!(batch[(3 - first) * SEQ_LEN + SEQ_LEN - 1], 1.0);
+        let n_at = SEQ_LEN - 1 - 40;
+        let row1 = &batch[CHANNELS * SEQ_LEN..2 * CHANNELS * SEQ_LEN];
+        assert!((0..4).all(|c| row1[c * SEQ_LEN + n_at] == 0.0));
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub mod split;
 pub mod synth;
 
 pub use cache::{CACHE_FORMAT_VERSION, CacheHeader, DEFAULT_SPLIT_SEED, PreparedData};
-pub use encode::{BASES, encode_base, one_hot_batch, one_hot_codes, reverse_complement};
+pub use encode::{
+    BASES, encode_base, one_hot_batch, one_hot_codes, reverse_complement,
+    reverse_complement_one_hot,
+};
 pub use error::DataError;
 pub use read::FilterCounts;
 pub use scale::Scaler;

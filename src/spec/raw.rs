@@ -351,6 +351,18 @@ fn validate_param(name: &str, raw: RawParam, method: Method) -> Result<ParamSpec
         ));
     }
     let spec = raw.into_spec(name, &key)?;
+    if let Some(accepted) = params::accepted_values(name)
+        && !matches!(spec, ParamSpec::Constant(_) | ParamSpec::Categorical(_))
+    {
+        return Err(issue(
+            format!("{key}.distribution"),
+            format!(
+                "`{name}` takes one of {accepted}, but `{}` draws numbers; \
+                 use value or values (e.g. values: [{accepted}])",
+                spec.distribution()
+            ),
+        ));
+    }
     if params::is_whole_number(name) && !spec.whole_valued() {
         return Err(issue(
             format!("{key}.distribution"),

@@ -612,3 +612,54 @@ fn a_test_file_is_read_but_changes_no_fingerprint() {
     assert_eq!(plain.fingerprint(), with_test.fingerprint());
     assert!(error(&HEAD.replace("seed: 1}}", "seed: 1}, test: ''}")).contains("data.test"));
 }
+
+#[test]
+fn design_choices_parse_and_plan() {
+    let spec = parse(&format!(
+        "{HEAD}parameters:\n  optimizer: {{values: [adam, sgd]}}\n  rc_augment: {{values: [true, false]}}\n  \
+         pooling: {{value: concat_max_avg}}\n  lr_decay: {{values: [1, 0.95]}}\n"
+    ));
+    assert_eq!(
+        spec.parameters["optimizer"],
+        ParamSpec::Categorical(vec![
+            ParamValue::Text("adam".into()),
+            ParamValue::Text("sgd".into())
+        ])
+    );
+    assert_eq!(
+        spec.parameters["rc_augment"],
+        ParamSpec::Categorical(vec![ParamValue::Bool(true), ParamValue::Bool(false)])
+    );
+    let trials = plan(&spec);
+    assert_eq!(trials.len(), 8);
+    let all: Vec<_> = trials
+        .iter()
+        .map(|t| t.params.to_trial_params().expect("valid"))
+        .collect();
+    assert!(all.iter().any(|p| p.optimizer.to_string() == "sgd" && p.rc_augment));
+    assert!(all.iter().all(|p| p.model.pooling.to_string() == "concat_max_avg"));
+    assert!(all.iter().any(|p| p.lr_decay == 0.95));
+}
+
+#[test]
+fn choices_refuse_distributions_and_unknown_names() {
+    let drawn = param_error("  optimizer: {distribution: uniform, min: 0, max: 1}");
+    assert_mentions(
+        &drawn,
+        &["parameters.optimizer.distribution", "adam, sgd", "values"],
+    );
+    let flag = param_error("  rc_average: {distribution: int_uniform, min: 0, max: 1}");
+    assert_mentions(
+        &flag,
+        &["parameters.rc_average.distribution", "true, false"],
+    );
+    let typo = param_error("  optimizer: {values: [adam, adamw]}");
+    assert_mentions(
+        &typo,
+        &["parameters.optimizer.values[1]", "`adamw` is not one of adam, sgd"],
+    );
+    let yes = param_error("  rc_augment: {value: yes}");
+    assert_mentions(&yes, &["parameters.rc_augment.value", "true or false"]);
+    let twice = param_error("  rc_augment: {values: [true, 'true']}");
+    assert_mentions(&twice, &["listed twice"]);
+}

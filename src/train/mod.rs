@@ -15,7 +15,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -26,7 +27,7 @@ use crate::data::{self, PreparedData};
 use crate::model::CnnBiLstm;
 use checkpoint::{Checkpoint, Progress};
 pub use metrics::Agreement;
-pub use params::{ParamError, TrialParams};
+pub use params::{Optimizer, ParamError, TrialParams};
 
 /// Keras' Adam epsilon (burn's default is 1e-5).
 const ADAM_EPSILON: f32 = 1e-7;
@@ -162,7 +163,7 @@ pub fn train_trial(
 
     device.seed(derive_seed(settings.seed, Stream::Init, 0));
     let fresh_model = params.model.init(device);
-    let fresh_optimizer = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
+    let fresh_optimizer = new_optimizer(params);
     let (mut model, mut optimizer, mut progress) = match Checkpoint::load(dir)? {
         Some(checkpoint) => {
             anyhow::ensure!(
@@ -215,7 +216,13 @@ pub fn train_trial(
         };
         model = trained;
         let train_seconds = started.elapsed().as_secs_f64();
-        let predicted = predict_scaled(&model.valid(), data, &split.validation, device);
+        let predicted = predict_scaled(
+            &model.valid(),
+            data,
+            &split.validation,
+            params.rc_average,
+            device,
+        );
         let agreement = Agreement::between(&predicted, &validation_truth);
         let metrics = EpochMetrics {
             epoch,
@@ -224,9 +231,9 @@ pub fn train_trial(
             val_r2: agreement.r2,
             val_pearson: agreement.pearson,
             val_spearman: agreement.spearman,
-            learning_rate: params.learning_rate,
+            learning_rate: epoch_learning_rate(params, epoch),
             seconds: started.elapsed().as_secs_f64(),
-            samples_per_s: split.train.len() as f64 / train_seconds,
+            samples_per_s: (split.train.len() * strands(params)) as f64 / train_seconds,
         };
         let improved = progress
             .best()
@@ -267,8 +274,71 @@ fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
     progress.best_epoch.is_some() && progress.epochs_since_best >= settings.patience
 }
 
+/// A fresh optimizer for the trial: Adam with Keras' epsilon, or SGD with momentum.
+///
+/// burn's momentum is PyTorch's (`v ← μ·v + g`, `w ← w − lr·v`; dampening set to 0 here, as
+/// in Keras and PyTorch, where burn's default is 0.1). That is Keras' form
+/// (`v ← μ·v − lr·g`, `w ← w + v`) exactly while the rate is constant; under `lr_decay` the
+/// two differ slightly at epoch boundaries, where Keras' velocity still holds the old rate.
+pub fn new_optimizer(params: &TrialParams) -> ModuleOptimizer {
+    match params.optimizer {
+        Optimizer::Adam => AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
+        Optimizer::Sgd => SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(params.momentum)
+                    .with_dampening(0.0),
+            ))
+            .init(),
+    }
+}
+
+/// The learning rate of `epoch` (1-based): `learning_rate · lr_decay^(epoch-1)`, by repeated
+/// multiplication so that every machine gets the same bits (and `lr_decay` 1 the rate itself).
+pub fn epoch_learning_rate(params: &TrialParams, epoch: usize) -> f64 {
+    (1..epoch).fold(params.learning_rate, |rate, _| rate * params.lr_decay)
+}
+
+/// The loss the optimizer minimizes: the batch's MSE plus `l2 · Σ w²` over the conv and dense
+/// kernels. The penalty is not added at all when `l2` is 0, so such trials compute exactly
+/// what they did before the option existed.
+fn penalized(mse: Tensor<1>, model: &CnnBiLstm, l2: f64) -> Tensor<1> {
+    if l2 > 0.0 {
+        mse + model.kernel_squares().mul_scalar(l2)
+    } else {
+        mse
+    }
+}
+
+/// Copies of every training sequence an epoch sees: 2 with reverse-complement augmentation.
+fn strands(params: &TrialParams) -> usize {
+    if params.rc_augment { 2 } else { 1 }
+}
+
+/// One training example of an epoch: a row, read forward or as its reverse complement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Sample {
+    row: u32,
+    reverse: bool,
+}
+
+/// An epoch's examples before shuffling: every training row, then (with `rc_augment`) every
+/// row's reverse complement. One shuffle mixes them, so a batch holds both strands.
+fn epoch_samples(train_rows: &[u32], rc_augment: bool) -> Vec<Sample> {
+    let forward = train_rows.iter().map(|&row| Sample {
+        row,
+        reverse: false,
+    });
+    let reverse = train_rows
+        .iter()
+        .filter(|_| rc_augment)
+        .map(|&row| Sample { row, reverse: true });
+    forward.chain(reverse).collect()
+}
+
 /// One pass over the training rows in a freshly shuffled order; returns the updated model and
-/// the mean training loss, or `None` when the watcher asked to stop.
+/// the mean training loss (the MSE, without the L2 penalty, so it compares with `val_loss`),
+/// or `None` when the watcher asked to stop.
 #[allow(clippy::too_many_arguments)]
 fn train_epoch(
     mut model: CnnBiLstm,
@@ -282,7 +352,9 @@ fn train_epoch(
     on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
 ) -> anyhow::Result<Option<(CnnBiLstm, f64)>> {
     device.seed(derive_seed(seed, Stream::Dropout, epoch));
-    let mut order = train_rows.to_vec();
+    // The permutation depends only on the length and the seed, so without augmentation it
+    // is the one a plain list of rows always got.
+    let mut order = epoch_samples(train_rows, params.rc_augment);
     order.shuffle(&mut StdRng::seed_from_u64(derive_seed(
         seed,
         Stream::Shuffle,
@@ -293,13 +365,17 @@ fn train_epoch(
         return Ok(None);
     }
 
+    let learning_rate = epoch_learning_rate(params, epoch);
     let mut loss_sum = 0.0;
     let mut one_hot = Vec::new();
-    for rows in order.chunks(params.batch_size) {
-        let x = batch_input(data, rows, &mut one_hot, device);
-        let y = targets(data, rows, device);
-        let loss = (model.forward(x) - y).powi_scalar(2).mean();
-        let loss_value: f32 = loss.clone().into_scalar();
+    let mut rows = Vec::with_capacity(params.batch_size);
+    for samples in order.chunks(params.batch_size) {
+        rows.clear();
+        rows.extend(samples.iter().map(|s| s.row));
+        let x = batch_input(data, samples, &rows, &mut one_hot, device);
+        let y = targets(data, &rows, device);
+        let mse = (model.forward(x) - y).powi_scalar(2).mean();
+        let loss_value: f32 = mse.clone().into_scalar();
         if !loss_value.is_finite() {
             return Err(Diverged {
                 epoch,
@@ -307,8 +383,9 @@ fn train_epoch(
             }
             .into());
         }
+        let loss = penalized(mse, &model, params.l2);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(params.learning_rate, model, grads);
+        model = optimizer.step(learning_rate, model, grads);
         loss_sum += f64::from(loss_value) * rows.len() as f64;
         if on_event(TrainEvent::BatchFinished { loss: loss_value }).is_break() {
             return Ok(None);
@@ -317,35 +394,55 @@ fn train_epoch(
     Ok(Some((model, loss_sum / order.len() as f64)))
 }
 
-/// Predictions in standardized units for `rows`, in order, from a model in validation mode.
+/// Predictions in standardized units for `rows`, in order, from a model in validation mode;
+/// with `rc_average`, each the mean of the predictions for the sequence and for its reverse
+/// complement (as `sweep predict` computes it).
 pub fn predict_scaled(
     model: &CnnBiLstm,
     data: &PreparedData,
     rows: &[u32],
+    rc_average: bool,
     device: &Device,
 ) -> Vec<f32> {
     let device = device.clone().inner();
+    let seq_len = data.header().seq_len;
     let mut one_hot = Vec::new();
     let mut predicted = Vec::with_capacity(rows.len());
     for batch in rows.chunks(VALIDATION_BATCH) {
         data::one_hot_batch(data, batch, &mut one_hot);
-        predicted.extend(model.predict_one_hot(
-            std::mem::take(&mut one_hot),
-            batch.len(),
-            data.header().seq_len,
-            &device,
-        ));
+        let reversed = rc_average.then(|| {
+            let mut reversed = one_hot.clone();
+            data::reverse_complement_one_hot(&mut reversed);
+            reversed
+        });
+        let forward =
+            model.predict_one_hot(std::mem::take(&mut one_hot), batch.len(), seq_len, &device);
+        match reversed {
+            None => predicted.extend(forward),
+            Some(reversed) => {
+                let backward = model.predict_one_hot(reversed, batch.len(), seq_len, &device);
+                predicted.extend(forward.iter().zip(&backward).map(|(a, b)| (a + b) / 2.0));
+            }
+        }
     }
     predicted
 }
 
+/// The one-hot input of a batch; `rows` are the samples' rows, in order.
 fn batch_input(
     data: &PreparedData,
+    samples: &[Sample],
     rows: &[u32],
     one_hot: &mut Vec<f32>,
     device: &Device,
 ) -> Tensor<3> {
     data::one_hot_batch(data, rows, one_hot);
+    let per_row = data::CHANNELS * data::SEQ_LEN;
+    for (sample, row) in samples.iter().zip(one_hot.chunks_exact_mut(per_row)) {
+        if sample.reverse {
+            data::reverse_complement_one_hot(row);
+        }
+    }
     let shape = [rows.len(), 4, data.header().seq_len];
     // Taking the buffer hands it to the tensor without a copy; the next batch refills a new one.
     Tensor::from_data(TensorData::new(std::mem::take(one_hot), shape), device)
@@ -422,6 +519,104 @@ fn write_metrics_csv(dir: &Path, epochs: &[EpochMetrics]) -> anyhow::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn params(text: &str) -> TrialParams {
+        TrialParams::parse(text).expect("valid test parameters")
+    }
+
+    #[test]
+    fn decay_schedule_multiplies_the_rate_each_epoch() {
+        let p = params("learning_rate=0.01,lr_decay=0.5");
+        let rates: Vec<f64> = (1..=4).map(|e| epoch_learning_rate(&p, e)).collect();
+        assert_eq!(rates, vec![0.01, 0.005, 0.0025, 0.00125]);
+        let p = params("learning_rate=0.003,lr_decay=0.9");
+        let tenth = epoch_learning_rate(&p, 10);
+        assert!((tenth - 0.003 * 0.9f64.powi(9)).abs() < 1e-18, "{tenth}");
+        let constant = TrialParams::default();
+        assert!((1..=200).all(|e| epoch_learning_rate(&constant, e) == 0.003));
+    }
+
+    #[test]
+    fn sgd_with_momentum_steps_follow_the_formula() {
+        use burn::nn::{Linear, LinearConfig};
+        let device = Device::flex().autodiff();
+        let layer: Linear = LinearConfig::new(3, 1).init(&device);
+        let w0: Vec<f32> = layer.weight.val().into_data().iter::<f32>().collect();
+        let b0: Vec<f32> = layer
+            .bias
+            .as_ref()
+            .map(|b| b.val().into_data().iter::<f32>().collect())
+            .unwrap_or_default();
+        // loss = Σ over 2 rows of (x·w + b): its gradient does not depend on the weights,
+        // g_w = column sums of x, g_b = 2, so two steps give w0 − lr·g − lr·(μ·g + g).
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![1f32, 2.0, -1.0, 0.5, 0.0, 3.0], [2, 3]),
+            &device,
+        );
+        let g_w = [1.5f32, 2.0, 2.0];
+        let g_b = 2f32;
+        let (lr, mu) = (0.1f32, 0.9f32);
+        let mut optimizer = new_optimizer(&params("optimizer=sgd,momentum=0.9"));
+        let mut layer = layer;
+        for _ in 0..2 {
+            let loss = layer.forward(x.clone()).sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &layer);
+            layer = optimizer.step(f64::from(lr), layer, grads);
+        }
+        let w2: Vec<f32> = layer.weight.val().into_data().iter::<f32>().collect();
+        let b2: Vec<f32> = layer
+            .bias
+            .as_ref()
+            .map(|b| b.val().into_data().iter::<f32>().collect())
+            .unwrap_or_default();
+        let steps = 1.0 + (mu + 1.0);
+        for ((w, w0), g) in w2.iter().zip(&w0).zip(g_w) {
+            let expected = w0 - lr * g * steps;
+            assert!((w - expected).abs() < 1e-5, "{w} vs {expected}");
+        }
+        assert!((b2[0] - (b0[0] - lr * g_b * steps)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_l2_term_is_l2_times_the_kernel_squares() {
+        let device = Device::flex();
+        let config = crate::model::ModelConfig {
+            conv_channels: [4, 4, 2],
+            conv_kernels: [3, 3, 2],
+            lstm_units: 2,
+            dense_units: 3,
+            ..crate::model::ModelConfig::default()
+        };
+        let model = config.init(&device);
+        let mse = || Tensor::<1>::from_data(TensorData::new(vec![0.25f32], [1]), &device);
+        // kernel_squares itself is checked against a sum by hand in the model's tests.
+        let squares: f64 = model
+            .kernel_squares()
+            .into_data()
+            .iter::<f32>()
+            .map(f64::from)
+            .sum();
+        let total = f64::from(penalized(mse(), &model, 0.01).into_scalar::<f32>());
+        let expected = 0.25 + 0.01 * squares;
+        assert!((total - expected).abs() < 1e-6, "{total} vs {expected}");
+        let plain = penalized(mse(), &model, 0.0).into_scalar::<f32>();
+        assert_eq!(plain, 0.25);
+    }
+
+    #[test]
+    fn augmented_epochs_hold_both_strands_of_every_row() {
+        let rows = [4u32, 9, 2];
+        let plain = epoch_samples(&rows, false);
+        assert_eq!(plain.len(), 3);
+        assert!(plain.iter().all(|s| !s.reverse));
+        let both = epoch_samples(&rows, true);
+        assert_eq!(both.len(), 6);
+        for &row in &rows {
+            for reverse in [false, true] {
+                assert!(both.contains(&Sample { row, reverse }));
+            }
+        }
+    }
 
     #[test]
     fn derived_seeds_differ_by_stream_and_epoch() {
