@@ -320,3 +320,60 @@ fn a_sweep_with_a_test_file_scores_its_best_trial_on_it() {
     let t: Vec<f64> = held.iter().map(|(_, v)| *v).collect();
     assert!((evaluation.all.pearson_r - pearson(&p, &t)).abs() < 1e-9);
 }
+
+/// A trial trained with `rc_average=true` validated on averaged predictions, so `sweep
+/// predict` averages for it without being asked; a trial trained without it does not.
+#[test]
+fn a_trial_trained_with_rc_average_predicts_averaged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    synth(dir.path(), "train.txt", 1000, 5);
+    synth(dir.path(), "held.txt", 30, 6);
+    let spec = "name: rcavg
+method: grid
+parameters:
+  conv1_filters: {value: 8}
+  conv2_filters: {value: 8}
+  conv3_filters: {value: 4}
+  conv1_kernel: {value: 9}
+  conv2_kernel: {value: 5}
+  lstm_units: {value: 2}
+  dense_units: {value: 8}
+  batch_size: {value: 64}
+  rc_average: {values: [false, true]}
+data:
+  train: train.txt
+training: {max_epochs: 1, patience: 1}
+";
+    std::fs::write(dir.path().join("s.yaml"), spec).expect("sweep file");
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "1"])
+        .assert()
+        .success()
+        .stdout(contains("2/2 complete"));
+    let predict = |trial: &str, output: &str, extra: Option<&str>| {
+        let mut command = sweep(dir.path());
+        command
+            .args(["predict", "--sweep", "rcavg", "--trial", trial])
+            .args(["--input", "held.txt", "-o", output])
+            .args(extra);
+        command.assert().success()
+    };
+    predict("2", "implicit.txt", None).stdout(contains("averaged with reverse complements"));
+    predict("2", "explicit.txt", Some("--rc-average"));
+    let implicit = read_pairs(&dir.path().join("implicit.txt"));
+    let explicit = read_pairs(&dir.path().join("explicit.txt"));
+    assert_eq!(implicit, explicit);
+
+    let plain = predict("1", "plain.txt", None);
+    let said = String::from_utf8_lossy(&plain.get_output().stdout).into_owned();
+    assert!(!said.contains("averaged"), "{said}");
+    predict("1", "asked.txt", Some("--rc-average"));
+    let plain = read_pairs(&dir.path().join("plain.txt"));
+    let asked = read_pairs(&dir.path().join("asked.txt"));
+    assert!(
+        plain
+            .iter()
+            .zip(&asked)
+            .any(|(p, a)| (p.1 - a.1).abs() > 1e-6)
+    );
+}

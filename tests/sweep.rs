@@ -461,6 +461,14 @@ fn bad_sweep_files_exit_2_naming_the_key() {
             "lstm_unit",
         ),
         (
+            &format!("{base}parameters:\n  optimizer: {{distribution: uniform, min: 0, max: 1}}\n"),
+            "parameters.optimizer.distribution",
+        ),
+        (
+            &format!("{base}parameters:\n  optimizer: {{values: [adam, adamw]}}\n"),
+            "`adamw` is not one of adam, sgd",
+        ),
+        (
             "name: ../escape\nmethod: grid\ndata: {synthetic: {rows: 100, seed: 1}}\nparameters:\n  lstm_units: {value: 4}\n",
             "name",
         ),

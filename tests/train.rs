@@ -259,6 +259,11 @@ fn bad_params_exit_2_naming_the_key() {
         .code(2)
         .stderr(contains("`batch_size`"))
         .stderr(contains("big"));
+    sweep(dir.path())
+        .args(["train", "--synthetic", "100", "--params", "optimizer=adamw"])
+        .assert()
+        .code(2)
+        .stderr(contains("`optimizer`: `adamw` is not one of adam, sgd"));
 }
 
 fn real_sample() -> Option<PathBuf> {
@@ -311,28 +316,33 @@ fn real_sample_is_filtered_like_the_reference_and_learnable() {
 #[test]
 fn every_design_choice_trains_and_learns() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let params = "optimizer=sgd,learning_rate=0.02,lr_decay=0.5,kernel_init=he_normal,\
-                  first_activation=exp,pooling=concat_max_avg,rc_augment=true,rc_average=true,\
-                  l2=0.0001,lstm_units=4,dense_units=16,conv1_filters=16,conv2_filters=16,\
-                  conv3_filters=8,batch_size=64";
+    let params = format!(
+        "{SMALL_NETWORK},batch_size=64,optimizer=sgd,learning_rate=0.02,lr_decay=0.7,\
+         kernel_init=he_normal,first_activation=exp,pooling=concat_max_avg,rc_augment=true,\
+         rc_average=true,l2=0.0001"
+    );
     sweep(dir.path())
-        .args(["train", "--synthetic", "2000", "--params", params])
-        .args(["--max-epochs", "2", "--threads", "2", "--out", "trial"])
+        .args(["train", "--synthetic", "3000", "--params", &params])
+        .args(["--max-epochs", "3", "--threads", "2", "--out", "trial"])
         .assert()
         .success()
-        .stdout(contains("epoch   2/2"));
+        .stdout(contains("epoch   3/3"));
     let epochs = read_metrics(&dir.path().join("trial/metrics.csv"));
-    assert_eq!(epochs.len(), 2);
+    assert_eq!(epochs.len(), 3);
     const LEARNING_RATE: usize = 6;
-    assert_eq!(epochs[0].get(LEARNING_RATE), 0.02);
-    assert_eq!(epochs[1].get(LEARNING_RATE), 0.01);
+    let rates: Vec<f64> = epochs.iter().map(|e| e.get(LEARNING_RATE)).collect();
+    assert_eq!(rates, vec![0.02, 0.02 * 0.7, 0.02 * 0.7 * 0.7]);
     let best = epochs
         .iter()
         .map(|e| e.get(VAL_R2))
         .fold(f64::MIN, f64::max);
-    assert!(best > MIN_LEARNED_R2, "best validation R² {best}");
+    // Measured: 0.31 after 3 epochs (seed 0, 2 threads; the noise ceiling is about 0.77).
+    assert!(best > 0.2, "best validation R² {best}");
 }
-const MIN_LEARNED_R2: f64 = 0.05;
+
+/// SMALL_MODEL's network without its batch size.
+const SMALL_NETWORK: &str = "conv1_filters=32,conv2_filters=32,conv3_filters=16,conv1_kernel=9,\
+                             conv2_kernel=5,lstm_units=8,dense_units=32";
 
 /// SGD's momentum is optimizer state: a trial stopped after one epoch and continued gives
 /// the same epochs as one run straight through.
@@ -345,7 +355,15 @@ fn an_sgd_trial_resumes_to_the_same_numbers() {
     let train = |out: &str, epochs: &str| {
         let mut command = sweep(dir.path());
         command
-            .args(["train", "--synthetic", "1500", "--params", params, "--seed", "4"])
+            .args([
+                "train",
+                "--synthetic",
+                "1500",
+                "--params",
+                params,
+                "--seed",
+                "4",
+            ])
             .args(["--threads", "2", "--max-epochs", epochs, "--out", out]);
         command
     };
@@ -361,4 +379,27 @@ fn an_sgd_trial_resumes_to_the_same_numbers() {
     let whole: Vec<_> = whole.iter().map(Epoch::deterministic_part).collect();
     let split: Vec<_> = split.iter().map(Epoch::deterministic_part).collect();
     assert_eq!(whole, split);
+}
+
+/// `rc_average` changes validation only: the same trial with and without it trains to the
+/// same training loss and validates to different numbers.
+#[test]
+fn rc_average_changes_validation_not_training() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let small = "conv1_filters=8,conv2_filters=8,conv3_filters=4,lstm_units=2,dense_units=8";
+    let train = |rc_average: &str| {
+        sweep(dir.path())
+            .args(["train", "--synthetic", "800", "--max-epochs", "1"])
+            .args(["--params", &format!("{small},rc_average={rc_average}")])
+            .args(["--threads", "2", "--out", rc_average])
+            .assert()
+            .success();
+        read_metrics(&dir.path().join(rc_average).join("metrics.csv"))
+    };
+    let plain = train("false");
+    let averaged = train("true");
+    const TRAIN_LOSS: usize = 1;
+    const VAL_LOSS: usize = 2;
+    assert_eq!(plain[0].fields[TRAIN_LOSS], averaged[0].fields[TRAIN_LOSS]);
+    assert_ne!(plain[0].fields[VAL_LOSS], averaged[0].fields[VAL_LOSS]);
 }

@@ -224,10 +224,7 @@ impl Pooling {
                     x.clone(),
                     MaxPoolOptions::new([POOL_SIZE]).with_stride([POOL_SIZE]),
                 );
-                let avg = avg_pool1d(
-                    x,
-                    AvgPoolOptions::new([POOL_SIZE]).with_stride([POOL_SIZE]),
-                );
+                let avg = avg_pool1d(x, AvgPoolOptions::new([POOL_SIZE]).with_stride([POOL_SIZE]));
                 Tensor::cat(vec![max, avg], 1)
             }
         }
@@ -278,7 +275,6 @@ fn dense(inputs: usize, outputs: usize, init: KernelInit, device: &Device) -> Li
     Linear {
         weight,
         bias: Some(Param::from_tensor(Tensor::zeros([outputs], device))),
-        ..linear
     }
 }
 
@@ -473,10 +469,16 @@ mod tests {
         // Conv 2: fan_in 256 · 12; Glorot would give 2 / (fan_in + fan_out), half of it.
         let conv2 = variance(model.convs[1].conv.weight.val());
         let expected = 2.0 / (256.0 * 12.0);
-        assert!((conv2 / expected - 1.0).abs() < 0.02, "{conv2} vs {expected}");
+        assert!(
+            (conv2 / expected - 1.0).abs() < 0.02,
+            "{conv2} vs {expected}"
+        );
         let dense2 = variance(model.dense2.weight.val().unsqueeze());
         let expected = 2.0 / 64.0;
-        assert!((dense2 / expected - 1.0).abs() < 0.15, "{dense2} vs {expected}");
+        assert!(
+            (dense2 / expected - 1.0).abs() < 0.15,
+            "{dense2} vs {expected}"
+        );
     }
 
     #[test]

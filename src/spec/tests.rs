@@ -636,8 +636,14 @@ fn design_choices_parse_and_plan() {
         .iter()
         .map(|t| t.params.to_trial_params().expect("valid"))
         .collect();
-    assert!(all.iter().any(|p| p.optimizer.to_string() == "sgd" && p.rc_augment));
-    assert!(all.iter().all(|p| p.model.pooling.to_string() == "concat_max_avg"));
+    assert!(
+        all.iter()
+            .any(|p| p.optimizer.to_string() == "sgd" && p.rc_augment)
+    );
+    assert!(
+        all.iter()
+            .all(|p| p.model.pooling.to_string() == "concat_max_avg")
+    );
     assert!(all.iter().any(|p| p.lr_decay == 0.95));
 }
 
@@ -656,7 +662,10 @@ fn choices_refuse_distributions_and_unknown_names() {
     let typo = param_error("  optimizer: {values: [adam, adamw]}");
     assert_mentions(
         &typo,
-        &["parameters.optimizer.values[1]", "`adamw` is not one of adam, sgd"],
+        &[
+            "parameters.optimizer.values[1]",
+            "`adamw` is not one of adam, sgd",
+        ],
     );
     let yes = param_error("  rc_augment: {value: yes}");
     assert_mentions(&yes, &["parameters.rc_augment.value", "true or false"]);

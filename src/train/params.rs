@@ -425,7 +425,10 @@ mod tests {
         assert!(message("l2=-1").contains("`l2`"));
         assert!(message("momentum=1").contains("`momentum`"));
         assert_eq!(accepted_values("optimizer").as_deref(), Some("adam, sgd"));
-        assert_eq!(accepted_values("rc_average").as_deref(), Some("true, false"));
+        assert_eq!(
+            accepted_values("rc_average").as_deref(),
+            Some("true, false")
+        );
         assert_eq!(accepted_values("l2"), None);
     }
 
