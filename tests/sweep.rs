@@ -576,3 +576,80 @@ fn a_worker_started_by_hand_finishes_an_interrupted_sweep() {
         .stdout(contains("resuming (3 completed"))
         .stdout(contains("3/3 complete"));
 }
+
+/// A W&B sweep file with `method: bayes`, as W&B users write it (their distributions, metric,
+/// run_cap), for the fake trainer.
+const WANDB_BAYES: &str = "name: wb-bayes
+method: bayes
+metric:
+  name: val_r2
+  goal: maximize
+run_cap: 16
+parameters:
+  learning_rate:
+    distribution: log_uniform_values
+    min: 0.0001
+    max: 0.1
+  dropout_dense:
+    distribution: uniform
+    min: 0.0
+    max: 0.8
+  dropout_lstm:
+    distribution: q_uniform
+    min: 0.0
+    max: 0.5
+    q: 0.1
+  lstm_units:
+    values: [4, 8, 16]
+data:
+  synthetic: {rows: 100, seed: 1}
+training: {max_epochs: 3, patience: 3}
+";
+
+#[test]
+fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", WANDB_BAYES);
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "3", "--fake-trainer", "5"])
+        .assert()
+        .success()
+        .stdout(contains("16/16 complete, 0 failed"));
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let id = store.sweep("wb-bayes").expect("sweep exists").id;
+    let trials = store.trials(id).expect("trials");
+    let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (1..=16).collect::<Vec<_>>());
+    assert!(trials.iter().all(|t| t.state == TrialState::Completed));
+    assert!(trials.iter().all(|t| t.attempts == 1), "a trial ran twice");
+    let sampled: Vec<sweep::tpe::SampledFrom> = trials
+        .iter()
+        .map(|t| {
+            let json = t.sampled_from.as_deref().expect("sampled_from recorded");
+            sweep::tpe::SampledFrom::from_json(json).expect("sampled_from parses")
+        })
+        .collect();
+    let startup = sweep::tpe::startup_count(16);
+    for (t, s) in trials.iter().zip(&sampled) {
+        // What the sampler saw were trials before this one, each either finished or a liar.
+        assert!(s.finished.iter().all(|&(n, _)| n < t.number));
+        assert!(s.running.iter().all(|&n| n < t.number));
+        assert_eq!(s.finished.len() + s.running.len(), t.number - 1);
+        if t.number <= startup {
+            assert_eq!(s.draw, sweep::tpe::DrawKind::Startup);
+        }
+    }
+    assert!(
+        sampled.iter().any(|s| s.draw == sweep::tpe::DrawKind::Tpe),
+        "no trial was a TPE draw"
+    );
+    drop(store);
+    // A rerun finds the sweep finished and draws nothing new.
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "3", "--fake-trainer", "5"])
+        .assert()
+        .success()
+        .stdout(contains("16/16 complete, 0 failed"));
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    assert_eq!(store.trials(id).expect("trials"), trials);
+}

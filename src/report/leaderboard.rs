@@ -11,6 +11,7 @@ use super::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot, params_of};
 use crate::spec::MetricName;
 use crate::store::{TrialRecord, TrialState};
+use crate::tpe::{DrawKind, SampledFrom};
 
 /// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
 const ERROR_WIDTH: usize = 40;
@@ -34,6 +35,8 @@ pub struct TrialRow {
     pub epochs: usize,
     /// Why it failed.
     pub error: Option<String>,
+    /// A bayes sweep's trial: a startup (random) or a TPE draw; `None` for other methods.
+    pub draw: Option<DrawKind>,
 }
 
 impl TrialRow {
@@ -48,6 +51,11 @@ impl TrialRow {
             best_epoch: trial.best_epoch,
             epochs: trial.epochs,
             error: trial.error.clone(),
+            draw: trial
+                .sampled_from
+                .as_deref()
+                .and_then(SampledFrom::from_json)
+                .map(|s| s.draw),
         })
     }
 
@@ -105,6 +113,11 @@ impl Leaderboard {
     /// The best trial so far, if any trial has a rank.
     pub fn best(&self) -> Option<&TrialRow> {
         self.rows.first().filter(|row| row.rank == Some(1))
+    }
+
+    /// Whether any row says how it was drawn (a bayes sweep): the views add a `draw` column.
+    pub fn has_draws(&self) -> bool {
+        self.rows.iter().any(|row| row.draw.is_some())
     }
 
     /// Every parameter name any row has, sorted.
@@ -177,6 +190,7 @@ impl Exporter for TableExporter {
     fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
         let names = board.param_names();
         let with_errors = board.rows.iter().any(|row| row.error.is_some());
+        let with_draws = board.has_draws();
         let mut columns = vec![
             ("", Align::Left),
             ("rank", Align::Right),
@@ -186,6 +200,9 @@ impl Exporter for TableExporter {
             ("best epoch", Align::Right),
             ("epochs", Align::Right),
         ];
+        if with_draws {
+            columns.push(("draw", Align::Left));
+        }
         columns.extend(names.iter().map(|&name| (name, Align::Left)));
         if with_errors {
             columns.push(("error", Align::Left));
@@ -201,6 +218,9 @@ impl Exporter for TableExporter {
                 text::count(row.best_epoch),
                 row.epochs.to_string(),
             ];
+            if with_draws {
+                cells.push(draw_name(row.draw));
+            }
             cells.extend(names.iter().map(|&name| {
                 row.params
                     .get(name)
@@ -246,8 +266,11 @@ impl Exporter for CsvExporter {
             "best_epoch",
             "epochs",
         ];
+        let with_draws = board.has_draws();
+        let draw_column = with_draws.then_some("draw");
         let header: Vec<&str> = fixed
             .into_iter()
+            .chain(draw_column)
             .chain(names.iter().copied())
             .chain(["error"])
             .collect();
@@ -261,6 +284,9 @@ impl Exporter for CsvExporter {
                 row.best_epoch.map_or_else(String::new, |e| e.to_string()),
                 row.epochs.to_string(),
             ];
+            if with_draws {
+                fields.push(draw_name(row.draw));
+            }
             fields.extend(names.iter().map(|&name| {
                 row.params
                     .get(name)
@@ -271,6 +297,11 @@ impl Exporter for CsvExporter {
         }
         Ok(out.into_bytes())
     }
+}
+
+/// A draw's short name; empty for a trial without one.
+fn draw_name(draw: Option<DrawKind>) -> String {
+    draw.map_or_else(String::new, |d| d.as_str().to_string())
 }
 
 /// One CSV record, quoted where a field needs it, ending in `\n`.
@@ -288,7 +319,8 @@ fn csv_field(field: &str) -> String {
 }
 
 /// A JSON array of objects, one per trial: `rank`, `trial`, `state`, `best_metric`,
-/// `best_epoch`, `epochs`, `params` (an object), `error`; absent values are `null`.
+/// `best_epoch`, `epochs`, `draw` (bayes sweeps only: `startup` or `tpe`), `params` (an
+/// object), `error`; absent values are `null`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JsonExporter;
 
@@ -301,6 +333,8 @@ struct JsonRow<'a> {
     best_metric: Option<f64>,
     best_epoch: Option<usize>,
     epochs: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draw: Option<&'static str>,
     params: &'a Params,
     error: Option<&'a str>,
 }
@@ -317,6 +351,7 @@ impl Exporter for JsonExporter {
                 best_metric: row.best_metric,
                 best_epoch: row.best_epoch,
                 epochs: row.epochs,
+                draw: row.draw.map(DrawKind::as_str),
                 params: &row.params,
                 error: row.error.as_deref(),
             })

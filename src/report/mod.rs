@@ -205,6 +205,7 @@ pub(crate) mod tests {
             best_metric: best,
             error: None,
             epochs: if best.is_some() { 3 } else { 0 },
+            sampled_from: None,
         }
     }
 
