@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::store::{Store, TrialState};
 use sweep::train::EpochMetrics;
@@ -652,4 +653,28 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
         .stdout(contains("16/16 complete, 0 failed"));
     let store = Store::open_read_only(&db(dir.path())).expect("database exists");
     assert_eq!(store.trials(id).expect("trials"), trials);
+    drop(store);
+    // The leaderboard says how each trial was drawn.
+    sweep(dir.path())
+        .args(["leaderboard", "wb-bayes", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains("\"draw\": \"startup\"").and(contains("\"draw\": \"tpe\"")));
+    // With a random sweep over the same parameters in the database, the report draws both
+    // best-so-far lines.
+    let random = WANDB_BAYES
+        .replace("name: wb-bayes", "name: wb-random")
+        .replace("method: bayes", "method: random");
+    write(dir.path(), "r.yaml", &random);
+    sweep(dir.path())
+        .args(["run", "r.yaml", "--workers", "2", "--fake-trainer", "1"])
+        .assert()
+        .success();
+    sweep(dir.path())
+        .args(["report", "wb-bayes"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("reports/wb-bayes.html")).expect("report");
+    assert!(html.contains("TPE against the random sweep `wb-random`"));
+    assert!(html.contains("wb-random (random)") && html.contains("wb-bayes (bayes)"));
 }

@@ -122,7 +122,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         0
     };
     let counts = store.state_counts(sweep.id)?;
-    announce(&sweep, created, &counts, abandoned, retried);
+    announce(&sweep, created, &counts, abandoned, retried, spec.method);
 
     let report_path = options
         .reports
@@ -254,7 +254,16 @@ fn announce(
     counts: &StateCounts,
     abandoned: usize,
     retried: usize,
+    method: Method,
 ) {
+    if created && method == Method::Bayes {
+        println!(
+            "sweep {}: {} trials planned, each drawn by TPE when a worker claims it",
+            sweep.name,
+            counts.total()
+        );
+        return;
+    }
     if created {
         println!("sweep {}: {} trials created", sweep.name, counts.total());
         return;
