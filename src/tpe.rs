@@ -148,8 +148,8 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
         .map(|o| (o.number, &o.params))
         .collect();
     liars.sort_by_key(|&(n, _)| n);
-    let startup = number <= startup_count(spec.run_cap.unwrap_or(0))
-        || finished.len() < MIN_FINISHED;
+    let startup =
+        number <= startup_count(spec.run_cap.unwrap_or(0)) || finished.len() < MIN_FINISHED;
     let sampled_from = SampledFrom {
         draw: if startup {
             DrawKind::Startup
@@ -511,7 +511,8 @@ impl Mixture {
             .map(|c| {
                 let sigma = c.sigma.max(f64::MIN_POSITIVE);
                 let z = (x - c.mu) / sigma;
-                libm::log(c.weight) - libm::log(sigma * c.mass.max(1e-300))
+                libm::log(c.weight)
+                    - libm::log(sigma * c.mass.max(1e-300))
                     - 0.5 * libm::log(std::f64::consts::TAU)
                     - 0.5 * z * z
             })

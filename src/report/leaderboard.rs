@@ -178,8 +178,9 @@ pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
     }
 }
 
-/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, each parameter, and
-/// the error of failed trials; the best row is marked `*`.
+/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, how it was drawn
+/// (bayes sweeps only), each parameter, and the error of failed trials; the best row is
+/// marked `*`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TableExporter {
     /// Also set the best row in bold (ANSI), for a terminal.

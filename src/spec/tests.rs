@@ -629,3 +629,18 @@ fn a_test_file_is_read_but_changes_no_fingerprint() {
     assert_eq!(plain.fingerprint(), with_test.fingerprint());
     assert!(error(&HEAD.replace("seed: 1}}", "seed: 1}, test: ''}")).contains("data.test"));
 }
+
+#[test]
+fn existing_sweeps_keep_their_fingerprints() {
+    // Pinned before `method: bayes` existed: adding a method must not change these, or every
+    // stored grid and random sweep would refuse its own file on resume.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+    let got: Vec<String> = ["grid.yaml", "random.yaml"]
+        .iter()
+        .map(|file| {
+            let (spec, _) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
+            spec.fingerprint()
+        })
+        .collect();
+    assert_eq!(got, ["e49c907642c18be2", "9b0b2aa64c634a4c"]);
+}

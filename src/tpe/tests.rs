@@ -75,7 +75,10 @@ fn finished(number: usize, params: ParamSet, metric: f64) -> Observation {
 fn startup_draws_are_the_random_sweeps() {
     let s = spec(MIXED);
     assert_eq!(startup_count(30), 10);
-    assert_eq!((startup_count(1), startup_count(12), startup_count(1000)), (1, 4, 10));
+    assert_eq!(
+        (startup_count(1), startup_count(12), startup_count(1000)),
+        (1, 4, 10)
+    );
     let random = plan(&spec(&MIXED.replace("method: bayes", "method: random")));
     let mut observations = Vec::new();
     for number in 1..=10 {
@@ -127,7 +130,11 @@ fn every_draw_lies_in_range_and_passes_the_trainers_checks() {
         let mut all = Vec::new();
         for number in 1..=60 {
             let draw = suggest(&s, number, &observations);
-            observations.push(finished(number, draw.params.clone(), objective(&draw.params)));
+            observations.push(finished(
+                number,
+                draw.params.clone(),
+                objective(&draw.params),
+            ));
             all.push(draw.params);
         }
         all
@@ -207,7 +214,10 @@ fn same_inputs_same_draw_and_liars_change_it() {
         params: a.params.clone(),
         status: Observed::Failed,
     });
-    assert_eq!(suggest(&s, 17, &with_failed), suggest(&s, 17, &observations));
+    assert_eq!(
+        suggest(&s, 17, &with_failed),
+        suggest(&s, 17, &observations)
+    );
     let json = b.sampled_from.to_json();
     assert_eq!(SampledFrom::from_json(&json), Some(b.sampled_from));
 }
@@ -256,7 +266,11 @@ fn tpe_beats_random_search_on_a_synthetic_objective() {
         );
         let tpe = best_so_far(&bayes, |s, n, obs| suggest(s, n, obs).params);
         let random = best_so_far(&bayes, |s, n, _| search::random_params(s, n));
-        assert_eq!(tpe[..10], random[..10], "seed {seed}: the startup trials differ");
+        assert_eq!(
+            tpe[..10],
+            random[..10],
+            "seed {seed}: the startup trials differ"
+        );
         let (t, r) = (tpe[BUDGET - 1], random[BUDGET - 1]);
         eprintln!("seed {seed}: tpe {t:.4}, random {r:.4}");
         tpe_total += t;
