@@ -511,3 +511,62 @@ fn trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other() {
         MIGRATIONS.len() as i64
     );
 }
+
+#[test]
+fn concurrent_workers_draw_each_number_once_and_see_each_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sweeps.db");
+    let sweep = {
+        let mut store = Store::open(&path).expect("store");
+        let id = store
+            .create_or_open_sweep(&new_sweep("b", 0, Goal::Maximize))
+            .expect("sweep")
+            .0
+            .id;
+        store.set_planned_trials(id, 40).expect("plan");
+        id
+    };
+    let claimed: Vec<TrialRecord> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|pid| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let mut store = Store::open(&path).expect("open");
+                    let me = worker(pid);
+                    let mut mine = Vec::new();
+                    while let Some(t) = store
+                        .claim_or_draw(sweep, &me, LONG, ALIVE, &test_draw)
+                        .expect("claim")
+                    {
+                        store
+                            .finish_trial(t.id, &me, &Finish::Completed)
+                            .expect("finish");
+                        mine.push(t);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut numbers: Vec<usize> = claimed.iter().map(|t| t.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+    for t in &claimed {
+        // Each draw saw every trial numbered before it, and no other.
+        let seen = t.sampled_from.as_deref().expect("recorded");
+        let expected: Vec<String> = (1..t.number).map(|n| n.to_string()).collect();
+        let got: Vec<&str> = seen
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.split(':').next())
+            .collect();
+        assert_eq!(got, expected, "trial {}", t.number);
+    }
+    let store = Store::open_read_only(&path).expect("read only");
+    let counts = store.state_counts(sweep).expect("counts");
+    assert_eq!((counts.completed, counts.total()), (40, 40));
+}
