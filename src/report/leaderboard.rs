@@ -562,4 +562,49 @@ mod tests {
         assert!(json.contains("0.30000000000000004"));
         assert!(back[0]["params"].is_object());
     }
+
+    #[test]
+    fn bayes_trials_show_how_they_were_drawn() {
+        let mut startup = trial_record(1, TrialState::Completed, Some(0.3), r#"{"lr":0.001}"#);
+        startup.sampled_from = Some(r#"{"draw":"startup","finished":[],"running":[]}"#.into());
+        let mut tpe = trial_record(2, TrialState::Completed, Some(0.4), r#"{"lr":0.002}"#);
+        tpe.sampled_from = Some(r#"{"draw":"tpe","finished":[[1,0.3]],"running":[]}"#.into());
+        let rows = [startup, tpe]
+            .iter()
+            .map(TrialRow::from_record)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows");
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        assert!(board.has_draws());
+        let table = String::from_utf8(TableExporter::default().serialize(&board).expect("table"))
+            .expect("utf-8");
+        assert_eq!(
+            table,
+            "   rank  trial  state      val_r2  best epoch  epochs  draw     lr\n\
+             *     1      2  completed  0.4000           2       3  tpe      0.002\n\
+             \x20     2      1  completed  0.3000           2       3  startup  0.001\n"
+        );
+        let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
+        assert!(csv.starts_with("rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error\n"));
+        assert!(csv.contains(",tpe,"));
+        let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");
+        assert!(json.contains("\"draw\": \"startup\""));
+        // Other sweeps' output is unchanged: no draw column, no draw key.
+        let plain = Leaderboard::new(MetricName::ValR2, true, rows_without_draws(&board));
+        assert!(!plain.has_draws());
+        let json = String::from_utf8(JsonExporter.serialize(&plain).expect("json")).expect("utf-8");
+        assert!(!json.contains("draw"));
+    }
+
+    fn rows_without_draws(board: &Leaderboard) -> Vec<TrialRow> {
+        board
+            .rows
+            .iter()
+            .cloned()
+            .map(|mut row| {
+                row.draw = None;
+                row
+            })
+            .collect()
+    }
 }
