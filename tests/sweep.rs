@@ -678,3 +678,56 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
     assert!(html.contains("TPE against the random sweep `wb-random`"));
     assert!(html.contains("wb-random (random)") && html.contains("wb-bayes (bayes)"));
 }
+
+#[test]
+fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = WANDB_BAYES
+        .replace("run_cap: 16", "run_cap: 8")
+        .replace("max_epochs: 3, patience: 3", "max_epochs: 4, patience: 4");
+    write(dir.path(), "s.yaml", &spec);
+    let mut run = spawn_run(
+        dir.path(),
+        &["s.yaml", "--workers", "2", "--fake-trainer", "150"],
+    );
+    wait_for("the first epochs", Duration::from_secs(120), || {
+        epoch_rows(dir.path()) >= 5
+    });
+    let workers = children_of(run.id());
+    assert!(!workers.is_empty(), "the coordinator has workers");
+    kill(run.id(), "-KILL");
+    for pid in workers {
+        kill(pid, "-KILL");
+    }
+    let _ = run.wait();
+    let trials_of = || {
+        let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+        let id = store.sweep("wb-bayes").expect("sweep exists").id;
+        store.trials(id).expect("trials")
+    };
+    let partial = trials_of();
+    assert!(
+        partial.iter().any(|t| t.state == TrialState::Running),
+        "killed mid-trial: {partial:?}"
+    );
+    assert!(partial.len() < 8, "all trials were drawn before the kill");
+
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2", "--fake-trainer", "1"])
+        .assert()
+        .success()
+        .stdout(contains("resume from their last checkpoint"))
+        .stdout(contains("8/8 complete, 0 failed"));
+    let whole = trials_of();
+    let numbers: Vec<usize> = whole.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (1..=8).collect::<Vec<_>>());
+    // The trials drawn before the kill kept their parameters and what their sampler saw.
+    for before in &partial {
+        let after = &whole[before.number - 1];
+        assert_eq!(
+            (&after.params_json, &after.sampled_from),
+            (&before.params_json, &before.sampled_from)
+        );
+    }
+    assert!(whole.iter().all(|t| t.sampled_from.is_some()));
+}
