@@ -21,4 +21,5 @@ pub mod search;
 mod seeds;
 pub mod spec;
 pub mod store;
+pub mod tpe;
 pub mod train;

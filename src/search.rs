@@ -198,7 +198,9 @@ pub struct PlannedTrial {
 }
 
 /// Every trial of the sweep, in order (see the module documentation for the order and
-/// the draws). Same spec => same list, every time, on every machine.
+/// the draws). Same spec => same list, every time, on every machine. A bayes sweep draws its
+/// trials when workers claim them ([`crate::tpe`]); its plan is the list it would draw if no
+/// trial ever finished: every trial a startup draw, as in a random sweep.
 pub fn plan(spec: &Spec) -> Vec<PlannedTrial> {
     (1..=spec.trial_count())
         .map(|number| PlannedTrial {
@@ -219,16 +221,22 @@ pub fn trial_seed(sweep_seed: u64, number: usize) -> u64 {
 fn trial_params(spec: &Spec, number: usize) -> ParamSet {
     match spec.method {
         Method::Grid => grid_point(spec, number),
-        Method::Random => ParamSet(
-            spec.parameters
-                .iter()
-                .filter_map(|(name, p)| {
-                    let value = draw(p, &mut param_stream(spec.seed, number, name))?;
-                    Some((name.clone(), value.normalized(name)))
-                })
-                .collect(),
-        ),
+        Method::Random | Method::Bayes => random_params(spec, number),
     }
+}
+
+/// Trial `number`'s parameters as a random search draws them (also a bayes sweep's startup
+/// draws, so its first trials equal a random sweep's).
+pub(crate) fn random_params(spec: &Spec, number: usize) -> ParamSet {
+    ParamSet(
+        spec.parameters
+            .iter()
+            .filter_map(|(name, p)| {
+                let value = draw(p, &mut param_stream(spec.seed, number, name))?;
+                Some((name.clone(), value.normalized(name)))
+            })
+            .collect(),
+    )
 }
 
 /// Trial `number`'s grid point: an odometer over the parameters in name order, the last
@@ -304,7 +312,7 @@ fn log_uniform(rng: &mut SplitMix64, lo: f64, hi: f64) -> f64 {
 
 /// `x` pulled into `[lo, hi)` (rounding in `lo + (hi-lo)·u` or `exp(ln …)` can land on or
 /// just past a bound); `lo` when the range is empty.
-fn below_bound(x: f64, lo: f64, hi: f64) -> f64 {
+pub(crate) fn below_bound(x: f64, lo: f64, hi: f64) -> f64 {
     match lo.partial_cmp(&hi) {
         Some(std::cmp::Ordering::Less) if x >= hi => hi.next_down(),
         Some(std::cmp::Ordering::Less) => x.max(lo),
@@ -313,7 +321,7 @@ fn below_bound(x: f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// Uniform over `min..=max`.
-fn int_uniform(rng: &mut SplitMix64, min: i64, max: i64) -> i64 {
+pub(crate) fn int_uniform(rng: &mut SplitMix64, min: i64, max: i64) -> i64 {
     if max <= min {
         return min;
     }
@@ -328,12 +336,12 @@ fn int_uniform(rng: &mut SplitMix64, min: i64, max: i64) -> i64 {
 }
 
 /// `round(x/q)·q`, tidied (see [`lattice_value`]).
-fn quantize(x: f64, q: f64) -> f64 {
+pub(crate) fn quantize(x: f64, q: f64) -> f64 {
     crate::spec::tidy((x / q).round() * q)
 }
 
 /// A standard normal draw (Box-Muller), clamped to `±NORMAL_Z_MAX`.
-fn normal(rng: &mut SplitMix64) -> f64 {
+pub(crate) fn normal(rng: &mut SplitMix64) -> f64 {
     let u1 = 1.0 - rng.next_f64(); // (0, 1]: the logarithm stays finite
     let u2 = rng.next_f64();
     let z = (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2);

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::store::{Store, TrialState};
 use sweep::train::EpochMetrics;
@@ -583,4 +584,158 @@ fn a_worker_started_by_hand_finishes_an_interrupted_sweep() {
         .success()
         .stdout(contains("resuming (3 completed"))
         .stdout(contains("3/3 complete"));
+}
+
+/// A W&B sweep file with `method: bayes`, as W&B users write it (their distributions, metric,
+/// run_cap), for the fake trainer.
+const WANDB_BAYES: &str = "name: wb-bayes
+method: bayes
+metric:
+  name: val_r2
+  goal: maximize
+run_cap: 16
+parameters:
+  learning_rate:
+    distribution: log_uniform_values
+    min: 0.0001
+    max: 0.1
+  dropout_dense:
+    distribution: uniform
+    min: 0.0
+    max: 0.8
+  dropout_lstm:
+    distribution: q_uniform
+    min: 0.0
+    max: 0.5
+    q: 0.1
+  lstm_units:
+    values: [4, 8, 16]
+data:
+  synthetic: {rows: 100, seed: 1}
+training: {max_epochs: 3, patience: 3}
+";
+
+#[test]
+fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", WANDB_BAYES);
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "3", "--fake-trainer", "5"])
+        .assert()
+        .success()
+        .stdout(contains("16/16 complete, 0 failed"));
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let id = store.sweep("wb-bayes").expect("sweep exists").id;
+    let trials = store.trials(id).expect("trials");
+    let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (1..=16).collect::<Vec<_>>());
+    assert!(trials.iter().all(|t| t.state == TrialState::Completed));
+    assert!(trials.iter().all(|t| t.attempts == 1), "a trial ran twice");
+    let sampled: Vec<sweep::tpe::SampledFrom> = trials
+        .iter()
+        .map(|t| {
+            let json = t.sampled_from.as_deref().expect("sampled_from recorded");
+            sweep::tpe::SampledFrom::from_json(json).expect("sampled_from parses")
+        })
+        .collect();
+    let startup = sweep::tpe::startup_count(16);
+    for (t, s) in trials.iter().zip(&sampled) {
+        // What the sampler saw were trials before this one, each either finished or a liar.
+        assert!(s.finished.iter().all(|&(n, _)| n < t.number));
+        assert!(s.running.iter().all(|&n| n < t.number));
+        assert_eq!(s.finished.len() + s.running.len(), t.number - 1);
+        if t.number <= startup {
+            assert_eq!(s.draw, sweep::tpe::DrawKind::Startup);
+        }
+    }
+    assert!(
+        sampled.iter().any(|s| s.draw == sweep::tpe::DrawKind::Tpe),
+        "no trial was a TPE draw"
+    );
+    drop(store);
+    // A rerun finds the sweep finished and draws nothing new.
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "3", "--fake-trainer", "5"])
+        .assert()
+        .success()
+        .stdout(contains("16/16 complete, 0 failed"));
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    assert_eq!(store.trials(id).expect("trials"), trials);
+    drop(store);
+    // The leaderboard says how each trial was drawn.
+    sweep(dir.path())
+        .args(["leaderboard", "wb-bayes", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains("\"draw\": \"startup\"").and(contains("\"draw\": \"tpe\"")));
+    // With a random sweep over the same parameters in the database, the report draws both
+    // best-so-far lines.
+    let random = WANDB_BAYES
+        .replace("name: wb-bayes", "name: wb-random")
+        .replace("method: bayes", "method: random");
+    write(dir.path(), "r.yaml", &random);
+    sweep(dir.path())
+        .args(["run", "r.yaml", "--workers", "2", "--fake-trainer", "1"])
+        .assert()
+        .success();
+    sweep(dir.path())
+        .args(["report", "wb-bayes"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("reports/wb-bayes.html")).expect("report");
+    assert!(html.contains("TPE against the random sweep `wb-random`"));
+    assert!(html.contains("wb-random (random)") && html.contains("wb-bayes (bayes)"));
+}
+
+#[test]
+fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = WANDB_BAYES
+        .replace("run_cap: 16", "run_cap: 8")
+        .replace("max_epochs: 3, patience: 3", "max_epochs: 4, patience: 4");
+    write(dir.path(), "s.yaml", &spec);
+    let mut run = spawn_run(
+        dir.path(),
+        &["s.yaml", "--workers", "2", "--fake-trainer", "150"],
+    );
+    wait_for("the first epochs", Duration::from_secs(120), || {
+        epoch_rows(dir.path()) >= 5
+    });
+    let workers = children_of(run.id());
+    assert!(!workers.is_empty(), "the coordinator has workers");
+    kill(run.id(), "-KILL");
+    for pid in workers {
+        kill(pid, "-KILL");
+    }
+    let _ = run.wait();
+    let trials_of = || {
+        let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+        let id = store.sweep("wb-bayes").expect("sweep exists").id;
+        store.trials(id).expect("trials")
+    };
+    let partial = trials_of();
+    assert!(
+        partial.iter().any(|t| t.state == TrialState::Running),
+        "killed mid-trial: {partial:?}"
+    );
+    assert!(partial.len() < 8, "all trials were drawn before the kill");
+
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "2", "--fake-trainer", "1"])
+        .assert()
+        .success()
+        .stdout(contains("resume from their last checkpoint"))
+        .stdout(contains("8/8 complete, 0 failed"));
+    let whole = trials_of();
+    let numbers: Vec<usize> = whole.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (1..=8).collect::<Vec<_>>());
+    // The trials drawn before the kill kept their parameters and what their sampler saw.
+    for before in &partial {
+        let after = &whole[before.number - 1];
+        assert_eq!(
+            (&after.params_json, &after.sampled_from),
+            (&before.params_json, &before.sampled_from)
+        );
+    }
+    assert!(whole.iter().all(|t| t.sampled_from.is_some()));
 }

@@ -28,7 +28,7 @@ pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 use crate::backend::DeviceArg;
 use crate::data::{CacheHeader, PreparedData, synth};
 use crate::search;
-use crate::spec::{DataSource, Spec};
+use crate::spec::{DataSource, Method, Spec};
 use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
 use progress::Progress;
 
@@ -110,6 +110,10 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         .with_context(|| format!("opening the run database {}", options.db.display()))?;
     let (sweep, created) =
         store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path, data_header))?;
+    if spec.method == Method::Bayes {
+        // Its trials are drawn as workers claim them; this many in all.
+        store.set_planned_trials(sweep.id, spec.trial_count())?;
+    }
     let host = host_name();
     let abandoned = store.interrupt_abandoned(sweep.id, &host, &is_dead)?;
     let retried = if options.retry_failed {
@@ -118,7 +122,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         0
     };
     let counts = store.state_counts(sweep.id)?;
-    announce(&sweep, created, &counts, abandoned, retried);
+    announce(&sweep, created, &counts, abandoned, retried, spec.method);
 
     let report_path = options
         .reports
@@ -219,7 +223,12 @@ fn new_sweep(
     data_path: PathBuf,
     data_header: Option<CacheHeader>,
 ) -> NewSweep {
-    let trials = search::plan(spec)
+    // A bayes sweep's trials are drawn when workers claim them, from the finished ones.
+    let planned = match spec.method {
+        Method::Bayes => Vec::new(),
+        Method::Grid | Method::Random => search::plan(spec),
+    };
+    let trials = planned
         .into_iter()
         .map(|t| NewTrial {
             number: t.number,
@@ -245,7 +254,16 @@ fn announce(
     counts: &StateCounts,
     abandoned: usize,
     retried: usize,
+    method: Method,
 ) {
+    if created && method == Method::Bayes {
+        println!(
+            "sweep {}: {} trials planned, each drawn by TPE when a worker claims it",
+            sweep.name,
+            counts.total()
+        );
+        return;
+    }
     if created {
         println!("sweep {}: {} trials created", sweep.name, counts.total());
         return;

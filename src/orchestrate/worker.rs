@@ -20,8 +20,9 @@ use super::trainer::{BurnTrainer, FakeTrainer, Trainer, TrialJob};
 use super::{HEARTBEAT_EVERY, STALE_AFTER, cache_dir, trial_dir};
 use crate::backend::{self, DeviceArg};
 use crate::search::ParamSet;
-use crate::spec::Spec;
+use crate::spec::{Method, Spec};
 use crate::store::{Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo};
+use crate::tpe;
 use crate::train::{TrainEvent, TrialEnd};
 
 /// What a worker is told.
@@ -71,9 +72,16 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
     };
     let mut summary = WorkerSummary::default();
     while !should_stop(options, stop) {
-        let claimed = store.claim_next(sweep.id, &me, STALE_AFTER, &|host, pid| {
-            host == me.host && process::is_dead(pid)
-        })?;
+        let is_dead = |host: &str, pid| host == me.host && process::is_dead(pid);
+        let claimed = match spec.method {
+            Method::Bayes => {
+                let draw = |number, trials: &[TrialRecord]| tpe::draw_trial(&spec, number, trials);
+                store.claim_or_draw(sweep.id, &me, STALE_AFTER, &is_dead, &draw)?
+            }
+            Method::Grid | Method::Random => {
+                store.claim_next(sweep.id, &me, STALE_AFTER, &is_dead)?
+            }
+        };
         let Some(trial) = claimed else { break };
         eprintln!(
             "worker {}: trial {} (attempt {})",

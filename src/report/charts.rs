@@ -133,6 +133,14 @@ enum Plot {
         dots: Points,
         steps: Points,
     },
+    Versus {
+        title: String,
+        metric: MetricName,
+        goal: Goal,
+        x: Range<f64>,
+        y: Range<f64>,
+        lines: Vec<(String, Points)>,
+    },
     Numeric {
         title: String,
         param: String,
@@ -263,6 +271,14 @@ impl Chart {
                 dots,
                 steps,
             } => draw_progress(root, title, *metric, *goal, x, y, dots, steps),
+            Plot::Versus {
+                title,
+                metric,
+                goal,
+                x,
+                y,
+                lines,
+            } => draw_versus(root, title, *metric, *goal, x, y, lines),
             Plot::Numeric {
                 title,
                 param,
@@ -508,6 +524,60 @@ fn draw_progress<DB: DrawingBackend>(
         ))?
         .label("best so far")
         .legend(|(x, y)| swatch(x, y, PALETTE[1]));
+    legend(&mut chart, corner_for_goal(goal), 11)
+}
+
+/// Sweeps side by side: each one's best-so-far by trial number, one step line per labelled
+/// sweep (each sweep's finished trials' best metrics, by number; `goal` decides better).
+/// The report draws a bayes sweep against a random sweep over the same parameters.
+pub fn versus(sweeps: &[(String, Vec<(usize, f64)>)], metric: MetricName, goal: Goal) -> Chart {
+    let title = format!("best {} so far, by trial", metric.as_str());
+    let lines: Vec<(String, Points)> = sweeps
+        .iter()
+        .map(|(label, points)| {
+            let mut dots = finite(points.iter().map(|&(n, v)| (n as f64, v)));
+            dots.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (label.clone(), best_so_far(&dots, goal))
+        })
+        .filter(|(_, steps)| !steps.is_empty())
+        .collect();
+    let all = || lines.iter().flat_map(|(_, steps)| steps.iter());
+    let (Some(x), Some(y)) = (span(all().map(|p| p.0)), span(all().map(|p| p.1))) else {
+        return no_data(CHART_SIZE, title);
+    };
+    let plot = Plot::Versus {
+        title,
+        metric,
+        goal,
+        x,
+        y,
+        lines,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Versus`].
+fn draw_versus<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    metric: MetricName,
+    goal: Goal,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    lines: &[(String, Points)],
+) -> Drawn<DB> {
+    let (x, y) = (x.clone(), y.clone());
+    let mut chart = linear_chart(root, title, x, y, Some("trial"), Some(metric.as_str()), 14)?;
+    for (i, (label, steps)) in lines.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                steps.iter().copied(),
+                colour.stroke_width(2),
+            ))?
+            .label(label.as_str())
+            .legend(move |(x, y)| swatch(x, y, colour));
+    }
     legend(&mut chart, corner_for_goal(goal), 11)
 }
 

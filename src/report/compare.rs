@@ -7,6 +7,7 @@ use super::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
 use crate::spec::MetricName;
 use crate::store::{Store, SweepRecord};
+use crate::tpe::SampledFrom;
 use crate::train::EpochMetrics;
 
 /// One trial of a comparison: its leaderboard row and every epoch it recorded.
@@ -16,6 +17,8 @@ pub struct ComparedTrial {
     pub row: TrialRow,
     /// Its epochs, in order.
     pub epochs: Vec<EpochMetrics>,
+    /// What the sampler knew when it drew the trial (bayes sweeps).
+    pub sampled_from: Option<SampledFrom>,
 }
 
 /// Trials of one sweep, in the order the user named them.
@@ -44,6 +47,10 @@ impl Comparison {
             trials.push(ComparedTrial {
                 row,
                 epochs: store.epochs(record.id)?,
+                sampled_from: record
+                    .sampled_from
+                    .as_deref()
+                    .and_then(SampledFrom::from_json),
             });
         }
         Ok(Comparison {
@@ -139,6 +146,11 @@ impl Comparison {
         }));
         table.push(row("", "best epoch", &|r| text::count(r.best_epoch)));
         table.push(row("", "epochs", &|r| r.epochs.to_string()));
+        if self.trials.iter().any(|t| t.sampled_from.is_some()) {
+            let mut cells = vec![String::new(), "drawn".to_string()];
+            cells.extend(self.trials.iter().map(|t| drawn(t.sampled_from.as_ref())));
+            table.push(cells);
+        }
         let mut out = table.render();
         if any_differ {
             out.push_str("* differs between the trials\n");
@@ -191,6 +203,21 @@ fn curve_cell(trial: &ComparedTrial, epoch: usize, name: MetricName) -> String {
     format!("{}{mark}", text::metric(Some(value)))
 }
 
+/// How a bayes trial was drawn, briefly: `tpe (12 finished, 2 running)`.
+fn drawn(sampled: Option<&SampledFrom>) -> String {
+    sampled.map_or_else(
+        || "-".to_string(),
+        |s| {
+            format!(
+                "{} ({} finished, {} running)",
+                s.draw.as_str(),
+                s.finished.len(),
+                s.running.len()
+            )
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +253,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &v)| epoch(i + 1, v))
                 .collect(),
+            sampled_from: None,
         }
     }
 
@@ -284,5 +312,23 @@ mod tests {
         assert_eq!(comparison.render().matches("by epoch").count(), 1);
         comparison.trials[0].epochs.clear();
         assert!(comparison.render().ends_with("\nno epochs recorded yet\n"));
+    }
+
+    #[test]
+    fn bayes_trials_say_how_they_were_drawn() {
+        let mut comparison = Comparison {
+            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            trials: vec![
+                compared(1, r#"{"lr":0.001}"#, &[0.1], 1),
+                compared(2, r#"{"lr":0.001}"#, &[0.2], 1),
+            ],
+        };
+        comparison.trials[1].sampled_from =
+            SampledFrom::from_json(r#"{"draw":"tpe","finished":[[1,0.1],[3,0.2]],"running":[4]}"#);
+        let text = comparison.render();
+        assert!(
+            text.contains("drawn       -          tpe (2 finished, 1 running)"),
+            "{text}"
+        );
     }
 }

@@ -18,8 +18,8 @@ use super::charts::{self, Chart, ParamPoint, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text;
 use super::{ReportError, SweepSnapshot};
-use crate::spec::MetricName;
-use crate::store::{Store, TestEvaluation, TrialState};
+use crate::spec::{Method, MetricName, Spec};
+use crate::store::{Store, SweepRecord, TestEvaluation, TrialState};
 use crate::train::EpochMetrics;
 
 /// Trials overlaid in the "top K" charts.
@@ -35,6 +35,17 @@ pub struct ReportInput {
     pub epochs: BTreeMap<usize, Vec<EpochMetrics>>,
     /// Test-file scores of its best trials.
     pub evaluations: Vec<TestEvaluation>,
+    /// For a bayes sweep: a random sweep over the same parameters in the same database, to
+    /// draw its best-so-far beside this one's.
+    pub baseline: Option<Baseline>,
+}
+
+/// Another sweep's finished trials, drawn beside a report's own.
+pub struct Baseline {
+    /// Its name.
+    pub sweep: String,
+    /// Each completed trial's best metric, by number.
+    pub progress: Vec<(usize, f64)>,
 }
 
 impl ReportInput {
@@ -46,16 +57,47 @@ impl ReportInput {
             epochs.entry(number).or_default().push(epoch);
         }
         let evaluations = store.evaluations(snapshot.sweep.id)?;
+        let baseline = random_baseline(store, &snapshot.sweep)?;
         Ok(ReportInput {
             snapshot,
             epochs,
             evaluations,
+            baseline,
         })
     }
 
     fn epochs_of(&self, number: usize) -> &[EpochMetrics] {
         self.epochs.get(&number).map_or(&[], Vec::as_slice)
     }
+}
+
+/// For a bayes sweep, the oldest random sweep in the store over the same parameters, ranked by
+/// the same metric and goal; `None` otherwise (or when a stored spec no longer parses).
+fn random_baseline(store: &Store, sweep: &SweepRecord) -> Result<Option<Baseline>, ReportError> {
+    let parse = |s: &SweepRecord| Spec::parse(&s.spec_text, &s.name).ok();
+    let Some(own) = parse(sweep).filter(|spec| spec.method == Method::Bayes) else {
+        return Ok(None);
+    };
+    for other in store.sweeps()? {
+        let same = parse(&other).is_some_and(|spec| {
+            spec.method == Method::Random
+                && spec.parameters == own.parameters
+                && spec.metric == own.metric
+        });
+        if same && other.id != sweep.id {
+            let progress = store
+                .trials(other.id)?
+                .iter()
+                .filter(|t| t.state == TrialState::Completed)
+                .filter_map(|t| t.best_metric.map(|m| (t.number, m)))
+                .collect();
+            return Ok(Some(Baseline {
+                sweep: other.name,
+                progress,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Where a sweep's report goes in a reports folder: `DIR/NAME.html`.
@@ -353,6 +395,24 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
         caption: "best so far, by trial number".to_string(),
         chart: charts::progress(&progress, sweep.metric, sweep.goal),
     }];
+    if let Some(baseline) = &input.baseline {
+        let lines = [
+            (format!("{} (bayes)", sweep.name), progress.clone()),
+            (
+                format!("{} (random)", baseline.sweep),
+                baseline.progress.clone(),
+            ),
+        ];
+        list.push(NamedChart {
+            stem: "versus-random".to_string(),
+            caption: format!(
+                "best so far by trial number: TPE against the random sweep `{}` over the same \
+                 parameters",
+                baseline.sweep
+            ),
+            chart: charts::versus(&lines, sweep.metric, sweep.goal),
+        });
+    }
     let top: Vec<TrialCurves> = board
         .rows
         .iter()

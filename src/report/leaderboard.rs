@@ -11,6 +11,7 @@ use super::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot, params_of};
 use crate::spec::MetricName;
 use crate::store::{TrialRecord, TrialState};
+use crate::tpe::{DrawKind, SampledFrom};
 
 /// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
 const ERROR_WIDTH: usize = 40;
@@ -34,6 +35,8 @@ pub struct TrialRow {
     pub epochs: usize,
     /// Why it failed.
     pub error: Option<String>,
+    /// A bayes sweep's trial: a startup (random) or a TPE draw; `None` for other methods.
+    pub draw: Option<DrawKind>,
 }
 
 impl TrialRow {
@@ -48,6 +51,11 @@ impl TrialRow {
             best_epoch: trial.best_epoch,
             epochs: trial.epochs,
             error: trial.error.clone(),
+            draw: trial
+                .sampled_from
+                .as_deref()
+                .and_then(SampledFrom::from_json)
+                .map(|s| s.draw),
         })
     }
 
@@ -105,6 +113,11 @@ impl Leaderboard {
     /// The best trial so far, if any trial has a rank.
     pub fn best(&self) -> Option<&TrialRow> {
         self.rows.first().filter(|row| row.rank == Some(1))
+    }
+
+    /// Whether any row says how it was drawn (a bayes sweep): the views add a `draw` column.
+    pub fn has_draws(&self) -> bool {
+        self.rows.iter().any(|row| row.draw.is_some())
     }
 
     /// Every parameter name any row has, sorted.
@@ -165,8 +178,9 @@ pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
     }
 }
 
-/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, each parameter, and
-/// the error of failed trials; the best row is marked `*`.
+/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, how it was drawn
+/// (bayes sweeps only), each parameter, and the error of failed trials; the best row is
+/// marked `*`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TableExporter {
     /// Also set the best row in bold (ANSI), for a terminal.
@@ -177,6 +191,7 @@ impl Exporter for TableExporter {
     fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
         let names = board.param_names();
         let with_errors = board.rows.iter().any(|row| row.error.is_some());
+        let with_draws = board.has_draws();
         let mut columns = vec![
             ("", Align::Left),
             ("rank", Align::Right),
@@ -186,6 +201,9 @@ impl Exporter for TableExporter {
             ("best epoch", Align::Right),
             ("epochs", Align::Right),
         ];
+        if with_draws {
+            columns.push(("draw", Align::Left));
+        }
         columns.extend(names.iter().map(|&name| (name, Align::Left)));
         if with_errors {
             columns.push(("error", Align::Left));
@@ -201,6 +219,9 @@ impl Exporter for TableExporter {
                 text::count(row.best_epoch),
                 row.epochs.to_string(),
             ];
+            if with_draws {
+                cells.push(draw_name(row.draw));
+            }
             cells.extend(names.iter().map(|&name| {
                 row.params
                     .get(name)
@@ -246,8 +267,11 @@ impl Exporter for CsvExporter {
             "best_epoch",
             "epochs",
         ];
+        let with_draws = board.has_draws();
+        let draw_column = with_draws.then_some("draw");
         let header: Vec<&str> = fixed
             .into_iter()
+            .chain(draw_column)
             .chain(names.iter().copied())
             .chain(["error"])
             .collect();
@@ -261,6 +285,9 @@ impl Exporter for CsvExporter {
                 row.best_epoch.map_or_else(String::new, |e| e.to_string()),
                 row.epochs.to_string(),
             ];
+            if with_draws {
+                fields.push(draw_name(row.draw));
+            }
             fields.extend(names.iter().map(|&name| {
                 row.params
                     .get(name)
@@ -271,6 +298,11 @@ impl Exporter for CsvExporter {
         }
         Ok(out.into_bytes())
     }
+}
+
+/// A draw's short name; empty for a trial without one.
+fn draw_name(draw: Option<DrawKind>) -> String {
+    draw.map_or_else(String::new, |d| d.as_str().to_string())
 }
 
 /// One CSV record, quoted where a field needs it, ending in `\n`.
@@ -288,7 +320,8 @@ fn csv_field(field: &str) -> String {
 }
 
 /// A JSON array of objects, one per trial: `rank`, `trial`, `state`, `best_metric`,
-/// `best_epoch`, `epochs`, `params` (an object), `error`; absent values are `null`.
+/// `best_epoch`, `epochs`, `draw` (bayes sweeps only: `startup` or `tpe`), `params` (an
+/// object), `error`; absent values are `null`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JsonExporter;
 
@@ -301,6 +334,8 @@ struct JsonRow<'a> {
     best_metric: Option<f64>,
     best_epoch: Option<usize>,
     epochs: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draw: Option<&'static str>,
     params: &'a Params,
     error: Option<&'a str>,
 }
@@ -317,6 +352,7 @@ impl Exporter for JsonExporter {
                 best_metric: row.best_metric,
                 best_epoch: row.best_epoch,
                 epochs: row.epochs,
+                draw: row.draw.map(DrawKind::as_str),
                 params: &row.params,
                 error: row.error.as_deref(),
             })
@@ -525,5 +561,50 @@ mod tests {
         assert_eq!(back[0]["best_metric"].as_f64(), Some(0.1 + 0.2));
         assert!(json.contains("0.30000000000000004"));
         assert!(back[0]["params"].is_object());
+    }
+
+    #[test]
+    fn bayes_trials_show_how_they_were_drawn() {
+        let mut startup = trial_record(1, TrialState::Completed, Some(0.3), r#"{"lr":0.001}"#);
+        startup.sampled_from = Some(r#"{"draw":"startup","finished":[],"running":[]}"#.into());
+        let mut tpe = trial_record(2, TrialState::Completed, Some(0.4), r#"{"lr":0.002}"#);
+        tpe.sampled_from = Some(r#"{"draw":"tpe","finished":[[1,0.3]],"running":[]}"#.into());
+        let rows = [startup, tpe]
+            .iter()
+            .map(TrialRow::from_record)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows");
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        assert!(board.has_draws());
+        let table = String::from_utf8(TableExporter::default().serialize(&board).expect("table"))
+            .expect("utf-8");
+        assert_eq!(
+            table,
+            "   rank  trial  state      val_r2  best epoch  epochs  draw     lr\n\
+             *     1      2  completed  0.4000           2       3  tpe      0.002\n\
+             \x20     2      1  completed  0.3000           2       3  startup  0.001\n"
+        );
+        let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
+        assert!(csv.starts_with("rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error\n"));
+        assert!(csv.contains(",tpe,"));
+        let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");
+        assert!(json.contains("\"draw\": \"startup\""));
+        // Other sweeps' output is unchanged: no draw column, no draw key.
+        let plain = Leaderboard::new(MetricName::ValR2, true, rows_without_draws(&board));
+        assert!(!plain.has_draws());
+        let json = String::from_utf8(JsonExporter.serialize(&plain).expect("json")).expect("utf-8");
+        assert!(!json.contains("draw"));
+    }
+
+    fn rows_without_draws(board: &Leaderboard) -> Vec<TrialRow> {
+        board
+            .rows
+            .iter()
+            .cloned()
+            .map(|mut row| {
+                row.draw = None;
+                row
+            })
+            .collect()
     }
 }

@@ -81,6 +81,9 @@ pub struct SweepSnapshot {
     pub sweep: SweepRecord,
     /// Its trials, by number.
     pub trials: Vec<TrialRecord>,
+    /// How many trials a bayes sweep will have (its trials are drawn as workers claim them);
+    /// `None` when every trial was written at creation.
+    pub planned: Option<usize>,
 }
 
 impl SweepSnapshot {
@@ -101,7 +104,12 @@ impl SweepSnapshot {
 
     fn of(store: &Store, sweep: SweepRecord) -> Result<SweepSnapshot, ReportError> {
         let trials = store.trials(sweep.id)?;
-        Ok(SweepSnapshot { sweep, trials })
+        let planned = store.planned_trials(sweep.id)?;
+        Ok(SweepSnapshot {
+            sweep,
+            trials,
+            planned,
+        })
     }
 
     /// The trial numbered `number`, or [`ReportError::NoSuchTrial`] naming it.
@@ -124,9 +132,11 @@ impl SweepSnapshot {
         self.trials.iter().map(|t| t.number).collect()
     }
 
-    /// How many trials are in each state.
+    /// How many trials are in each state; a bayes sweep's trials not drawn yet are pending.
     pub fn counts(&self) -> StateCounts {
-        count_states(&self.trials)
+        let mut counts = count_states(&self.trials);
+        counts.pending += self.planned.unwrap_or(0).saturating_sub(counts.total());
+        counts
     }
 }
 
@@ -205,6 +215,7 @@ pub(crate) mod tests {
             best_metric: best,
             error: None,
             epochs: if best.is_some() { 3 } else { 0 },
+            sampled_from: None,
         }
     }
 
@@ -215,6 +226,7 @@ pub(crate) mod tests {
             trials: [1, 2, 3, 7]
                 .map(|n| trial_record(n, TrialState::Pending, None, "{}"))
                 .to_vec(),
+            planned: None,
         };
         assert_eq!(snapshot.trial(7).map(|t| t.number).ok(), Some(7));
         let error = snapshot.trial(9).expect_err("no trial 9");
@@ -259,5 +271,12 @@ pub(crate) mod tests {
             ),
             (2, 1, 1, 4)
         );
+        let snapshot = SweepSnapshot {
+            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            trials,
+            planned: Some(10),
+        };
+        let counts = snapshot.counts();
+        assert_eq!((counts.pending, counts.total()), (7, 10));
     }
 }

@@ -238,6 +238,7 @@ mod tests {
         SweepSnapshot {
             sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
             trials,
+            planned: None,
         }
     }
 

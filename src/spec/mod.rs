@@ -86,7 +86,7 @@ pub struct Spec {
     pub method: Method,
     /// What ranks trials.
     pub metric: Metric,
-    /// Most trials to run (required for random; caps a grid).
+    /// Most trials to run (required for random and bayes; caps a grid).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_cap: Option<usize>,
     /// Every random choice of the sweep derives from it (default 0).
@@ -144,14 +144,14 @@ impl Spec {
     }
 
     /// Number of trials the search will produce (grid: the product of the parameters'
-    /// value counts, capped by `run_cap`; random: `run_cap`).
+    /// value counts, capped by `run_cap`; random and bayes: `run_cap`).
     pub fn trial_count(&self) -> usize {
         match self.method {
             Method::Grid => {
                 let points = usize::try_from(self.grid_size()).unwrap_or(usize::MAX);
                 self.run_cap.map_or(points, |cap| points.min(cap))
             }
-            Method::Random => self.run_cap.unwrap_or(0),
+            Method::Random | Method::Bayes => self.run_cap.unwrap_or(0),
         }
     }
 
@@ -182,6 +182,10 @@ pub enum Method {
     Grid,
     /// `run_cap` independent random draws.
     Random,
+    /// `run_cap` draws, each from a Tree-structured Parzen Estimator of the trials finished
+    /// when it is claimed (W&B's `bayes`; `tpe` is accepted as another name for it).
+    #[serde(alias = "tpe")]
+    Bayes,
 }
 
 impl Method {
@@ -190,6 +194,7 @@ impl Method {
         match self {
             Method::Grid => "grid",
             Method::Random => "random",
+            Method::Bayes => "bayes",
         }
     }
 }

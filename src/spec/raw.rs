@@ -190,13 +190,7 @@ pub(super) fn check_foreign_keys(tree: &Value) -> Result<(), Issue> {
             return Err(issue(*key, format!("W&B's `{key}` {why}")));
         }
     }
-    match top.get("method").and_then(Value::as_str) {
-        Some(m @ "bayes") => Err(issue(
-            "method",
-            format!("`{m}` is not supported yet; use grid or random"),
-        )),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -239,9 +233,12 @@ fn check_run_cap(method: Method, run_cap: Option<usize>) -> Result<Option<usize>
             "run_cap",
             format!("{cap} is above the limit of {MAX_TRIALS} trials"),
         )),
-        None if method == Method::Random => Err(issue(
+        None if method != Method::Grid => Err(issue(
             "run_cap",
-            "a random sweep needs `run_cap`: the number of trials to draw",
+            format!(
+                "a {} sweep needs `run_cap`: the number of trials to draw",
+                method.as_str()
+            ),
         )),
         _ => Ok(run_cap),
     }

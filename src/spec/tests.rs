@@ -102,6 +102,7 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         ("grid.yaml", "table1-grid", 4 * 6 * 6 * 5 * 5 * 6),
         ("random.yaml", "table1-random", 40),
         ("demo.yaml", "demo", 4),
+        ("bayes.yaml", "table1-bayes", 40),
     ] {
         let (spec, text) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
@@ -170,8 +171,24 @@ fn wandb_keys_we_do_not_use_get_their_own_message() {
         "{HEAD}early_terminate: {{type: hyperband, min_iter: 3}}\n"
     ));
     assert_mentions(&early, &["early_terminate", "not supported yet"]);
-    let bayes = error("name: t\nmethod: bayes\ndata: {train: x}\n");
-    assert_mentions(&bayes, &["method", "`bayes` is not supported yet"]);
+}
+
+#[test]
+fn bayes_and_tpe_are_one_method_that_needs_run_cap() {
+    let text = "name: t\nmethod: bayes\nrun_cap: 12\ndata: {train: x}\nparameters:\n  \
+                learning_rate: {distribution: log_uniform_values, min: 0.0001, max: 0.01}\n";
+    let bayes = parse(text);
+    assert_eq!((bayes.method, bayes.trial_count()), (Method::Bayes, 12));
+    let tpe = parse(&text.replace("method: bayes", "method: tpe"));
+    assert_eq!(tpe, bayes);
+    assert_eq!(tpe.fingerprint(), bayes.fingerprint());
+    let random = parse(&text.replace("method: bayes", "method: random"));
+    assert_ne!(random.fingerprint(), bayes.fingerprint());
+    assert_mentions(
+        &error(&text.replace("run_cap: 12\n", "")),
+        &["t.yaml: run_cap:", "bayes sweep needs `run_cap`"],
+    );
+    assert_eq!(Method::Bayes.as_str(), "bayes");
 }
 
 #[test]
@@ -671,4 +688,19 @@ fn choices_refuse_distributions_and_unknown_names() {
     assert_mentions(&yes, &["parameters.rc_augment.value", "true or false"]);
     let twice = param_error("  rc_augment: {values: [true, 'true']}");
     assert_mentions(&twice, &["listed twice"]);
+}
+
+#[test]
+fn existing_sweeps_keep_their_fingerprints() {
+    // Pinned before `method: bayes` existed: adding a method must not change these, or every
+    // stored grid and random sweep would refuse its own file on resume.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+    let got: Vec<String> = ["grid.yaml", "random.yaml"]
+        .iter()
+        .map(|file| {
+            let (spec, _) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
+            spec.fingerprint()
+        })
+        .collect();
+    assert_eq!(got, ["e49c907642c18be2", "9b0b2aa64c634a4c"]);
 }

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_data_header.sql"),
     include_str!("migrations/0003_evaluations.sql"),
+    include_str!("migrations/0005_sampled_from.sql"),
 ];
 
 /// How long a write waits for another process's transaction before giving up.
@@ -138,6 +139,21 @@ pub struct NewTrial {
     pub params_json: String,
 }
 
+/// A trial drawn when a worker claims it (a bayes sweep's), from the trials stored then.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawnTrial {
+    /// The trial's seed.
+    pub seed: u64,
+    /// Its parameters as a JSON object.
+    pub params_json: String,
+    /// What the sampler knew, as JSON (stored in `sampled_from`).
+    pub sampled_from: String,
+}
+
+/// Draws trial `number` of a sweep from its stored trials (every state, by number). The store
+/// calls it inside the claim's transaction, so no other worker changes the trials meanwhile.
+pub type DrawTrial<'a> = &'a dyn Fn(usize, &[TrialRecord]) -> DrawnTrial;
+
 /// A stored sweep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepRecord {
@@ -205,6 +221,8 @@ pub struct TrialRecord {
     pub error: Option<String>,
     /// Epochs recorded.
     pub epochs: usize,
+    /// What the sampler knew when it drew this trial (JSON; bayes sweeps only).
+    pub sampled_from: Option<String>,
 }
 
 /// Who is writing: one worker process.
@@ -462,7 +480,26 @@ impl Store {
             let (state, n) = row?;
             counts.add(state, n as usize);
         }
+        // Trials a bayes sweep has not drawn yet are pending: displays show its full size.
+        let planned = self.planned_trials(sweep)?.unwrap_or(0);
+        counts.pending += planned.saturating_sub(counts.total());
         Ok(counts)
+    }
+
+    /// Say that `sweep` draws its trials when workers claim them ([`Store::claim_or_draw`]),
+    /// `planned` in all. Idempotent.
+    pub fn set_planned_trials(&mut self, sweep: SweepId, planned: usize) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sweeps SET planned_trials = ?2 WHERE id = ?1",
+            params![sweep.0, planned as i64],
+        )?;
+        Ok(())
+    }
+
+    /// How many trials a sweep that draws them at claim time will have; `None` for a sweep
+    /// whose trials were all written when it was created.
+    pub fn planned_trials(&self, sweep: SweepId) -> Result<Option<usize>, StoreError> {
+        planned_trials(&self.conn, sweep)
     }
 
     /// A trial's epochs, in order.
@@ -499,13 +536,43 @@ impl Store {
         stale_after: Duration,
         is_dead: &dyn Fn(&str, u32) -> bool,
     ) -> Result<Option<TrialRecord>, StoreError> {
+        self.claim(sweep, me, stale_after, is_dead, None)
+    }
+
+    /// [`Store::claim_next`] for a sweep that draws its trials at claim time: when nothing is
+    /// left to resume and fewer trials exist than [`Store::planned_trials`], `draw` makes the
+    /// next one (numbered after the last) from the trials stored now, and it is claimed at
+    /// once. The claim's `BEGIN IMMEDIATE` transaction holds while it draws, so two workers
+    /// never draw the same number, and the second sees the first's trial as running.
+    pub fn claim_or_draw(
+        &mut self,
+        sweep: SweepId,
+        me: &WorkerInfo,
+        stale_after: Duration,
+        is_dead: &dyn Fn(&str, u32) -> bool,
+        draw: DrawTrial,
+    ) -> Result<Option<TrialRecord>, StoreError> {
+        self.claim(sweep, me, stale_after, is_dead, Some(draw))
+    }
+
+    fn claim(
+        &mut self,
+        sweep: SweepId,
+        me: &WorkerInfo,
+        stale_after: Duration,
+        is_dead: &dyn Fn(&str, u32) -> bool,
+        draw: Option<DrawTrial>,
+    ) -> Result<Option<TrialRecord>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let next = match waiting_trial(&tx, sweep)? {
+        let mut next = match waiting_trial(&tx, sweep)? {
             Some(id) => Some(id),
             None => abandoned_trial(&tx, sweep, stale_after, is_dead)?,
         };
+        if let (None, Some(draw)) = (next, draw) {
+            next = draw_trial(&tx, sweep, draw)?;
+        }
         let Some(id) = next else {
             tx.commit()?;
             return Ok(None);
@@ -857,7 +924,7 @@ fn sweep_by_name(conn: &Connection, name: &str) -> Result<Option<SweepRecord>, S
 const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
     t.worker_pid, t.device, t.threads, t.attempts, t.heartbeat_at, t.started_at, t.ended_at,
     t.best_epoch, t.best_metric, t.error,
-    (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id)";
+    (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from";
 
 fn trial_from_row(r: &rusqlite::Row) -> rusqlite::Result<TrialRecord> {
     Ok(TrialRecord {
@@ -878,6 +945,7 @@ fn trial_from_row(r: &rusqlite::Row) -> rusqlite::Result<TrialRecord> {
         best_metric: r.get(14)?,
         error: r.get(15)?,
         epochs: r.get::<_, i64>(16)? as usize,
+        sampled_from: r.get(17)?,
     })
 }
 
@@ -919,6 +987,52 @@ fn waiting_trial(tx: &Transaction, sweep: SweepId) -> Result<Option<TrialId>, St
             |r| Ok(TrialId(r.get(0)?)),
         )
         .optional()?)
+}
+
+/// The planned size of a sweep drawn at claim time.
+fn planned_trials(conn: &Connection, sweep: SweepId) -> Result<Option<usize>, StoreError> {
+    let planned: Option<i64> = conn.query_row(
+        "SELECT planned_trials FROM sweeps WHERE id = ?1",
+        [sweep.0],
+        |r| r.get(0),
+    )?;
+    Ok(planned.map(|n| n.max(0) as usize))
+}
+
+/// Draw and insert (pending) the next trial of a sweep drawn at claim time, if it has fewer
+/// than planned.
+fn draw_trial(
+    tx: &Transaction,
+    sweep: SweepId,
+    draw: DrawTrial,
+) -> Result<Option<TrialId>, StoreError> {
+    let Some(planned) = planned_trials(tx, sweep)? else {
+        return Ok(None);
+    };
+    let trials: Vec<TrialRecord> = {
+        let mut query = tx.prepare(&format!(
+            "{TRIAL_COLUMNS} FROM trials t WHERE t.sweep_id = ?1 ORDER BY t.number"
+        ))?;
+        let rows = query.query_map([sweep.0], trial_from_row)?;
+        rows.collect::<Result<_, _>>()?
+    };
+    if trials.len() >= planned {
+        return Ok(None);
+    }
+    let number = trials.last().map_or(0, |t| t.number) + 1;
+    let drawn = draw(number, &trials);
+    tx.execute(
+        "INSERT INTO trials (sweep_id, number, params, seed, sampled_from)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            sweep.0,
+            number as i64,
+            drawn.params_json,
+            drawn.seed as i64,
+            drawn.sampled_from
+        ],
+    )?;
+    Ok(Some(TrialId(tx.last_insert_rowid())))
 }
 
 /// The first running trial whose worker is gone.

@@ -433,3 +433,140 @@ fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch() {
     let keys: Vec<(usize, usize)> = all.iter().map(|(t, m)| (*t, m.epoch)).collect();
     assert_eq!(keys, [(1, 1), (1, 2), (2, 1), (2, 2)]);
 }
+
+/// A draw for tests: parameters naming the number, and the numbers and states it saw.
+fn test_draw(number: usize, trials: &[TrialRecord]) -> DrawnTrial {
+    let seen: Vec<String> = trials
+        .iter()
+        .map(|t| format!("{}:{}", t.number, t.state))
+        .collect();
+    DrawnTrial {
+        seed: number as u64 * 7,
+        params_json: format!("{{\"batch_size\":{number}}}"),
+        sampled_from: seen.join(","),
+    }
+}
+
+#[test]
+fn trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other() {
+    let mut store = Store::open_in_memory().expect("in-memory store");
+    let (sweep, _) = store
+        .create_or_open_sweep(&new_sweep("b", 0, Goal::Maximize))
+        .expect("sweep created");
+    assert_eq!(store.planned_trials(sweep.id).expect("planned"), None);
+    // Without a plan, nothing is drawn.
+    let none = store
+        .claim_or_draw(sweep.id, &worker(1), LONG, ALIVE, &test_draw)
+        .expect("claim");
+    assert_eq!(none, None);
+    store.set_planned_trials(sweep.id, 3).expect("plan");
+    assert_eq!(store.planned_trials(sweep.id).expect("planned"), Some(3));
+    let counts = store.state_counts(sweep.id).expect("counts");
+    assert_eq!((counts.pending, counts.total()), (3, 3));
+
+    let (a, b) = (worker(1), worker(2));
+    let first = store
+        .claim_or_draw(sweep.id, &a, LONG, ALIVE, &test_draw)
+        .expect("claim")
+        .expect("a trial is drawn");
+    assert_eq!((first.number, first.seed), (1, 7));
+    assert_eq!(first.state, TrialState::Running);
+    assert_eq!(first.worker_pid, Some(1));
+    assert_eq!(first.sampled_from.as_deref(), Some(""));
+    let second = store
+        .claim_or_draw(sweep.id, &b, LONG, ALIVE, &test_draw)
+        .expect("claim")
+        .expect("a trial is drawn");
+    assert_eq!(second.number, 2);
+    assert_eq!(second.sampled_from.as_deref(), Some("1:running"));
+    let counts = store.state_counts(sweep.id).expect("counts");
+    assert_eq!((counts.running, counts.pending, counts.total()), (2, 1, 3));
+
+    // An interrupted trial is resumed before a new one is drawn.
+    store
+        .finish_trial(first.id, &a, &Finish::Interrupted)
+        .expect("interrupted");
+    let resumed = store
+        .claim_or_draw(sweep.id, &a, LONG, ALIVE, &test_draw)
+        .expect("claim")
+        .expect("the interrupted trial");
+    assert_eq!((resumed.number, resumed.attempts), (1, 2));
+    store
+        .finish_trial(resumed.id, &a, &Finish::Completed)
+        .expect("completed");
+    let third = store
+        .claim_or_draw(sweep.id, &a, LONG, ALIVE, &test_draw)
+        .expect("claim")
+        .expect("a trial is drawn");
+    assert_eq!(third.number, 3);
+    assert_eq!(third.sampled_from.as_deref(), Some("1:completed,2:running"));
+    // The plan is spent: nothing more to draw or claim.
+    let done = store
+        .claim_or_draw(sweep.id, &b, LONG, ALIVE, &test_draw)
+        .expect("claim");
+    assert_eq!(done, None);
+    assert_eq!(store.trials(sweep.id).expect("trials").len(), 3);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        MIGRATIONS.len() as i64
+    );
+}
+
+#[test]
+fn concurrent_workers_draw_each_number_once_and_see_each_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sweeps.db");
+    let sweep = {
+        let mut store = Store::open(&path).expect("store");
+        let id = store
+            .create_or_open_sweep(&new_sweep("b", 0, Goal::Maximize))
+            .expect("sweep")
+            .0
+            .id;
+        store.set_planned_trials(id, 40).expect("plan");
+        id
+    };
+    let claimed: Vec<TrialRecord> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|pid| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let mut store = Store::open(&path).expect("open");
+                    let me = worker(pid);
+                    let mut mine = Vec::new();
+                    while let Some(t) = store
+                        .claim_or_draw(sweep, &me, LONG, ALIVE, &test_draw)
+                        .expect("claim")
+                    {
+                        store
+                            .finish_trial(t.id, &me, &Finish::Completed)
+                            .expect("finish");
+                        mine.push(t);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut numbers: Vec<usize> = claimed.iter().map(|t| t.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+    for t in &claimed {
+        // Each draw saw every trial numbered before it, and no other.
+        let seen = t.sampled_from.as_deref().expect("recorded");
+        let expected: Vec<String> = (1..t.number).map(|n| n.to_string()).collect();
+        let got: Vec<&str> = seen
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.split(':').next())
+            .collect();
+        assert_eq!(got, expected, "trial {}", t.number);
+    }
+    let store = Store::open_read_only(&path).expect("read only");
+    let counts = store.state_counts(sweep).expect("counts");
+    assert_eq!((counts.completed, counts.total()), (40, 40));
+}
