@@ -12,6 +12,7 @@ pub mod backend;
 pub mod cli;
 pub mod data;
 pub mod evaluate;
+pub mod importance;
 pub mod model;
 pub mod orchestrate;
 pub mod predict;

@@ -113,6 +113,7 @@ pub fn render(input: &ReportInput) -> Result<String, ReportError> {
     page.push_str(COMPARE_SECTION);
     let charts = ReportCharts::new(input, &board);
     page.push_str(&charts_section(&charts));
+    page.push_str(&what_mattered(input));
     page.push_str(&trials_section(input, &board, &charts));
     page.push_str(&embedded_data(input, &board)?);
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
@@ -494,6 +495,98 @@ fn param_point(value: &Value) -> ParamPoint {
         Some(x) => ParamPoint::Number(x),
         None => ParamPoint::Label(text::param_exact(value)),
     }
+}
+
+/// The "What mattered" section: the ranking, then per parameter its verdict and each
+/// value's mean with its 95% interval ([`crate::importance`]).
+fn what_mattered(input: &ReportInput) -> String {
+    let mut html = String::from("<h2 id=\"what-mattered\">What mattered</h2>\n");
+    let analysis = match crate::importance::analyze_snapshot(&input.snapshot, None) {
+        Ok(analysis) => analysis,
+        Err(error) => {
+            let _ = writeln!(html, "<p class=\"hint\">{}</p>", escape(&error.to_string()));
+            return html;
+        }
+    };
+    let noise = match analysis.seed_noise.sd {
+        Some(sd) => format!(
+            "Seed noise: sd {sd:.4} (pooled within {} replicated combinations, {} df).",
+            analysis.seed_noise.replicated_combinations, analysis.seed_noise.df
+        ),
+        None => "Seed noise cannot be estimated: no combination has two completed replicates \
+                 (set `replicates:` to 2 or more)."
+            .to_string(),
+    };
+    let _ = writeln!(
+        html,
+        "<p class=\"hint\">{} completed trials in {} combinations. {} Test: {}. Replicates \
+         needed: {}.</p>",
+        analysis.trials,
+        analysis.combinations,
+        escape(&noise),
+        escape(&analysis.test),
+        escape(analysis.formula)
+    );
+    if analysis.parameters.is_empty() {
+        html.push_str("<p>No parameter takes more than one value among the completed trials.</p>\n");
+        return html;
+    }
+    html.push_str(
+        "<table id=\"importance\"><thead><tr><th>rank</th><th>parameter</th>\
+         <th>variance share</th><th>p</th><th>verdict</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &analysis.parameters {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td><td>{}</td></tr>",
+            p.rank,
+            escape(&p.name),
+            p.importance,
+            crate::importance::p_text(p.p_value),
+            escape(&p.verdict)
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    for p in &analysis.parameters {
+        html.push_str(&parameter_effect(p));
+    }
+    html
+}
+
+fn parameter_effect(p: &crate::importance::ParameterEffect) -> String {
+    let mut html = format!(
+        "<h3 class=\"effect\" id=\"effect-{}\">{}</h3>\n<p>{}</p>\n",
+        escape(&file_safe(&p.name)),
+        escape(&p.name),
+        escape(&p.verdict)
+    );
+    html.push_str(
+        "<table class=\"effect\"><thead><tr><th>value</th><th>n</th><th>mean</th>\
+         <th>95% CI</th></tr></thead>\n<tbody>\n",
+    );
+    for v in &p.values {
+        let interval = match (v.ci_low, v.ci_high) {
+            (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+            _ => "-".to_string(),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td class=\"ci\">{interval}</td></tr>",
+            escape(&v.value),
+            v.n,
+            v.mean
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    if let Some(r) = &p.replicates_needed {
+        let _ = writeln!(
+            html,
+            "<p class=\"hint\">To detect a difference of {:.4}: {} trials per value (has {}; \
+             {} more replicates of each combination).</p>",
+            r.delta, r.per_value, r.have, r.more_replicates
+        );
+    }
+    html
 }
 
 fn figure(caption: &str, svg: &str) -> String {
