@@ -553,7 +553,8 @@ fn main_effect_share(ys: &[f64], per_level: &[Vec<f64>]) -> f64 {
 /// when either has fewer than two trials).
 fn best_and_worst(values: &[ValueSummary], per_level: &[Vec<f64>], goal: Goal) -> Option<Effect> {
     let better = |a: &ValueSummary, b: &ValueSummary| goal.better(a.mean, b.mean);
-    let best = (0..values.len()).reduce(|a, b| if better(&values[b], &values[a]) { b } else { a })?;
+    let best =
+        (0..values.len()).reduce(|a, b| if better(&values[b], &values[a]) { b } else { a })?;
     let worst =
         (0..values.len()).reduce(|a, b| if better(&values[a], &values[b]) { b } else { a })?;
     if best == worst {
@@ -601,7 +602,9 @@ fn replicates_needed(
         delta,
         per_value,
         have,
-        more_replicates: per_value.saturating_sub(have).div_ceil(combinations_per_value),
+        more_replicates: per_value
+            .saturating_sub(have)
+            .div_ceil(combinations_per_value),
     })
 }
 

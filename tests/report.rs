@@ -452,7 +452,7 @@ fn the_report_says_what_mattered_with_intervals() {
         .nth(1)
         .expect("learning_rate's effect");
     assert!(
-        lr.contains("effect: best 0.003 vs worst 0.000001 = +0.4000 ["),
+        lr.contains("effect: best 0.003 vs worst 1e-6 = +0.4000 ["),
         "{lr}"
     );
     // Each learning rate: 6 trials, mean with a 95% t interval (sd 0.0179, t(0.975, 5)).
@@ -468,7 +468,13 @@ fn the_report_says_what_mattered_with_intervals() {
     let leaderboard = cargo_bin_cmd!("sweep")
         .arg("--db")
         .arg(&db)
-        .args(["leaderboard", "replicated", "--by-combination", "--format", "csv"])
+        .args([
+            "leaderboard",
+            "replicated",
+            "--by-combination",
+            "--format",
+            "csv",
+        ])
         .assert()
         .success();
     let csv = String::from_utf8_lossy(&leaderboard.get_output().stdout).to_string();

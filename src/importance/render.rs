@@ -21,7 +21,9 @@ pub fn table(sweep: &str, analysis: &Analysis) -> String {
         out.push_str("\nno parameter takes more than one value among the completed trials\n");
         return out;
     }
-    out.push_str("\nimportance (share of the metric's variance explained by each parameter alone):\n");
+    out.push_str(
+        "\nimportance (share of the metric's variance explained by each parameter alone):\n",
+    );
     let mut ranking = Table::new([
         ("rank", Align::Right),
         ("parameter", Align::Left),

@@ -33,9 +33,7 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
     if !(df > 0.0 && df.is_finite()) {
         return None;
     }
-    StudentsT::new(0.0, 1.0, df)
-        .ok()
-        .map(|t| t.inverse_cdf(p))
+    StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(p))
 }
 
 /// The `p` quantile of the standard normal.
@@ -64,8 +62,7 @@ pub fn welch_difference(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64)> {
     if se == 0.0 {
         return Some((difference, difference, difference));
     }
-    let df = (va + vb).powi(2)
-        / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
+    let df = (va + vb).powi(2) / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
     let half = t_quantile(0.5 + LEVEL / 2.0, df)? * se;
     Some((difference, difference - half, difference + half))
 }

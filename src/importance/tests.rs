@@ -48,7 +48,11 @@ fn a_strong_effect_is_detected_and_no_effect_is_not() {
     assert_eq!(analysis.trials, 16);
     assert_eq!(analysis.combinations, 4);
     // batch_size is constant: not swept.
-    let names: Vec<&str> = analysis.parameters.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = analysis
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
     assert_eq!(names, ["a", "b"]);
     let a = param(&analysis, "a");
     assert_eq!(a.rank, 1);
@@ -56,11 +60,20 @@ fn a_strong_effect_is_detected_and_no_effect_is_not() {
     assert!(a.stratified);
     assert_eq!(a.informative_strata, 2);
     let effect = a.effect.as_ref().expect("an effect");
-    assert_eq!((effect.best.as_str(), effect.worst.as_str()), ("0.01", "0.001"));
+    assert_eq!(
+        (effect.best.as_str(), effect.worst.as_str()),
+        ("0.01", "0.001")
+    );
     assert!((effect.difference - 0.5).abs() < 1e-12);
-    let (lo, hi) = (effect.ci_low.expect("n >= 2"), effect.ci_high.expect("n >= 2"));
+    let (lo, hi) = (
+        effect.ci_low.expect("n >= 2"),
+        effect.ci_high.expect("n >= 2"),
+    );
     assert!(lo < 0.5 && 0.5 < hi && lo > 0.4, "[{lo}, {hi}]");
-    assert!(a.verdict.starts_with("effect: best 0.01 vs worst 0.001 = +0.5000 ["));
+    assert!(
+        a.verdict
+            .starts_with("effect: best 0.01 vs worst 0.001 = +0.5000 [")
+    );
     assert!(a.importance > 0.95, "{}", a.importance);
 
     let b = param(&analysis, "b");
@@ -99,8 +112,8 @@ fn the_interval_of_a_mean_matches_a_hand_computation() {
     assert!((hi - (2.5 + half)).abs() < 1e-9, "{hi}");
     assert_eq!(stats::mean_interval(&[1.0]), None);
     // Welch: equal sizes and spreads, df = 2(n-1) = 6; t(0.975, 6) = 2.446912.
-    let (d, lo, hi) = stats::welch_difference(&[1.0, 2.0, 3.0, 4.0], &[0.0, 1.0, 2.0, 3.0])
-        .expect("n >= 2");
+    let (d, lo, hi) =
+        stats::welch_difference(&[1.0, 2.0, 3.0, 4.0], &[0.0, 1.0, 2.0, 3.0]).expect("n >= 2");
     let half = 2.446_911_848_791_681 * (2.0 * 5.0 / 3.0 / 4.0f64).sqrt();
     assert!((d - 1.0).abs() < 1e-12);
     assert!(
@@ -119,7 +132,10 @@ fn replicates_needed_follow_the_formula() {
     let mut s = settings(1);
     s.detect = Some(0.02);
     let analysis = analyze(&grid(0.5, 0.005), MetricName::ValR2, s);
-    let b = param(&analysis, "b").replicates_needed.as_ref().expect("sized");
+    let b = param(&analysis, "b")
+        .replicates_needed
+        .as_ref()
+        .expect("sized");
     let sigma = analysis.seed_noise.sd.expect("replicated");
     let z: f64 = 1.959_963_984_540_054 + 0.841_621_233_572_914_3;
     let n = (2.0 * (z * sigma / 0.02).powi(2)).ceil() as usize;
@@ -157,7 +173,10 @@ fn minimizing_flips_best_and_worst() {
     s.goal = Goal::Minimize;
     let analysis = analyze(&grid(0.5, 0.0), MetricName::ValLoss, s);
     let effect = param(&analysis, "a").effect.clone().expect("an effect");
-    assert_eq!((effect.best.as_str(), effect.worst.as_str()), ("0.001", "0.01"));
+    assert_eq!(
+        (effect.best.as_str(), effect.worst.as_str()),
+        ("0.001", "0.01")
+    );
     assert!((effect.difference + 0.5).abs() < 1e-12);
     assert!(param(&analysis, "a").verdict.contains("= -0.5000"));
 }

@@ -218,9 +218,9 @@ fn combination(rows: Vec<&TrialRow>) -> CombinationRow {
         .collect();
     let n = metrics.len();
     let mean = (n > 0).then(|| metrics.iter().sum::<f64>() / n as f64);
-    let sd = mean.filter(|_| n >= 2).map(|m| {
-        (metrics.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-    });
+    let sd = mean
+        .filter(|_| n >= 2)
+        .map(|m| (metrics.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt());
     CombinationRow {
         rank: None,
         trials,
@@ -273,7 +273,12 @@ mod tests {
             trial_record(4, TrialState::Completed, Some(0.5), b),
             trial_record(5, TrialState::Completed, Some(0.7), b),
             failed,
-            trial_record(7, TrialState::Pending, None, r#"{"batch_size":128,"lr":0.01}"#),
+            trial_record(
+                7,
+                TrialState::Pending,
+                None,
+                r#"{"batch_size":128,"lr":0.01}"#,
+            ),
         ];
         let rows = trials
             .iter()
@@ -302,19 +307,16 @@ mod tests {
         assert!((best.mean.expect("mean") - 0.6).abs() < 1e-12);
         assert!((best.sd.expect("sd") - 0.02f64.sqrt()).abs() < 1e-12);
         assert_eq!((best.min, best.max), (Some(0.5), Some(0.7)));
-        let worse = Combinations::from_board(&Leaderboard::new(
-            MetricName::ValLoss,
-            false,
-            board().rows,
-        ));
+        let worse =
+            Combinations::from_board(&Leaderboard::new(MetricName::ValLoss, false, board().rows));
         assert_eq!(worse.rows[0].trials, [1, 2, 3]);
     }
 
     #[test]
     fn combination_exports() {
         let groups = Combinations::from_board(&board());
-        let table = String::from_utf8(groups.serialize(Format::Table).expect("table"))
-            .expect("UTF-8");
+        let table =
+            String::from_utf8(groups.serialize(Format::Table).expect("table")).expect("UTF-8");
         assert_eq!(
             table,
             "rank  trials  n  mean val_r2      sd     min     max  batch_size  lr\n\
@@ -322,8 +324,14 @@ mod tests {
              \x20  2  1-3     3       0.2000  0.1000  0.1000  0.3000  64          0.001\n\
              \x20  -  7       0            -       -       -       -  128         0.01\n"
         );
-        let csv = String::from_utf8(groups.clone().top(Some(1)).serialize(Format::Csv).expect("csv"))
-            .expect("UTF-8");
+        let csv = String::from_utf8(
+            groups
+                .clone()
+                .top(Some(1))
+                .serialize(Format::Csv)
+                .expect("csv"),
+        )
+        .expect("UTF-8");
         assert_eq!(
             csv,
             "rank,trials,n,mean,sd,min,max,batch_size,lr\n\

@@ -528,7 +528,9 @@ fn what_mattered(input: &ReportInput) -> String {
         escape(analysis.formula)
     );
     if analysis.parameters.is_empty() {
-        html.push_str("<p>No parameter takes more than one value among the completed trials.</p>\n");
+        html.push_str(
+            "<p>No parameter takes more than one value among the completed trials.</p>\n",
+        );
         return html;
     }
     html.push_str(

@@ -152,7 +152,8 @@ impl Spec {
     /// Number of trials the search will produce: [`Spec::combination_count`] times
     /// `replicates` (saturating).
     pub fn trial_count(&self) -> usize {
-        self.combination_count().saturating_mul(self.replicates.max(1))
+        self.combination_count()
+            .saturating_mul(self.replicates.max(1))
     }
 
     /// Number of parameter combinations (grid: the product of the parameters' value counts,

@@ -403,7 +403,11 @@ fn top_level_errors_name_the_key() {
         &error(&format!(
             "name: t\nmethod: random\nrun_cap: 1000\nreplicates: 1001\ndata: {{train: x}}\n"
         )),
-        &["t.yaml: replicates:", "1000 combinations x 1001 replicates", "limit"],
+        &[
+            "t.yaml: replicates:",
+            "1000 combinations x 1001 replicates",
+            "limit",
+        ],
     );
     let huge = param_error("  lstm_units: {distribution: int_uniform, min: 1, max: 2000000}");
     assert_mentions(&huge, &["parameters:", "2000000 points", "limit"]);
