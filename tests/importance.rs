@@ -58,13 +58,13 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
     assert_eq!(lr["rank"], 1, "{analysis:#}");
     assert_eq!(lr["significant"], true, "{analysis:#}");
     assert!(lr["p_value"].as_f64().is_some_and(|p| p < 0.05));
-    assert_eq!(lr["effect"]["best"], "0.003");
+    assert_eq!(lr["effect"]["best"], "0.002");
     assert_eq!(lr["effect"]["worst"], "1e-6");
     assert!(lr["effect"]["ci_low"].as_f64().is_some_and(|lo| lo > 0.0));
     assert!(
         lr["verdict"]
             .as_str()
-            .is_some_and(|v| v.starts_with("effect: best 0.003 vs worst 1e-6 = +"))
+            .is_some_and(|v| v.starts_with("effect: best 0.002 vs worst 1e-6 = +"))
     );
 
     // after merge: kernel_init
@@ -88,7 +88,7 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
         .assert()
         .success()
         .stdout(contains(
-            "learning_rate: effect: best 0.003 vs worst 1e-6 = +",
+            "learning_rate: effect: best 0.002 vs worst 1e-6 = +",
         ))
         .stdout(contains(
             "dropout_lstm: no effect detectable beyond seed noise",
@@ -108,7 +108,7 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
     let groups = groups.as_array().expect("rows");
     assert_eq!(groups.len(), 4);
     assert!(groups.iter().all(|g| g["n"] == 3));
-    assert_eq!(groups[0]["params"]["learning_rate"], 0.003);
+    assert_eq!(groups[0]["params"]["learning_rate"], 0.002);
     // Replicates are adjacent trials: 1-3, 4-6, 7-9, 10-12.
     let mut firsts: Vec<u64> = groups
         .iter()

@@ -400,9 +400,7 @@ fn top_level_errors_name_the_key() {
         &["replicates", "\"three\""],
     );
     assert_mentions(
-        &error(&format!(
-            "name: t\nmethod: random\nrun_cap: 1000\nreplicates: 1001\ndata: {{train: x}}\n"
-        )),
+        &error("name: t\nmethod: random\nrun_cap: 1000\nreplicates: 1001\ndata: {train: x}\n"),
         &[
             "t.yaml: replicates:",
             "1000 combinations x 1001 replicates",
