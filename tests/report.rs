@@ -465,6 +465,11 @@ fn the_report_says_what_mattered_with_intervals() {
         .expect("batch_size's effect");
     assert!(batch.contains("no effect detectable beyond seed noise at this sample size (p = "));
     assert_eq!(batch.matches("<td class=\"ci\">[").count(), 2, "{batch}");
+    assert_eq!(
+        batch.matches("<svg class=\"interval\"").count(),
+        2,
+        "{batch}"
+    );
     let leaderboard = cargo_bin_cmd!("sweep")
         .arg("--db")
         .arg(&db)

@@ -564,8 +564,9 @@ fn parameter_effect(p: &crate::importance::ParameterEffect) -> String {
     );
     html.push_str(
         "<table class=\"effect\"><thead><tr><th>value</th><th>n</th><th>mean</th>\
-         <th>95% CI</th></tr></thead>\n<tbody>\n",
+         <th>95% CI</th><th>interval</th></tr></thead>\n<tbody>\n",
     );
+    let scale = interval_scale(&p.values);
     for v in &p.values {
         let interval = match (v.ci_low, v.ci_high) {
             (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
@@ -573,10 +574,11 @@ fn parameter_effect(p: &crate::importance::ParameterEffect) -> String {
         };
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td class=\"ci\">{interval}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td class=\"ci\">{interval}</td><td>{}</td></tr>",
             escape(&v.value),
             v.n,
-            v.mean
+            v.mean,
+            interval_bar(v, scale)
         );
     }
     html.push_str("</tbody>\n</table>\n");
@@ -589,6 +591,48 @@ fn parameter_effect(p: &crate::importance::ParameterEffect) -> String {
         );
     }
     html
+}
+
+/// Width of the interval bars, in pixels.
+const BAR_WIDTH: f64 = 160.0;
+
+/// The range every interval bar of one parameter shares: from the lowest interval end (or
+/// mean) to the highest.
+fn interval_scale(values: &[crate::importance::ValueSummary]) -> (f64, f64) {
+    let ends = values
+        .iter()
+        .flat_map(|v| [v.ci_low.unwrap_or(v.mean), v.ci_high.unwrap_or(v.mean)])
+        .filter(|x| x.is_finite());
+    ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    })
+}
+
+/// A small inline SVG: the value's 95% interval as a line, its mean as a dot, on `scale`.
+fn interval_bar(v: &crate::importance::ValueSummary, (lo, hi): (f64, f64)) -> String {
+    let x = |value: f64| {
+        let t = if hi > lo {
+            (value - lo) / (hi - lo)
+        } else {
+            0.5
+        };
+        4.0 + t.clamp(0.0, 1.0) * (BAR_WIDTH - 8.0)
+    };
+    let line = match (v.ci_low, v.ci_high) {
+        (Some(a), Some(b)) => format!(
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"7\" y2=\"7\" stroke=\"#1f77b4\" \
+             stroke-width=\"2\"/>",
+            x(a),
+            x(b)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<svg class=\"interval\" width=\"{BAR_WIDTH}\" height=\"14\" role=\"img\" \
+         aria-label=\"95% interval\">{line}<circle cx=\"{:.1}\" cy=\"7\" r=\"3\" \
+         fill=\"#d62728\"/></svg>",
+        x(v.mean)
+    )
 }
 
 fn figure(caption: &str, svg: &str) -> String {

@@ -102,6 +102,11 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         ("grid.yaml", "table1-grid", 4 * 6 * 6 * 5 * 5 * 6),
         ("random.yaml", "table1-random", 40),
         ("demo.yaml", "demo", 4),
+        (
+            "design-choices-small.yaml",
+            "design-choices-small",
+            2 * 2 * 3,
+        ),
     ] {
         let (spec, text) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
