@@ -13,6 +13,7 @@ pub mod choice;
 pub mod cli;
 pub mod data;
 pub mod evaluate;
+pub mod importance;
 pub mod model;
 pub mod orchestrate;
 pub mod predict;

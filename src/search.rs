@@ -23,6 +23,14 @@
 //! Box-Muller, with `|z|` at most [`NORMAL_Z_MAX`] (the largest a 53-bit uniform can give).
 //!
 //! **Seeds.** A trial's training seed is [`trial_seed`]`(sweep seed, n)`, for every method.
+//!
+//! **Replicates.** With `replicates: K` each parameter combination is trained K times, with
+//! different seeds. Trial numbers stay `1..=N` (N = combinations × K); trial `n` is replicate
+//! `r = (n-1) % K + 1` of combination `c = (n-1) / K + 1`, so a combination's replicates are
+//! adjacent and a sweep stopped early leaves whole groups. Parameters are a function of
+//! (sweep seed, `c`): the grid point and the random draws above use `c` where they used the
+//! trial number. The training seed stays `trial_seed(sweep seed, n)`. With K = 1, `c = n`:
+//! exactly the trials of a sweep without replicates.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -191,6 +199,8 @@ impl ParamSet {
 pub struct PlannedTrial {
     /// 1-based position in the sweep.
     pub number: usize,
+    /// 1-based parameter combination it replicates (its `number` when `replicates` is 1).
+    pub combination: usize,
     /// The training seed ([`trial_seed`]).
     pub seed: u64,
     /// The parameters, canonical.
@@ -202,11 +212,19 @@ pub struct PlannedTrial {
 /// trials when workers claim them ([`crate::tpe`]); its plan is the list it would draw if no
 /// trial ever finished: every trial a startup draw, as in a random sweep.
 pub fn plan(spec: &Spec) -> Vec<PlannedTrial> {
-    (1..=spec.trial_count())
-        .map(|number| PlannedTrial {
-            number,
-            seed: trial_seed(spec.seed, number),
-            params: trial_params(spec, number),
+    let replicates = spec.replicates.max(1);
+    (1..=spec.combination_count())
+        .flat_map(|combination| {
+            let params = trial_params(spec, combination);
+            (1..=replicates).map(move |replicate| {
+                let number = (combination - 1) * replicates + replicate;
+                PlannedTrial {
+                    number,
+                    combination,
+                    seed: trial_seed(spec.seed, number),
+                    params: params.clone(),
+                }
+            })
         })
         .collect()
 }
@@ -217,7 +235,7 @@ pub fn trial_seed(sweep_seed: u64, number: usize) -> u64 {
     combine(combine(sweep_seed, TRIAL_SEED_TAG), number as u64)
 }
 
-/// Trial `number`'s parameters.
+/// Combination `number`'s parameters (the trial number when there are no replicates).
 fn trial_params(spec: &Spec, number: usize) -> ParamSet {
     match spec.method {
         Method::Grid => grid_point(spec, number),
@@ -672,6 +690,30 @@ parameters:
             ParamValue::Text("true".into()).normalized("rc_augment"),
             ParamValue::Bool(true)
         );
+    }
+
+    #[test]
+    fn replicates_repeat_each_combination_with_their_own_seeds() {
+        let single = plan(&spec(GRID));
+        let tripled = plan(&spec(&format!("{GRID}replicates: 3\n")));
+        assert_eq!(tripled.len(), 3 * single.len());
+        for (i, trial) in tripled.iter().enumerate() {
+            assert_eq!(trial.number, i + 1);
+            assert_eq!(trial.combination, i / 3 + 1);
+            assert_eq!(trial.params, single[i / 3].params);
+            assert_eq!(trial.seed, trial_seed(0, trial.number));
+        }
+        let seeds: std::collections::BTreeSet<u64> = tripled.iter().map(|t| t.seed).collect();
+        assert_eq!(seeds.len(), tripled.len());
+        // Random draws follow the combination: replicates share them, K = 1 is unchanged.
+        let random = plan(&spec(RANDOM));
+        let replicated = plan(&spec(&format!("{RANDOM}replicates: 2\n")));
+        assert_eq!(replicated.len(), 400);
+        assert_eq!(replicated[0].params, random[0].params);
+        assert_eq!(replicated[1].params, random[0].params);
+        assert_eq!(replicated[2].params, random[1].params);
+        assert!(random.iter().all(|t| t.combination == t.number));
+        assert_eq!(replicated[2].seed, random[2].seed);
     }
 
     #[test]

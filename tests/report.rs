@@ -397,3 +397,93 @@ fn a_png_location_under_a_regular_file_fails_naming_it() {
         .failure()
         .stderr(contains(png.display().to_string()));
 }
+
+/// A sweep of 2 learning rates × 2 batch sizes, 3 replicates each, where the learning rate
+/// moves val_r2 by 0.4 and the batch size by nothing beyond ±0.02 of seed noise.
+fn replicated_database(dir: &Path) -> PathBuf {
+    let db = dir.join("replicated.db");
+    let mut store = Store::open(&db).expect("store");
+    let mut trials = Vec::new();
+    let mut finals = Vec::new();
+    for lr in [0.000001, 0.003] {
+        for batch in [64, 128] {
+            for noise in [0.02, -0.02, 0.0] {
+                let number = trials.len() + 1;
+                trials.push(NewTrial {
+                    number,
+                    seed: number as u64,
+                    params_json: serde_json::json!({"learning_rate": lr, "batch_size": batch})
+                        .to_string(),
+                });
+                let gain = if lr > 0.001 { 0.4 } else { 0.0 };
+                finals.push(0.1 + gain + noise);
+            }
+        }
+    }
+    let spec = NewSweep {
+        name: "replicated".to_string(),
+        spec_text: "name: replicated\nseed: 3\n".to_string(),
+        trials,
+        ..new_sweep("replicated")
+    };
+    let (sweep, _) = store.create_or_open_sweep(&spec).expect("sweep");
+    for r2 in finals {
+        train(&mut store, sweep.id, &[r2 / 2.0, r2], Finish::Completed);
+    }
+    db
+}
+
+#[test]
+fn the_report_says_what_mattered_with_intervals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = replicated_database(dir.path());
+    let html = report(dir.path(), &db, "replicated");
+    let section = html
+        .split("<h2 id=\"what-mattered\">What mattered</h2>")
+        .nth(1)
+        .expect("the section")
+        .split("<h2")
+        .next()
+        .unwrap_or_default();
+    assert!(section.contains("12 completed trials in 4 combinations"));
+    assert!(section.contains("Seed noise: sd 0.0200"), "{section}");
+    let lr = section
+        .split("<h3 class=\"effect\" id=\"effect-learning_rate\">")
+        .nth(1)
+        .expect("learning_rate's effect");
+    assert!(
+        lr.contains("effect: best 0.003 vs worst 1e-6 = +0.4000 ["),
+        "{lr}"
+    );
+    // Each learning rate: 6 trials, mean with a 95% t interval (sd 0.0179, t(0.975, 5)).
+    let half = 2.570_581_835_636_314 * (0.0016f64 / 5.0).sqrt() / 6f64.sqrt();
+    let interval = format!("[{:.4}, {:.4}]", 0.5 - half, 0.5 + half);
+    assert!(lr.contains(&interval), "{interval} not in {lr}");
+    let batch = section
+        .split("<h3 class=\"effect\" id=\"effect-batch_size\">")
+        .nth(1)
+        .expect("batch_size's effect");
+    assert!(batch.contains("no effect detectable beyond seed noise at this sample size (p = "));
+    assert_eq!(batch.matches("<td class=\"ci\">[").count(), 2, "{batch}");
+    assert_eq!(
+        batch.matches("<svg class=\"interval\"").count(),
+        2,
+        "{batch}"
+    );
+    let leaderboard = cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "leaderboard",
+            "replicated",
+            "--by-combination",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success();
+    let csv = String::from_utf8_lossy(&leaderboard.get_output().stdout).to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[1].starts_with("1,7 8 9,3,0.5,"), "{csv}");
+}

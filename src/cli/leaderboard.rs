@@ -1,9 +1,11 @@
-//! `sweep leaderboard NAME [--top K] [--format table|csv|json]`: trials ranked by the metric.
+//! `sweep leaderboard NAME [--top K] [--format table|csv|json] [--by-combination]`: trials
+//! ranked by the metric, or parameter combinations ranked by the mean of their replicates.
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::report::SweepSnapshot;
+use crate::report::combinations::Combinations;
 use crate::report::leaderboard::{Format, Leaderboard, exporter};
 
 /// Arguments of `sweep leaderboard`.
@@ -11,12 +13,16 @@ use crate::report::leaderboard::{Format, Leaderboard, exporter};
 pub struct Args {
     /// The sweep.
     name: String,
-    /// Show only the best K trials.
+    /// Show only the best K trials (combinations with --by-combination).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     top: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// One row per parameter combination (the replicates of `replicates: K`): completed
+    /// trials, mean, sd, min and max of their best metric, ranked by the mean.
+    #[arg(long)]
+    by_combination: bool,
 }
 
 /// Run `sweep leaderboard`.
@@ -24,6 +30,10 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     let store = super::open_read_only(db)?;
     let snapshot = SweepSnapshot::load(&store, &args.name)?;
     let top = args.top.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
+    if args.by_combination {
+        let groups = Combinations::from_snapshot(&snapshot)?.top(top);
+        return super::write_stdout(&groups.serialize(args.format)?);
+    }
     let board = Leaderboard::from_snapshot(&snapshot)?.top(top);
     // Bold is for people: a file or a pipe gets plain bytes.
     let bytes = exporter(args.format, std::io::stdout().is_terminal()).serialize(&board)?;

@@ -3,6 +3,7 @@
 mod compare;
 mod data;
 mod evaluate;
+mod importance;
 mod leaderboard;
 mod predict;
 mod report;
@@ -58,6 +59,8 @@ pub enum Command {
     Status(status::Args),
     /// A sweep's trials ranked by its metric.
     Leaderboard(leaderboard::Args),
+    /// What mattered: each swept parameter's effect on the metric against seed noise.
+    Importance(importance::Args),
     /// Trials of a sweep side by side: parameters, best metrics, curves.
     Compare(compare::Args),
     /// Score predictions against measured expression: Pearson r, r², Spearman, MSE.
@@ -80,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => data::run(command),
         Command::Status(args) => status::run(args, &cli.db),
         Command::Leaderboard(args) => leaderboard::run(args, &cli.db),
+        Command::Importance(args) => importance::run(args, &cli.db),
         Command::Compare(args) => compare::run(args, &cli.db),
         Command::Evaluate(args) => evaluate::run(args),
     }

@@ -6,6 +6,7 @@
 //! so will the HTML report.
 
 pub mod charts;
+pub mod combinations;
 pub mod compare;
 pub mod html;
 pub mod leaderboard;

@@ -86,9 +86,15 @@ pub struct Spec {
     pub method: Method,
     /// What ranks trials.
     pub metric: Metric,
-    /// Most trials to run (required for random and bayes; caps a grid).
+    /// Most parameter combinations to run (required for random and bayes; caps a grid).
+    /// With replicates, each combination runs `replicates` trials, so this caps
+    /// combinations, not trials: `run_cap: 20, replicates: 3` is 60 trials.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_cap: Option<usize>,
+    /// Trials per parameter combination, each with its own seed (default 1). Serialized only
+    /// above 1, so sweeps written before replicates existed keep their fingerprint.
+    #[serde(skip_serializing_if = "is_one")]
+    pub replicates: usize,
     /// Every random choice of the sweep derives from it (default 0).
     pub seed: u64,
     /// Parameter name => how its values are chosen, name-sorted.
@@ -143,9 +149,16 @@ impl Spec {
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(canonical.as_bytes()))
     }
 
-    /// Number of trials the search will produce (grid: the product of the parameters'
-    /// value counts, capped by `run_cap`; random and bayes: `run_cap`).
+    /// Number of trials the search will produce: [`Spec::combination_count`] times
+    /// `replicates` (saturating).
     pub fn trial_count(&self) -> usize {
+        self.combination_count()
+            .saturating_mul(self.replicates.max(1))
+    }
+
+    /// Number of parameter combinations (grid: the product of the parameters' value counts,
+    /// capped by `run_cap`; random: `run_cap`).
+    pub fn combination_count(&self) -> usize {
         match self.method {
             Method::Grid => {
                 let points = usize::try_from(self.grid_size()).unwrap_or(usize::MAX);
@@ -570,6 +583,11 @@ impl ParamSpec {
             _ => false,
         }
     }
+}
+
+/// Whether `n` is 1 (the default `replicates`, left out of the fingerprint).
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// Points of the lattice `min + k·q` within `[min, max]`. A relative slack of 1e-9 keeps

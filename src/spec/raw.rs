@@ -16,6 +16,7 @@ pub(super) struct RawSpec {
     method: Method,
     metric: Option<RawMetric>,
     run_cap: Option<usize>,
+    replicates: Option<usize>,
     seed: Option<u64>,
     #[serde(default)]
     parameters: BTreeMap<String, RawParam>,
@@ -214,6 +215,7 @@ impl RawSpec {
             method: self.method,
             metric: self.metric.map(RawMetric::validate).unwrap_or_default(),
             run_cap,
+            replicates: check_replicates(self.method, self.replicates)?,
             seed: self.seed.unwrap_or(0),
             parameters,
             data: self.data.validate()?,
@@ -244,15 +246,49 @@ fn check_run_cap(method: Method, run_cap: Option<usize>) -> Result<Option<usize>
     }
 }
 
-/// A grid too large to plan (and without a `run_cap` small enough) is refused up front.
+/// `replicates`: at least 1 (serde already refused non-integers, naming the key), and only
+/// for grid and random: a bayes sweep draws each trial from the results before it, so there
+/// is no fixed combination to repeat.
+fn check_replicates(method: Method, replicates: Option<usize>) -> Result<usize, Issue> {
+    match replicates {
+        None => Ok(1),
+        Some(k) if k > 1 && method == Method::Bayes => Err(issue(
+            "replicates",
+            "is for grid and random sweeps; a bayes sweep draws every trial from the results \
+             so far, so it has no fixed combinations to repeat",
+        )),
+        Some(0) => Err(issue(
+            "replicates",
+            "must be at least 1 (the number of seeds each parameter combination is trained with)",
+        )),
+        Some(k) if k > MAX_TRIALS => Err(issue(
+            "replicates",
+            format!("{k} is above the limit of {MAX_TRIALS} trials"),
+        )),
+        Some(k) => Ok(k),
+    }
+}
+
+/// A sweep too large to plan (a grid without a `run_cap` small enough, or too many
+/// replicates) is refused up front.
 fn check_size(spec: &Spec) -> Result<(), Issue> {
-    if spec.method == Method::Grid && spec.trial_count() > MAX_TRIALS {
+    if spec.method == Method::Grid && spec.combination_count() > MAX_TRIALS {
         return Err(issue(
             "parameters",
             format!(
                 "the grid has {} points, above the limit of {MAX_TRIALS} trials; \
                  shorten the value lists or set run_cap",
                 spec.grid_size()
+            ),
+        ));
+    }
+    if spec.trial_count() > MAX_TRIALS {
+        return Err(issue(
+            "replicates",
+            format!(
+                "{} combinations x {} replicates is above the limit of {MAX_TRIALS} trials",
+                spec.combination_count(),
+                spec.replicates
             ),
         ));
     }

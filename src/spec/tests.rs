@@ -103,6 +103,12 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         ("random.yaml", "table1-random", 40),
         ("demo.yaml", "demo", 4),
         ("bayes.yaml", "table1-bayes", 40),
+        (
+            "design-choices-small.yaml",
+            "design-choices-small",
+            2 * 2 * 3,
+        ),
+        ("design-choices.yaml", "design-choices", 384),
     ] {
         let (spec, text) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
@@ -187,6 +193,10 @@ fn bayes_and_tpe_are_one_method_that_needs_run_cap() {
     assert_mentions(
         &error(&text.replace("run_cap: 12\n", "")),
         &["t.yaml: run_cap:", "bayes sweep needs `run_cap`"],
+    );
+    assert_mentions(
+        &error(&format!("{text}replicates: 2\n")),
+        &["t.yaml: replicates:", "grid and random"],
     );
     assert_eq!(Method::Bayes.as_str(), "bayes");
 }
@@ -404,6 +414,26 @@ fn top_level_errors_name_the_key() {
         &error("name: ../x\nmethod: grid\ndata: {train: x}\n"),
         &["t.yaml: name:", "`../x`"],
     );
+    assert_mentions(
+        &error(&format!("{HEAD}replicates: 0\n")),
+        &["t.yaml: replicates:", "at least 1"],
+    );
+    assert_mentions(
+        &error(&format!("{HEAD}replicates: 2.5\n")),
+        &["replicates", "2.5"],
+    );
+    assert_mentions(
+        &error(&format!("{HEAD}replicates: three\n")),
+        &["replicates", "\"three\""],
+    );
+    assert_mentions(
+        &error("name: t\nmethod: random\nrun_cap: 1000\nreplicates: 1001\ndata: {train: x}\n"),
+        &[
+            "t.yaml: replicates:",
+            "1000 combinations x 1001 replicates",
+            "limit",
+        ],
+    );
     let huge = param_error("  lstm_units: {distribution: int_uniform, min: 1, max: 2000000}");
     assert_mentions(&huge, &["parameters:", "2000000 points", "limit"]);
 }
@@ -529,6 +559,26 @@ fn the_fingerprint_ignores_spelling_and_sees_content() {
         "method: grid\nseed: 0\nmetric: {name: val_r2}",
     ));
     assert_eq!(a.fingerprint(), explicit.fingerprint());
+}
+
+#[test]
+fn replicates_multiply_combinations_and_keep_old_fingerprints() {
+    let base = format!("{HEAD}parameters:\n  batch_size: {{values: [32, 64]}}\n");
+    let one = parse(&base);
+    assert_eq!((one.replicates, one.trial_count()), (1, 2));
+    // Spelling out the default changes nothing, so existing sweeps keep their fingerprint.
+    let explicit = parse(&format!("{base}replicates: 1\n"));
+    assert_eq!(one.fingerprint(), explicit.fingerprint());
+    let three = parse(&format!("{base}replicates: 3\n"));
+    assert_eq!((three.combination_count(), three.trial_count()), (2, 6));
+    assert_ne!(one.fingerprint(), three.fingerprint());
+    // run_cap counts combinations: 4 random draws, each trained twice.
+    let random = parse(
+        "name: t\nmethod: random\nrun_cap: 4\nreplicates: 2\ndata: {train: x}\n\
+         parameters:\n  learning_rate: {distribution: uniform, min: 0.001, max: 0.01}\n",
+    );
+    assert_eq!((random.combination_count(), random.trial_count()), (4, 8));
+    assert_eq!(plan(&random).len(), 8);
 }
 
 #[test]
