@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod model;
 pub mod orchestrate;
 pub mod predict;
+pub mod prune;
 pub mod report;
 pub mod search;
 mod seeds;

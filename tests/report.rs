@@ -65,7 +65,7 @@ fn train(store: &mut Store, sweep: SweepId, r2: &[f64], finish: Finish) {
         .expect("a trial");
     for (i, &value) in r2.iter().enumerate() {
         store
-            .record_epoch(trial.id, &me, &epoch(i + 1, value))
+            .record_epoch(trial.id, &me, &epoch(i + 1, value), None)
             .expect("epoch");
     }
     store.finish_trial(trial.id, &me, &finish).expect("finish");

@@ -69,7 +69,7 @@ fn train(store: &mut Store, sweep: SweepId, pid: u32, r2: &[f64], finish: Option
         .expect("a trial to claim");
     for (i, &value) in r2.iter().enumerate() {
         store
-            .record_epoch(trial.id, &me, &epoch(i + 1, value))
+            .record_epoch(trial.id, &me, &epoch(i + 1, value), None)
             .expect("epoch");
     }
     if let Some(finish) = finish {

@@ -42,9 +42,10 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     let stop = StopSignal::install(true)?;
     let summary = orchestrate::run_worker(&options, &stop)?;
     eprintln!(
-        "worker {}: {} trial(s) completed, {} failed{}",
+        "worker {}: {} trial(s) completed, {} pruned, {} failed{}",
         std::process::id(),
         summary.completed,
+        summary.pruned,
         summary.failed,
         if summary.stopped {
             ", stopped on request"

@@ -141,6 +141,7 @@ pub fn count_states(trials: &[TrialRecord]) -> StateCounts {
             TrialState::Completed => &mut counts.completed,
             TrialState::Failed => &mut counts.failed,
             TrialState::Interrupted => &mut counts.interrupted,
+            TrialState::Pruned => &mut counts.pruned,
         };
         *slot += 1;
     }
@@ -205,6 +206,7 @@ pub(crate) mod tests {
             best_metric: best,
             error: None,
             epochs: if best.is_some() { 3 } else { 0 },
+            pruned_at: (state == TrialState::Pruned).then_some(3),
         }
     }
 

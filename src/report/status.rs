@@ -16,11 +16,12 @@ pub const FAILED_SHOWN: usize = 10;
 const ERROR_WIDTH: usize = 70;
 
 /// The order in which the detail lists trials: what needs attention first.
-const SECTIONS: [TrialState; 5] = [
+const SECTIONS: [TrialState; 6] = [
     TrialState::Running,
     TrialState::Interrupted,
     TrialState::Pending,
     TrialState::Failed,
+    TrialState::Pruned,
     TrialState::Completed,
 ];
 
@@ -143,11 +144,31 @@ fn section(
         TrialState::Running => format!("running ({n}):\n{}", indent(&running(trials, metric, now))),
         TrialState::Failed => format!("failed ({n}):\n{}", indent(&failed(trials, sweep))),
         TrialState::Completed => format!("completed ({n})\n"),
+        TrialState::Pruned => format!("pruned ({n}): {}\n", pruned(trials)),
         TrialState::Pending | TrialState::Interrupted => {
             let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
             format!("{state} ({n}): {}\n", text::number_ranges(&numbers))
         }
     }
+}
+
+/// Pruned trials by the rung where they stopped: `at epoch 3: 1, 4-6; at epoch 9: 2`.
+fn pruned(trials: &[&TrialRecord]) -> String {
+    let mut by_rung: std::collections::BTreeMap<Option<usize>, Vec<usize>> = Default::default();
+    for trial in trials {
+        by_rung.entry(trial.pruned_at).or_default().push(trial.number);
+    }
+    by_rung
+        .iter()
+        .map(|(rung, numbers)| {
+            format!(
+                "at epoch {}: {}",
+                text::count(*rung),
+                text::number_ranges(numbers)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Running trials: who trains them where, how far they are, when their worker last spoke.
