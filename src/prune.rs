@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn the_top_ceil_share_continues_with_eta_3() {
         let p = pruner(3.0);
-        assert_eq!((1..=7).map(|n| p.keep(n)).collect::<Vec<_>>(), [1, 1, 1, 2, 2, 2, 3]);
+        assert_eq!(
+            (1..=7).map(|n| p.keep(n)).collect::<Vec<_>>(),
+            [1, 1, 1, 2, 2, 2, 3]
+        );
         let values = [0.5, 0.4, 0.3, 0.2];
         let outcomes: Vec<(usize, RungDecision)> = values
             .iter()
@@ -175,7 +178,10 @@ mod tests {
     #[test]
     fn eta_2_keeps_half() {
         let p = pruner(2.0);
-        assert_eq!((1..=6).map(|n| p.keep(n)).collect::<Vec<_>>(), [1, 1, 2, 2, 3, 3]);
+        assert_eq!(
+            (1..=6).map(|n| p.keep(n)).collect::<Vec<_>>(),
+            [1, 1, 2, 2, 3, 3]
+        );
         assert_eq!(
             p.decide(Goal::Maximize, 0.2, &[0.1, 0.2, 0.3]).decision,
             RungDecision::Continue
@@ -231,7 +237,10 @@ mod tests {
     #[test]
     fn not_strict_keeps_one_more_where_eta_divides() {
         let p = Pruner::new(vec![3], 3.0, false);
-        assert_eq!((1..=7).map(|n| p.keep(n)).collect::<Vec<_>>(), [1, 1, 2, 2, 2, 3, 3]);
+        assert_eq!(
+            (1..=7).map(|n| p.keep(n)).collect::<Vec<_>>(),
+            [1, 1, 2, 2, 2, 3, 3]
+        );
         assert_eq!(
             p.decide(Goal::Maximize, 0.2, &[0.1, 0.2, 0.3]).decision,
             RungDecision::Continue

@@ -660,10 +660,19 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
         at_rung.sort_by(|a, b| (&a.decided_at, a.reached).cmp(&(&b.decided_at, b.reached)));
         for (i, r) in at_rung.iter().enumerate() {
             let seen = &at_rung[..=i];
-            assert_eq!(r.reached, i + 1, "rung {rung}: decisions see every earlier arrival");
+            assert_eq!(
+                r.reached,
+                i + 1,
+                "rung {rung}: decisions see every earlier arrival"
+            );
             let rank = 1 + seen.iter().filter(|o| o.metric > r.metric).count();
             let kept = r.reached.div_ceil(3);
-            assert_eq!((r.rank, r.kept), (rank, kept), "trial {} at rung {rung}", r.trial);
+            assert_eq!(
+                (r.rank, r.kept),
+                (rank, kept),
+                "trial {} at rung {rung}",
+                r.trial
+            );
             let should_prune = rank > kept;
             assert_eq!(
                 r.decision == sweep::store::RungDecision::Prune,
@@ -687,9 +696,18 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
     let best = trials
         .iter()
         .filter(|t| t.best_metric.is_some())
-        .max_by(|a, b| a.best_metric.unwrap_or(f64::MIN).total_cmp(&b.best_metric.unwrap_or(f64::MIN)))
+        .max_by(|a, b| {
+            a.best_metric
+                .unwrap_or(f64::MIN)
+                .total_cmp(&b.best_metric.unwrap_or(f64::MIN))
+        })
         .expect("a best trial");
-    assert_eq!(best.state, TrialState::Completed, "best trial {}", best.number);
+    assert_eq!(
+        best.state,
+        TrialState::Completed,
+        "best trial {}",
+        best.number
+    );
 
     // The views say so.
     sweep(dir.path())

@@ -260,11 +260,11 @@ impl Recorder<'_> {
             }
             TrainEvent::EpochStarted { .. } if !self.started => {
                 self.started = true;
-                self.store.start_epochs(self.trial, self.me, &[], self.pruner)
+                self.store
+                    .start_epochs(self.trial, self.me, &[], self.pruner)
             }
             TrainEvent::EpochFinished(m) => {
-                self.store
-                    .record_epoch(self.trial, self.me, m, self.pruner)
+                self.store.record_epoch(self.trial, self.me, m, self.pruner)
             }
             _ => Ok(RungDecision::NotARung),
         };

@@ -273,7 +273,15 @@ impl Chart {
                 pruned,
                 stops,
                 rungs,
-            } => draw_pruning(root, title, *metric, (x, y), (kept, pruned), stops, rungs),
+            } => draw_pruning(
+                root,
+                title,
+                *metric,
+                (x, y),
+                (kept.as_slice(), pruned.as_slice()),
+                stops,
+                rungs,
+            ),
             Plot::Progress {
                 title,
                 metric,
@@ -551,8 +559,7 @@ fn draw_pruning<DB: DrawingBackend>(
     for (i, points) in pruned.iter().enumerate() {
         let line = chart.draw_series(LineSeries::new(points.iter().copied(), MUTED.mix(0.6)))?;
         if i == 0 {
-            line.label("pruned")
-                .legend(|(x, y)| swatch(x, y, MUTED));
+            line.label("pruned").legend(|(x, y)| swatch(x, y, MUTED));
         }
     }
     for (i, points) in kept.iter().enumerate() {

@@ -443,9 +443,11 @@ mod tests {
         let mut all = rows();
         let pruned = trial_record(6, TrialState::Pruned, Some(0.9), r#"{"batch_size":64}"#);
         let pruned_worse = trial_record(7, TrialState::Pruned, Some(0.2), r#"{"batch_size":64}"#);
-        all.extend([pruned, pruned_worse].iter().map(|t| {
-            TrialRow::from_record(t).expect("valid params")
-        }));
+        all.extend(
+            [pruned, pruned_worse]
+                .iter()
+                .map(|t| TrialRow::from_record(t).expect("valid params")),
+        );
         let board = Leaderboard::new(MetricName::ValR2, true, all);
         assert_eq!(
             order(&board),
@@ -460,9 +462,17 @@ mod tests {
             ]
         );
         let table = export(&TableExporter::default(), &board.clone().top(Some(4)));
-        assert!(table.lines().next().is_some_and(|h| h.contains("pruned at")));
         assert!(
-            table.lines().nth(4).is_some_and(|l| l.contains("pruned") && l.ends_with("epoch 3")),
+            table
+                .lines()
+                .next()
+                .is_some_and(|h| h.contains("pruned at"))
+        );
+        assert!(
+            table
+                .lines()
+                .nth(4)
+                .is_some_and(|l| l.contains("pruned") && l.ends_with("epoch 3")),
             "{table}"
         );
         let csv = export(&CsvExporter, &board);

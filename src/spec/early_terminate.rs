@@ -75,6 +75,9 @@ impl EarlyTerminate {
                 let mut at = min_iter as f64;
                 while at < max_epochs as f64 {
                     rungs.push(at as usize);
+                    if self.eta <= 1.0 || self.eta.is_nan() {
+                        break; // validated away; a hand-built value must not loop forever
+                    }
                     at *= self.eta;
                 }
             }
@@ -184,7 +187,10 @@ mod tests {
         assert_eq!(rungs(RungSchedule::MinIter(1), 2.0, 20), [1, 2, 4, 8, 16]);
         // A fractional eta rounds down and never repeats a rung.
         assert_eq!(rungs(RungSchedule::MinIter(1), 1.5, 6), [1, 2, 3, 5]);
-        assert_eq!(rungs(RungSchedule::MinIter(30), 3.0, 27), Vec::<usize>::new());
+        assert_eq!(
+            rungs(RungSchedule::MinIter(30), 3.0, 27),
+            Vec::<usize>::new()
+        );
     }
 
     #[test]

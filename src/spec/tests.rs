@@ -624,10 +624,7 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
         "{HEAD}early_terminate: {{type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}}\n"
     ));
     let early = spec.early_terminate.expect("early_terminate is read");
-    assert_eq!(
-        early.schedule,
-        RungSchedule::MaxIter { max_iter: 27, s: 2 }
-    );
+    assert_eq!(early.schedule, RungSchedule::MaxIter { max_iter: 27, s: 2 });
     assert!(!early.strict);
     assert_eq!(spec.pruner().map(|p| p.rungs().to_vec()), Some(vec![3, 9]));
     assert_eq!(parse(HEAD).pruner(), None);
@@ -636,19 +633,62 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
 #[test]
 fn early_terminate_errors_name_the_key() {
     let cases: &[(&str, &[&str])] = &[
-        ("{type: envelope, min_iter: 3}", &["early_terminate.type", "unknown variant `envelope`", "hyperband"]),
-        ("{min_iter: 3}", &["early_terminate", "missing field `type`"]),
-        ("{type: hyperband, min_iter: 0}", &["early_terminate.min_iter", "at least 1"]),
-        ("{type: hyperband, min_iter: 2.5}", &["early_terminate.min_iter", "invalid type"]),
-        ("{type: hyperband, min_iter: 3, eta: 1}", &["early_terminate.eta", "above 1"]),
-        ("{type: hyperband, min_iter: 3, eta: .nan}", &["early_terminate.eta", "above 1"]),
-        ("{type: hyperband}", &["early_terminate:", "min_iter", "max_iter"]),
-        ("{type: hyperband, max_iter: 27}", &["early_terminate.s", "missing `s`"]),
-        ("{type: hyperband, min_iter: 3, s: 2}", &["early_terminate.s", "max_iter"]),
-        ("{type: hyperband, min_iter: 3, max_iter: 27, s: 2}", &["early_terminate.max_iter", "not both"]),
-        ("{type: hyperband, max_iter: 27, s: 0}", &["early_terminate.s", "at least 1"]),
-        ("{type: hyperband, min_iter: 200}", &["early_terminate:", "max_epochs (200)"]),
-        ("{type: hyperband, min_iter: 3, mni_iter: 2}", &["early_terminate", "unknown field `mni_iter`"]),
+        (
+            "{type: envelope, min_iter: 3}",
+            &[
+                "early_terminate.type",
+                "unknown variant `envelope`",
+                "hyperband",
+            ],
+        ),
+        (
+            "{min_iter: 3}",
+            &["early_terminate", "missing field `type`"],
+        ),
+        (
+            "{type: hyperband, min_iter: 0}",
+            &["early_terminate.min_iter", "at least 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 2.5}",
+            &["early_terminate.min_iter", "invalid type"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, eta: 1}",
+            &["early_terminate.eta", "above 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, eta: .nan}",
+            &["early_terminate.eta", "above 1"],
+        ),
+        (
+            "{type: hyperband}",
+            &["early_terminate:", "min_iter", "max_iter"],
+        ),
+        (
+            "{type: hyperband, max_iter: 27}",
+            &["early_terminate.s", "missing `s`"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, s: 2}",
+            &["early_terminate.s", "max_iter"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, max_iter: 27, s: 2}",
+            &["early_terminate.max_iter", "not both"],
+        ),
+        (
+            "{type: hyperband, max_iter: 27, s: 0}",
+            &["early_terminate.s", "at least 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 200}",
+            &["early_terminate:", "max_epochs (200)"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, mni_iter: 2}",
+            &["early_terminate", "unknown field `mni_iter`"],
+        ),
     ];
     for (value, parts) in cases {
         let message = error(&format!("{HEAD}early_terminate: {value}\n"));

@@ -194,7 +194,9 @@ fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
             .record_epoch(trial.id, &me, &epoch(2, 0.2), None)
             .expect("2");
         assert!(
-            store.record_epoch(trial.id, &me, &epoch(2, 0.2), None).is_err(),
+            store
+                .record_epoch(trial.id, &me, &epoch(2, 0.2), None)
+                .is_err(),
             "an epoch is recorded once"
         );
         let stored = store.trial(sweep.id, 1).expect("read").expect("trial");
@@ -213,7 +215,9 @@ fn nan_is_stored_as_null_and_read_back_as_nan() {
         .expect("trial");
     let mut m = epoch(1, 0.5);
     m.val_pearson = f64::NAN;
-    store.record_epoch(trial.id, &me, &m, None).expect("recorded");
+    store
+        .record_epoch(trial.id, &me, &m, None)
+        .expect("recorded");
     let back = store.epochs(trial.id).expect("epochs");
     assert!(back[0].val_pearson.is_nan());
     assert_eq!(back[0].val_r2, 0.5);
