@@ -3,9 +3,10 @@
 //! Data flows one way (DESIGN.md): `spec` reads a sweep file and `search` turns it into the
 //! list of trials; `store` is the run database, the single source of truth; `orchestrate`
 //! runs workers that claim trials and train them with `train` (the loop), `model` (the
-//! network) and `data` (DREAM files, cached); `report` turns the store into leaderboards and
-//! other views; `evaluate` scores a file of predictions against measured expression; `cli` is
-//! the command line on top.
+//! network) and `data` (DREAM files, cached), and `prune` decides at the rungs of a sweep
+//! with `early_terminate` whether a trial trains on; `report` turns the store into
+//! leaderboards and other views; `evaluate` scores a file of predictions against measured
+//! expression; `cli` is the command line on top.
 
 mod atomic_file;
 pub mod backend;
@@ -17,6 +18,7 @@ pub mod importance;
 pub mod model;
 pub mod orchestrate;
 pub mod predict;
+pub mod prune;
 pub mod report;
 pub mod search;
 mod seeds;

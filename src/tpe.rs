@@ -64,6 +64,10 @@ pub enum Observed {
     Running,
     /// Failed, or finished without a metric: ignored.
     Failed,
+    /// Stopped at a rung by `early_terminate`: its metric is from fewer epochs than a
+    /// finished trial's, so it is not ranked with them; it always joins the bad group (as
+    /// Optuna ranks pruned trials below complete ones).
+    Pruned,
 }
 
 /// Whether a trial was a startup (random) draw or a TPE draw.
@@ -95,6 +99,9 @@ pub struct SampledFrom {
     pub finished: Vec<(usize, f64)>,
     /// Trials not finished, counted as liars in the bad group.
     pub running: Vec<usize>,
+    /// Trials pruned by `early_terminate`, also in the bad group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pruned: Vec<usize>,
 }
 
 impl SampledFrom {
@@ -144,10 +151,15 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
     finished.sort_by_key(|&(n, _, _)| n);
     let mut liars: Vec<(usize, &ParamSet)> = observations
         .iter()
-        .filter(|o| o.status == Observed::Running)
+        .filter(|o| matches!(o.status, Observed::Running | Observed::Pruned))
         .map(|o| (o.number, &o.params))
         .collect();
     liars.sort_by_key(|&(n, _)| n);
+    let is_pruned = |n: usize| {
+        observations
+            .iter()
+            .any(|o| o.number == n && o.status == Observed::Pruned)
+    };
     let startup =
         number <= startup_count(spec.run_cap.unwrap_or(0)) || finished.len() < MIN_FINISHED;
     let sampled_from = SampledFrom {
@@ -157,7 +169,16 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
             DrawKind::Tpe
         },
         finished: finished.iter().map(|&(n, m, _)| (n, m)).collect(),
-        running: liars.iter().map(|&(n, _)| n).collect(),
+        running: liars
+            .iter()
+            .map(|&(n, _)| n)
+            .filter(|&n| !is_pruned(n))
+            .collect(),
+        pruned: liars
+            .iter()
+            .map(|&(n, _)| n)
+            .filter(|&n| is_pruned(n))
+            .collect(),
     };
     let random = search::random_params(spec, number);
     if startup {
@@ -205,6 +226,7 @@ pub fn observations(trials: &[TrialRecord]) -> Vec<Observation> {
             let status = match t.state {
                 TrialState::Completed => t.best_metric.map_or(Observed::Failed, Observed::Finished),
                 TrialState::Failed => Observed::Failed,
+                TrialState::Pruned => Observed::Pruned,
                 TrialState::Pending | TrialState::Running | TrialState::Interrupted => {
                     Observed::Running
                 }

@@ -65,7 +65,7 @@ fn train(store: &mut Store, sweep: SweepId, r2: &[f64], finish: Finish) {
         .expect("a trial");
     for (i, &value) in r2.iter().enumerate() {
         store
-            .record_epoch(trial.id, &me, &epoch(i + 1, value))
+            .record_epoch(trial.id, &me, &epoch(i + 1, value), None)
             .expect("epoch");
     }
     store.finish_trial(trial.id, &me, &finish).expect("finish");
@@ -486,4 +486,57 @@ fn the_report_says_what_mattered_with_intervals() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[1].starts_with("1,7 8 9,3,0.5,"), "{csv}");
+}
+
+#[test]
+fn a_pruned_trial_is_shown_with_its_rung_and_the_pruning_chart() {
+    use sweep::prune::Pruner;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("sweeps.db");
+    let mut store = Store::open(&db).expect("store");
+    let (sweep, _) = store
+        .create_or_open_sweep(&new_sweep("asha"))
+        .expect("sweep");
+    let pruner = Pruner::new(vec![2], 3.0, true);
+    let me = WorkerInfo {
+        host: "node1".to_string(),
+        pid: 7,
+        device: "cpu".to_string(),
+        threads: 1,
+    };
+    let alive: &dyn Fn(&str, u32) -> bool = &|_, _| false;
+    // Trial 1 reaches the rung first and trains on; trial 2 is worse there: pruned.
+    for (r2, last) in [(&[0.2, 0.4, 0.5][..], true), (&[0.1, 0.2][..], false)] {
+        let trial = store
+            .claim_next(sweep.id, &me, Duration::from_secs(3600), alive)
+            .expect("claim")
+            .expect("a trial");
+        for (i, &value) in r2.iter().enumerate() {
+            store
+                .record_epoch(trial.id, &me, &epoch(i + 1, value), Some(&pruner))
+                .expect("epoch");
+        }
+        if last {
+            store
+                .finish_trial(trial.id, &me, &Finish::Completed)
+                .expect("finish");
+        }
+    }
+    drop(store);
+    let html = report(dir.path(), &db, "asha");
+    assert!(
+        html.contains("class=\"pruned\""),
+        "the pruned row is marked"
+    );
+    assert!(html.contains("pruned at epoch 2"));
+    assert!(html.contains("early stopping: 1 trial(s) pruned at rungs (epochs 2)"));
+    assert!(html.contains("pruned here"), "the chart's legend");
+    cargo_bin_cmd!("sweep")
+        .arg("--db")
+        .arg(&db)
+        .args(["leaderboard", "asha"])
+        .assert()
+        .success()
+        .stdout(contains("pruned at"))
+        .stdout(contains("epoch 2"));
 }

@@ -739,3 +739,191 @@ fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
     }
     assert!(whole.iter().all(|t| t.sampled_from.is_some()));
 }
+
+/// A W&B-form random sweep over the learning rate (the fake trainer's quality falls away from
+/// 0.003, so some trials are good and many poor), with `early_terminate` when `early` is true.
+fn hyperband_sweep(name: &str, early: bool) -> String {
+    let early = if early {
+        "early_terminate: {type: hyperband, min_iter: 3, eta: 3}\n"
+    } else {
+        ""
+    };
+    format!(
+        "name: {name}
+method: random
+metric: {{name: val_r2, goal: maximize}}
+run_cap: 24
+seed: 11
+{early}parameters:
+  learning_rate: {{distribution: log_uniform_values, min: 0.00001, max: 0.5}}
+data:
+  synthetic: {{rows: 100, seed: 1}}
+training: {{max_epochs: 27, patience: 27}}
+"
+    )
+}
+
+/// Total epochs trained in the sweep, and its trials.
+fn total_epochs(dir: &Path, name: &str) -> (usize, Vec<sweep::store::TrialRecord>) {
+    let store = Store::open_read_only(&db(dir)).expect("database exists");
+    let sweep = store.sweep(name).expect("sweep exists");
+    let trials = store.trials(sweep.id).expect("trials");
+    (trials.iter().map(|t| t.epochs).sum(), trials)
+}
+
+#[test]
+fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "asha.yaml", &hyperband_sweep("asha", true));
+    write(dir.path(), "full.yaml", &hyperband_sweep("full", false));
+    for file in ["asha.yaml", "full.yaml"] {
+        sweep(dir.path())
+            .args(["run", file, "--workers", "4", "--fake-trainer", "10"])
+            .assert()
+            .success();
+    }
+    let (pruned_epochs, trials) = total_epochs(dir.path(), "asha");
+    let (full_epochs, _) = total_epochs(dir.path(), "full");
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let asha = store.sweep("asha").expect("sweep");
+    let rungs = store.rungs(asha.id).expect("rung decisions");
+    let pruned: Vec<_> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .collect();
+    let completed = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Completed)
+        .count();
+    println!(
+        "hyperband (min_iter 3, eta 3, 24 trials × 27 epochs, 4 workers): {pruned_epochs} epochs \
+         trained with early_terminate, {full_epochs} without; {} pruned ({} at epoch 3, {} at \
+         epoch 9), {completed} completed; {} rung decisions",
+        pruned.len(),
+        pruned.iter().filter(|t| t.pruned_at == Some(3)).count(),
+        pruned.iter().filter(|t| t.pruned_at == Some(9)).count(),
+        rungs.len()
+    );
+    assert_eq!(full_epochs, 24 * 27);
+    assert!(
+        pruned_epochs * 2 < full_epochs,
+        "{pruned_epochs} epochs with pruning is not well below {full_epochs}"
+    );
+    assert!(!pruned.is_empty() && completed + pruned.len() == 24);
+
+    // Every trial was judged at epoch 3; rungs are 3 and 9 only (27 is max_epochs).
+    assert!(rungs.iter().all(|r| [3, 9].contains(&r.rung_epoch)));
+    assert_eq!(rungs.iter().filter(|r| r.rung_epoch == 3).count(), 24);
+    // Replay each rung in decision order and recompute every decision from the recorded
+    // metrics: a trial is pruned exactly when it was outside the top ceil(reached/3) of the
+    // trials at the rung when it got there (no trial failed, so all of them count).
+    for rung in [3, 9] {
+        let mut at_rung: Vec<_> = rungs.iter().filter(|r| r.rung_epoch == rung).collect();
+        at_rung.sort_by(|a, b| (&a.decided_at, a.reached).cmp(&(&b.decided_at, b.reached)));
+        for (i, r) in at_rung.iter().enumerate() {
+            let seen = &at_rung[..=i];
+            assert_eq!(
+                r.reached,
+                i + 1,
+                "rung {rung}: decisions see every earlier arrival"
+            );
+            let rank = 1 + seen.iter().filter(|o| o.metric > r.metric).count();
+            let kept = r.reached.div_ceil(3);
+            assert_eq!(
+                (r.rank, r.kept),
+                (rank, kept),
+                "trial {} at rung {rung}",
+                r.trial
+            );
+            let should_prune = rank > kept;
+            assert_eq!(
+                r.decision == sweep::store::RungDecision::Prune,
+                should_prune,
+                "trial {} at rung {rung}: rank {rank} of {}, top {kept} continue",
+                r.trial,
+                r.reached
+            );
+        }
+    }
+    // Pruned trials stopped at their rung with their epochs kept; the others trained on.
+    for t in &pruned {
+        let rung = t.pruned_at.expect("a pruned trial has its rung");
+        assert_eq!(t.epochs, rung, "trial {}", t.number);
+        assert!(t.ended_at.is_some());
+    }
+    for t in trials.iter().filter(|t| t.state == TrialState::Completed) {
+        assert_eq!(t.epochs, 27, "trial {}", t.number);
+    }
+    // The best trial of the sweep was never pruned.
+    let best = trials
+        .iter()
+        .filter(|t| t.best_metric.is_some())
+        .max_by(|a, b| {
+            a.best_metric
+                .unwrap_or(f64::MIN)
+                .total_cmp(&b.best_metric.unwrap_or(f64::MIN))
+        })
+        .expect("a best trial");
+    assert_eq!(
+        best.state,
+        TrialState::Completed,
+        "best trial {}",
+        best.number
+    );
+
+    // The views say so.
+    sweep(dir.path())
+        .args(["status", "asha"])
+        .assert()
+        .success()
+        .stdout(contains(format!("{} pruned", pruned.len())))
+        .stdout(contains("pruned (").and(contains("at epoch 3:")));
+    sweep(dir.path())
+        .args(["leaderboard", "asha", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(contains(",pruned,"))
+        .stdout(contains("pruned_at"));
+}
+
+#[test]
+fn a_wandb_sweep_file_with_early_terminate_runs_unchanged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // As W&B's docs write it: only `type` and `min_iter` (eta defaults to 3).
+    let spec = "name: wandb-style
+method: random
+metric:
+  name: val_loss
+  goal: minimize
+run_cap: 6
+early_terminate:
+  type: hyperband
+  min_iter: 3
+parameters:
+  learning_rate:
+    distribution: log_uniform_values
+    min: 0.0001
+    max: 0.1
+data:
+  synthetic: {rows: 100, seed: 1}
+training: {max_epochs: 10, patience: 10}
+";
+    write(dir.path(), "wandb.yaml", spec);
+    let output = sweep(dir.path())
+        .args(["run", "wandb.yaml", "--workers", "2", "--fake-trainer", "2"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&output);
+    assert!(out.contains("sweep wandb-style: "), "{out}");
+    let (_, trials) = total_epochs(dir.path(), "wandb-style");
+    assert!(trials.iter().all(|t| t.state.is_finished()));
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let sweep_id = store.sweep("wandb-style").expect("sweep").id;
+    let rungs = store.rungs(sweep_id).expect("rungs");
+    // Rungs at 3 and 9 (below max_epochs 10), each trial judged at 3.
+    assert_eq!(rungs.iter().filter(|r| r.rung_epoch == 3).count(), 6);
+    assert!(rungs.iter().all(|r| [3, 9].contains(&r.rung_epoch)));
+}

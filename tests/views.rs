@@ -69,7 +69,7 @@ fn train(store: &mut Store, sweep: SweepId, pid: u32, r2: &[f64], finish: Option
         .expect("a trial to claim");
     for (i, &value) in r2.iter().enumerate() {
         store
-            .record_epoch(trial.id, &me, &epoch(i + 1, value))
+            .record_epoch(trial.id, &me, &epoch(i + 1, value), None)
             .expect("epoch");
     }
     if let Some(finish) = finish {
@@ -156,11 +156,11 @@ fn leaderboard_csv_has_a_column_per_parameter() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "rank,trial,state,best_metric,best_epoch,epochs,batch_size,learning_rate,error"
+        "rank,trial,state,best_metric,best_epoch,epochs,batch_size,learning_rate,error,pruned_at"
     );
     assert_eq!(lines.len(), 6);
-    assert_eq!(lines[1], "1,2,completed,0.45,2,2,256,0.002,");
-    assert_eq!(lines[5], ",5,pending,,,0,64,0.005,");
+    assert_eq!(lines[1], "1,2,completed,0.45,2,2,256,0.002,,");
+    assert_eq!(lines[5], ",5,pending,,,0,64,0.005,,");
 }
 
 #[test]

@@ -50,8 +50,13 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     let stop = StopSignal::install(false)?;
     let summary = orchestrate::run_sweep(&options, &stop)?;
     let counts = summary.counts;
+    // `pruned` is said only by sweeps that prune, so other sweeps' line stays as it was.
+    let pruned = match counts.pruned {
+        0 => String::new(),
+        n => format!(", {n} pruned"),
+    };
     println!(
-        "sweep {}: {}/{} complete, {} failed",
+        "sweep {}: {}/{} complete{pruned}, {} failed",
         summary.sweep.name,
         counts.completed,
         counts.total(),

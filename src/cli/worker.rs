@@ -41,8 +41,13 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     // interrupted. Twice: exit now; the trial resumes from its last checkpoint.
     let stop = StopSignal::install(true)?;
     let summary = orchestrate::run_worker(&options, &stop)?;
+    // `pruned` is said only by workers that pruned, so other logs read as they did.
+    let pruned = match summary.pruned {
+        0 => String::new(),
+        n => format!(", {n} pruned"),
+    };
     eprintln!(
-        "worker {}: {} trial(s) completed, {} failed{}",
+        "worker {}: {} trial(s) completed{pruned}, {} failed{}",
         std::process::id(),
         summary.completed,
         summary.failed,

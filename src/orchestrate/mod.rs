@@ -268,8 +268,12 @@ fn announce(
         println!("sweep {}: {} trials created", sweep.name, counts.total());
         return;
     }
+    let pruned = match counts.pruned {
+        0 => String::new(),
+        n => format!(", {n} pruned"),
+    };
     println!(
-        "sweep {}: resuming ({} completed, {} failed, {} interrupted, {} pending of {})",
+        "sweep {}: resuming ({} completed{pruned}, {} failed, {} interrupted, {} pending of {})",
         sweep.name,
         counts.completed,
         counts.failed,

@@ -146,6 +146,13 @@ impl Progress {
                     trial.number,
                     trial.error.as_deref().unwrap_or("no message")
                 )),
+                TrialState::Pruned => lines.push(format!(
+                    "trial {} pruned at epoch {}: {} {:.4} was not in the top share of its rung",
+                    trial.number,
+                    trial.pruned_at.unwrap_or(trial.epochs),
+                    self.metric,
+                    trial.best_metric.unwrap_or(f64::NAN),
+                )),
                 TrialState::Interrupted => lines.push(format!(
                     "trial {} interrupted after {} epoch(s); it resumes from its checkpoint",
                     trial.number, trial.epochs

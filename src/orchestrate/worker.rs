@@ -21,7 +21,9 @@ use super::{HEARTBEAT_EVERY, STALE_AFTER, cache_dir, trial_dir};
 use crate::backend::{self, DeviceArg};
 use crate::search::ParamSet;
 use crate::spec::{Method, Spec};
-use crate::store::{Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo};
+use crate::store::{
+    Finish, RungDecision, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo,
+};
 use crate::tpe;
 use crate::train::{TrainEvent, TrialEnd};
 
@@ -50,6 +52,8 @@ pub struct WorkerSummary {
     pub completed: usize,
     /// Trials that failed.
     pub failed: usize,
+    /// Trials stopped at a rung (`early_terminate`).
+    pub pruned: usize,
     /// True when it stopped on request (its trial is interrupted).
     pub stopped: bool,
 }
@@ -97,6 +101,7 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
         match job.run(&mut store, trainer.as_ref(), &trial)? {
             Ended::Completed => summary.completed += 1,
             Ended::Failed => summary.failed += 1,
+            Ended::Pruned => summary.pruned += 1,
             Ended::Stopped => {
                 summary.stopped = true;
                 break;
@@ -131,6 +136,8 @@ fn coordinator_gone(options: &WorkerOptions) -> bool {
 enum Ended {
     Completed,
     Failed,
+    /// Stopped at a rung; the store already marked it pruned.
+    Pruned,
     Stopped,
     /// Another worker holds it now (this one was presumed dead): leave it alone.
     Lost,
@@ -173,11 +180,14 @@ impl TrialRun<'_> {
             .with_context(|| format!("setting up {threads} CPU threads"))?;
 
         let heartbeat = Heartbeat::start(&self.options.db, trial.id, self.me.clone());
+        let pruner = self.spec.pruner();
         let mut recorder = Recorder {
             store,
             trial: trial.id,
             me: self.me,
+            pruner: pruner.as_ref(),
             started: false,
+            pruned: false,
             error: None,
         };
         let result = pool.install(|| {
@@ -196,6 +206,12 @@ impl TrialRun<'_> {
             Some(StoreError::NotHeld(_)) => return Ok(Ended::Lost),
             Some(e) => return Err(e).context("recording an epoch"),
             None => {}
+        }
+        // Pruned in the transaction of its rung epoch: the trial is no longer `running`, so
+        // the heartbeat may have lost its hold since; that is this ending, not a lost trial.
+        // Its folder keeps the checkpoint (a pruned trial is never resumed).
+        if recorder.pruned {
+            return Ok(Ended::Pruned);
         }
         if lost {
             return Ok(Ended::Lost);
@@ -226,13 +242,18 @@ impl TrialRun<'_> {
     }
 }
 
-/// Writes the trainer's epochs into the store as they end.
+/// Writes the trainer's epochs into the store as they end, and stops training where the
+/// store prunes the trial.
 struct Recorder<'a> {
     store: &'a mut Store,
     trial: TrialId,
     me: &'a WorkerInfo,
+    /// The sweep's rung rule, when it has `early_terminate`.
+    pruner: Option<&'a crate::prune::Pruner>,
     /// Whether the stored epochs were made to match the checkpoint yet.
     started: bool,
+    /// Whether the store pruned the trial at a rung.
+    pruned: bool,
     /// The first store error; training stops at it.
     error: Option<StoreError>,
 }
@@ -242,17 +263,25 @@ impl Recorder<'_> {
         let written = match event {
             TrainEvent::Resumed { epochs, .. } => {
                 self.started = true;
-                self.store.start_epochs(self.trial, self.me, epochs)
+                self.store
+                    .start_epochs(self.trial, self.me, epochs, self.pruner)
             }
             TrainEvent::EpochStarted { .. } if !self.started => {
                 self.started = true;
-                self.store.start_epochs(self.trial, self.me, &[])
+                self.store
+                    .start_epochs(self.trial, self.me, &[], self.pruner)
             }
-            TrainEvent::EpochFinished(m) => self.store.record_epoch(self.trial, self.me, m),
-            _ => Ok(()),
+            TrainEvent::EpochFinished(m) => {
+                self.store.record_epoch(self.trial, self.me, m, self.pruner)
+            }
+            _ => Ok(RungDecision::NotARung),
         };
         match written {
-            Ok(()) => ControlFlow::Continue(()),
+            Ok(RungDecision::Prune) => {
+                self.pruned = true;
+                ControlFlow::Break(())
+            }
+            Ok(_) => ControlFlow::Continue(()),
             Err(e) => {
                 self.error = Some(e);
                 ControlFlow::Break(())

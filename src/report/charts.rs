@@ -124,6 +124,16 @@ enum Plot {
         y: Range<f64>,
         curves: Vec<TrialLine>,
     },
+    Pruning {
+        title: String,
+        metric: MetricName,
+        x: Range<f64>,
+        y: Range<f64>,
+        kept: Vec<Points>,
+        pruned: Vec<Points>,
+        stops: Points,
+        rungs: Vec<f64>,
+    },
     Progress {
         title: String,
         metric: MetricName,
@@ -262,6 +272,24 @@ impl Chart {
                 y,
                 curves,
             } => draw_overlay(root, title, *metric, x, y, curves),
+            Plot::Pruning {
+                title,
+                metric,
+                x,
+                y,
+                kept,
+                pruned,
+                stops,
+                rungs,
+            } => draw_pruning(
+                root,
+                title,
+                *metric,
+                (x, y),
+                (kept.as_slice(), pruned.as_slice()),
+                stops,
+                rungs,
+            ),
             Plot::Progress {
                 title,
                 metric,
@@ -465,6 +493,112 @@ fn draw_overlay<DB: DrawingBackend>(
             .label(format!("trial {number}"))
             .legend(move |(x, y)| swatch(x, y, colour));
         chart.draw_series(best.map(|p| Circle::new(p, 3, colour.filled())))?;
+    }
+    legend(&mut chart, corner_for(metric), 11)
+}
+
+/// Where early stopping happened: `metric` against epochs for every trial (those that trained
+/// on in colour, pruned ones in grey), a cross where each pruned trial stopped, and the rung
+/// epochs as vertical lines. `trials` pairs each trial's curves with the rung where it was
+/// pruned, if it was.
+pub fn pruning(
+    trials: &[(TrialCurves, Option<usize>)],
+    rungs: &[usize],
+    metric: MetricName,
+) -> Chart {
+    let title = format!("{} by epoch, pruned trials in grey", metric.as_str());
+    let mut kept = Vec::new();
+    let mut pruned = Vec::new();
+    let mut stops = Vec::new();
+    for (trial, pruned_at) in trials {
+        let points = curve_of(trial.epochs, metric, TRIAL_POINTS);
+        if points.is_empty() {
+            continue;
+        }
+        match pruned_at {
+            Some(rung) => {
+                let at = trial
+                    .epochs
+                    .iter()
+                    .find(|e| e.epoch == *rung)
+                    .map(|e| (*rung as f64, metric.value(e)))
+                    .filter(|p| p.1.is_finite());
+                stops.extend(at.or_else(|| points.last().copied()));
+                pruned.push(points);
+            }
+            None => kept.push(points),
+        }
+    }
+    let all = || kept.iter().chain(&pruned).flatten();
+    let (Some(x), Some(y)) = (span(all().map(|p| p.0)), span(all().map(|p| p.1))) else {
+        return no_data(CHART_SIZE, title);
+    };
+    let rungs = rungs.iter().map(|&r| r as f64).collect();
+    let plot = Plot::Pruning {
+        title,
+        metric,
+        x,
+        y,
+        kept,
+        pruned,
+        stops,
+        rungs,
+    };
+    Chart::new(CHART_SIZE, plot)
+}
+
+/// Draws a [`Plot::Pruning`]: rung lines first, grey pruned curves under coloured kept ones,
+/// the stop crosses on top.
+fn draw_pruning<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    metric: MetricName,
+    (x, y): (&Range<f64>, &Range<f64>),
+    (kept, pruned): (&[Points], &[Points]),
+    stops: &[(f64, f64)],
+    rungs: &[f64],
+) -> Drawn<DB> {
+    let (x, y) = (x.clone(), y.clone());
+    let (low, high) = (y.start, y.end);
+    let mut chart = linear_chart(root, title, x, y, Some("epoch"), Some(metric.as_str()), 14)?;
+    let rung_colour = PALETTE[1];
+    for (i, &r) in rungs.iter().enumerate() {
+        let line = chart.draw_series(LineSeries::new(
+            [(r, low), (r, high)],
+            rung_colour.mix(0.6).stroke_width(1),
+        ))?;
+        if i == 0 {
+            line.label("rung")
+                .legend(move |(x, y)| swatch(x, y, rung_colour));
+        }
+    }
+    for (i, points) in pruned.iter().enumerate() {
+        let line = chart.draw_series(LineSeries::new(points.iter().copied(), MUTED.mix(0.6)))?;
+        if i == 0 {
+            line.label("pruned").legend(|(x, y)| swatch(x, y, MUTED));
+        }
+    }
+    for (i, points) in kept.iter().enumerate() {
+        let colour = PALETTE[0];
+        let line = chart.draw_series(LineSeries::new(
+            points.iter().copied(),
+            colour.stroke_width(2),
+        ))?;
+        if i == 0 {
+            line.label("trained on")
+                .legend(move |(x, y)| swatch(x, y, colour));
+        }
+    }
+    let stop_colour = PALETTE[2];
+    if !stops.is_empty() {
+        chart
+            .draw_series(
+                stops
+                    .iter()
+                    .map(|&p| Cross::new(p, 4, stop_colour.stroke_width(2))),
+            )?
+            .label("pruned here")
+            .legend(move |(x, y)| Cross::new((x + 7, y), 4, stop_colour.stroke_width(2)));
     }
     legend(&mut chart, corner_for(metric), 11)
 }

@@ -19,7 +19,7 @@ use super::leaderboard::{Leaderboard, TrialRow};
 use super::text;
 use super::{ReportError, SweepSnapshot};
 use crate::spec::{Method, MetricName, Spec};
-use crate::store::{Store, SweepRecord, TestEvaluation, TrialState};
+use crate::store::{RungRecord, Store, SweepRecord, TestEvaluation, TrialState};
 use crate::train::EpochMetrics;
 
 /// Trials overlaid in the "top K" charts.
@@ -35,6 +35,8 @@ pub struct ReportInput {
     pub epochs: BTreeMap<usize, Vec<EpochMetrics>>,
     /// Test-file scores of its best trials.
     pub evaluations: Vec<TestEvaluation>,
+    /// Rung decisions (`early_terminate`), by rung epoch then trial.
+    pub rungs: Vec<RungRecord>,
     /// For a bayes sweep: a random sweep over the same parameters in the same database, to
     /// draw its best-so-far beside this one's.
     pub baseline: Option<Baseline>,
@@ -58,11 +60,13 @@ impl ReportInput {
         }
         let evaluations = store.evaluations(snapshot.sweep.id)?;
         let baseline = random_baseline(store, &snapshot.sweep)?;
+        let rungs = store.rungs(snapshot.sweep.id)?;
         Ok(ReportInput {
             snapshot,
             epochs,
             evaluations,
             baseline,
+            rungs,
         })
     }
 
@@ -290,6 +294,8 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
         " class=\"best\""
     } else if row.state == TrialState::Failed {
         " class=\"failed\""
+    } else if row.state == TrialState::Pruned {
+        " class=\"pruned\""
     } else {
         ""
     };
@@ -309,7 +315,7 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
     let _ = write!(
         html,
         "<td data-value=\"{n}\"><a href=\"#trial-{n}\">{n}</a></td><td>{}</td>",
-        row.state.as_str(),
+        state_text(row),
         n = row.trial
     );
     html.push_str(&number_cell(row.best_metric, text::metric(row.best_metric)));
@@ -339,6 +345,14 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
         escape(row.error.as_deref().unwrap_or(""))
     );
     html
+}
+
+/// A row's state as the page shows it: `pruned at epoch N` for a pruned trial.
+fn state_text(row: &TrialRow) -> String {
+    match (row.state, row.pruned_at) {
+        (TrialState::Pruned, Some(rung)) => format!("pruned at epoch {rung}"),
+        (state, _) => state.as_str().to_string(),
+    }
 }
 
 /// One chart of the report, named for the page and for a file.
@@ -433,7 +447,46 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
             caption: title,
         });
     }
+    list.extend(pruning_chart(input));
     list
+}
+
+/// Where `early_terminate` stopped trials: every trial's metric by epoch, a mark where each
+/// pruned trial stopped, the rungs as vertical lines. Only for a sweep that has rung decisions.
+fn pruning_chart(input: &ReportInput) -> Option<NamedChart> {
+    if input.rungs.is_empty() {
+        return None;
+    }
+    let sweep = &input.snapshot.sweep;
+    let mut rungs: Vec<usize> = input.rungs.iter().map(|r| r.rung_epoch).collect();
+    rungs.dedup();
+    let pruned = input
+        .rungs
+        .iter()
+        .filter(|r| r.decision == crate::store::RungDecision::Prune)
+        .count();
+    let trials: Vec<(TrialCurves, Option<usize>)> = input
+        .snapshot
+        .trials
+        .iter()
+        .map(|t| {
+            let curves = TrialCurves {
+                number: t.number,
+                epochs: input.epochs_of(t.number),
+                best_epoch: t.best_epoch,
+            };
+            (curves, t.pruned_at)
+        })
+        .collect();
+    let rung_list: Vec<String> = rungs.iter().map(usize::to_string).collect();
+    Some(NamedChart {
+        stem: "pruning".to_string(),
+        caption: format!(
+            "early stopping: {pruned} trial(s) pruned at rungs (epochs {})",
+            rung_list.join(", ")
+        ),
+        chart: charts::pruning(&trials, &rungs, sweep.metric),
+    })
 }
 
 fn charts_section(charts: &ReportCharts) -> String {
@@ -784,7 +837,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}\
 table{border-collapse:collapse;font-size:.85rem}td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:left}\
 table.sortable th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}\
-tr.best{background:#e8f5e9;font-weight:600}tr.failed{color:#999}td.error,p.error{color:#b00020}\
+tr.best{background:#e8f5e9;font-weight:600}tr.failed{color:#999}tr.pruned{color:#777;font-style:italic}td.error,p.error{color:#b00020}\
 .facts th{background:none;width:8rem}.hint{color:#666;font-size:.85rem}\
 .charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}figure svg{max-width:100%;height:auto}\
 figcaption{font-size:.8rem;color:#555;text-align:center}details.trial{margin:.3rem 0}\

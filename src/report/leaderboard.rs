@@ -1,8 +1,11 @@
 //! The leaderboard: a sweep's trials ranked by its metric, and its exporters (table, CSV, JSON).
 //!
-//! Ranking: trials with a best metric, by the sweep's goal, ties by trial number; then every
-//! trial without a place (pending, running without an epoch yet, failed), by number. A failed
-//! trial gets no rank even when it recorded epochs before failing: it is not a result to pick.
+//! Ranking: trials with a best metric, by the sweep's goal, ties by trial number; then the
+//! pruned trials (stopped at a rung by `early_terminate`), ranked the same way among
+//! themselves: a pruned trial was judged worse than the trials that trained on, and it is
+//! never the result to pick; then every trial without a place (pending, running without an
+//! epoch yet, failed), by number. A failed trial gets no rank even when it recorded epochs
+//! before failing: it is not a result to pick.
 //! The order is total, so every format is byte-stable for a given store.
 
 use serde::Serialize;
@@ -37,6 +40,8 @@ pub struct TrialRow {
     pub error: Option<String>,
     /// A bayes sweep's trial: a startup (random) or a TPE draw; `None` for other methods.
     pub draw: Option<DrawKind>,
+    /// The rung epoch where it was pruned.
+    pub pruned_at: Option<usize>,
 }
 
 impl TrialRow {
@@ -56,7 +61,13 @@ impl TrialRow {
                 .as_deref()
                 .and_then(SampledFrom::from_json)
                 .map(|s| s.draw),
+            pruned_at: trial.pruned_at,
         })
+    }
+
+    /// Whether `early_terminate` stopped it.
+    fn is_pruned(&self) -> bool {
+        self.state == TrialState::Pruned
     }
 
     /// The metric this trial competes with, if it competes at all.
@@ -134,6 +145,7 @@ impl Leaderboard {
 /// Sort `rows` into leaderboard order and number the ranked ones 1, 2, ...
 pub fn rank(rows: &mut [TrialRow], maximize: bool) {
     rows.sort_by(|a, b| match (a.ranked_metric(), b.ranked_metric()) {
+        (Some(_), Some(_)) if a.is_pruned() != b.is_pruned() => a.is_pruned().cmp(&b.is_pruned()),
         (Some(x), Some(y)) => {
             let better_first = if maximize {
                 y.total_cmp(&x)
@@ -179,8 +191,8 @@ pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
 }
 
 /// Aligned columns: rank, trial, state, the metric, best epoch, epochs, how it was drawn
-/// (bayes sweeps only), each parameter, and the error of failed trials; the best row is
-/// marked `*`.
+/// (bayes sweeps only), each parameter, the rung epoch of pruned trials (`pruned at`, when
+/// any trial is), and the error of failed trials; the best row is marked `*`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TableExporter {
     /// Also set the best row in bold (ANSI), for a terminal.
@@ -192,6 +204,7 @@ impl Exporter for TableExporter {
         let names = board.param_names();
         let with_errors = board.rows.iter().any(|row| row.error.is_some());
         let with_draws = board.has_draws();
+        let with_pruned = board.rows.iter().any(|row| row.pruned_at.is_some());
         let mut columns = vec![
             ("", Align::Left),
             ("rank", Align::Right),
@@ -205,6 +218,9 @@ impl Exporter for TableExporter {
             columns.push(("draw", Align::Left));
         }
         columns.extend(names.iter().map(|&name| (name, Align::Left)));
+        if with_pruned {
+            columns.push(("pruned at", Align::Right));
+        }
         if with_errors {
             columns.push(("error", Align::Left));
         }
@@ -227,6 +243,12 @@ impl Exporter for TableExporter {
                     .get(name)
                     .map_or_else(String::new, text::param_short)
             }));
+            if with_pruned {
+                cells.push(
+                    row.pruned_at
+                        .map_or_else(String::new, |e| format!("epoch {e}")),
+                );
+            }
             if with_errors {
                 cells.push(
                     row.error
@@ -252,7 +274,8 @@ impl Exporter for TableExporter {
 }
 
 /// RFC 4180 CSV: a header, then one line per trial; one column per parameter name (the union
-/// over all trials, sorted); empty fields for what a trial lacks; numbers at full precision.
+/// over all trials, sorted), `error`, then `pruned_at` (the rung epoch of a pruned trial);
+/// empty fields for what a trial lacks; numbers at full precision.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CsvExporter;
 
@@ -273,7 +296,7 @@ impl Exporter for CsvExporter {
             .into_iter()
             .chain(draw_column)
             .chain(names.iter().copied())
-            .chain(["error"])
+            .chain(["error", "pruned_at"])
             .collect();
         let mut out = csv_line(header.iter().copied());
         for row in &board.rows {
@@ -294,6 +317,7 @@ impl Exporter for CsvExporter {
                     .map_or_else(String::new, text::param_exact)
             }));
             fields.push(row.error.clone().unwrap_or_default());
+            fields.push(row.pruned_at.map_or_else(String::new, |e| e.to_string()));
             out.push_str(&csv_line(fields.iter().map(String::as_str)));
         }
         Ok(out.into_bytes())
@@ -321,7 +345,7 @@ fn csv_field(field: &str) -> String {
 
 /// A JSON array of objects, one per trial: `rank`, `trial`, `state`, `best_metric`,
 /// `best_epoch`, `epochs`, `draw` (bayes sweeps only: `startup` or `tpe`), `params` (an
-/// object), `error`; absent values are `null`.
+/// object), `error`, `pruned_at` (the rung epoch of a pruned trial); absent values are `null`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JsonExporter;
 
@@ -338,6 +362,7 @@ struct JsonRow<'a> {
     draw: Option<&'static str>,
     params: &'a Params,
     error: Option<&'a str>,
+    pruned_at: Option<usize>,
 }
 
 impl Exporter for JsonExporter {
@@ -355,6 +380,7 @@ impl Exporter for JsonExporter {
                 draw: row.draw.map(DrawKind::as_str),
                 params: &row.params,
                 error: row.error.as_deref(),
+                pruned_at: row.pruned_at,
             })
             .collect();
         let mut out = serde_json::to_vec_pretty(&rows)?;
@@ -447,6 +473,52 @@ mod tests {
     }
 
     #[test]
+    fn pruned_trials_rank_after_those_that_trained_on_and_show_their_rung() {
+        let mut all = rows();
+        let pruned = trial_record(6, TrialState::Pruned, Some(0.9), r#"{"batch_size":64}"#);
+        let pruned_worse = trial_record(7, TrialState::Pruned, Some(0.2), r#"{"batch_size":64}"#);
+        all.extend(
+            [pruned, pruned_worse]
+                .iter()
+                .map(|t| TrialRow::from_record(t).expect("valid params")),
+        );
+        let board = Leaderboard::new(MetricName::ValR2, true, all);
+        assert_eq!(
+            order(&board),
+            [
+                (Some(1), 2),
+                (Some(2), 1),
+                (Some(3), 4),
+                (Some(4), 6),
+                (Some(5), 7),
+                (None, 3),
+                (None, 5)
+            ]
+        );
+        let table = export(&TableExporter::default(), &board.clone().top(Some(4)));
+        assert!(
+            table
+                .lines()
+                .next()
+                .is_some_and(|h| h.contains("pruned at"))
+        );
+        assert!(
+            table
+                .lines()
+                .nth(4)
+                .is_some_and(|l| l.contains("pruned") && l.ends_with("epoch 3")),
+            "{table}"
+        );
+        let csv = export(&CsvExporter, &board);
+        assert!(csv.contains("\n4,6,pruned,0.9,2,3,,64,,,3\n"), "{csv}");
+        let json: serde_json::Value =
+            serde_json::from_str(&export(&JsonExporter, &board)).expect("valid JSON");
+        assert_eq!(json[3]["state"], "pruned");
+        assert_eq!(json[3]["pruned_at"], 3);
+        assert_eq!(json[0]["pruned_at"], serde_json::Value::Null);
+    }
+
+    #[test]
     fn no_best_without_a_ranked_trial() {
         let mut pending = rows();
         pending.retain(|r| r.best_metric.is_none());
@@ -501,12 +573,12 @@ mod tests {
         let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(
             export(&CsvExporter, &board),
-            "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error\n\
-             1,2,completed,0.45,2,3,,256,0.0031234,\n\
-             2,1,completed,0.3,2,3,,128,0.001,\n\
-             3,4,running,0.3,2,3,relu,128,0.002,\n\
-             ,3,failed,0.05,2,3,,512,0.01,\"diverged: loss is NaN, at epoch 2\n\"\"stack\"\"\"\n\
-             ,5,pending,,,0,,64,0.005,\n"
+            "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error,pruned_at\n\
+             1,2,completed,0.45,2,3,,256,0.0031234,,\n\
+             2,1,completed,0.3,2,3,,128,0.001,,\n\
+             3,4,running,0.3,2,3,relu,128,0.002,,\n\
+             ,3,failed,0.05,2,3,,512,0.01,\"diverged: loss is NaN, at epoch 2\n\"\"stack\"\"\",\n\
+             ,5,pending,,,0,,64,0.005,,\n"
         );
     }
 
@@ -529,7 +601,8 @@ mod tests {
       "batch_size": 256,
       "lr": 0.0031234
     },
-    "error": null
+    "error": null,
+    "pruned_at": null
   },
   {
     "rank": null,
@@ -542,7 +615,8 @@ mod tests {
       "batch_size": 512,
       "lr": 0.01
     },
-    "error": "diverged: loss is NaN, at epoch 2\n\"stack\""
+    "error": "diverged: loss is NaN, at epoch 2\n\"stack\"",
+    "pruned_at": null
   }
 ]
 "#

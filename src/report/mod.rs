@@ -152,6 +152,7 @@ pub fn count_states(trials: &[TrialRecord]) -> StateCounts {
             TrialState::Completed => &mut counts.completed,
             TrialState::Failed => &mut counts.failed,
             TrialState::Interrupted => &mut counts.interrupted,
+            TrialState::Pruned => &mut counts.pruned,
         };
         *slot += 1;
     }
@@ -217,6 +218,7 @@ pub(crate) mod tests {
             error: None,
             epochs: if best.is_some() { 3 } else { 0 },
             sampled_from: None,
+            pruned_at: (state == TrialState::Pruned).then_some(3),
         }
     }
 

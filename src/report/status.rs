@@ -16,11 +16,12 @@ pub const FAILED_SHOWN: usize = 10;
 const ERROR_WIDTH: usize = 70;
 
 /// The order in which the detail lists trials: what needs attention first.
-const SECTIONS: [TrialState; 5] = [
+const SECTIONS: [TrialState; 6] = [
     TrialState::Running,
     TrialState::Interrupted,
     TrialState::Pending,
     TrialState::Failed,
+    TrialState::Pruned,
     TrialState::Completed,
 ];
 
@@ -143,11 +144,34 @@ fn section(
         TrialState::Running => format!("running ({n}):\n{}", indent(&running(trials, metric, now))),
         TrialState::Failed => format!("failed ({n}):\n{}", indent(&failed(trials, sweep))),
         TrialState::Completed => format!("completed ({n})\n"),
+        TrialState::Pruned => format!("pruned ({n}): {}\n", pruned(trials)),
         TrialState::Pending | TrialState::Interrupted => {
             let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
             format!("{state} ({n}): {}\n", text::number_ranges(&numbers))
         }
     }
+}
+
+/// Pruned trials by the rung where they stopped: `at epoch 3: 1, 4-6; at epoch 9: 2`.
+fn pruned(trials: &[&TrialRecord]) -> String {
+    let mut by_rung: std::collections::BTreeMap<Option<usize>, Vec<usize>> = Default::default();
+    for trial in trials {
+        by_rung
+            .entry(trial.pruned_at)
+            .or_default()
+            .push(trial.number);
+    }
+    by_rung
+        .iter()
+        .map(|(rung, numbers)| {
+            format!(
+                "at epoch {}: {}",
+                text::count(*rung),
+                text::number_ranges(numbers)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Running trials: who trains them where, how far they are, when their worker last spoke.
@@ -287,13 +311,29 @@ mod tests {
         empty.trials.clear();
         assert_eq!(
             overview(&[snapshot(), empty]).expect("rendered"),
-            "sweep   created           trials  completed  running  pending  interrupted  failed  metric    best  best trial\n\
-             demo    2026-11-27 18:30      44          2        1       39            1       1  val_r2  0.4500           5\n\
-             second  2026-11-27 18:30       0          0        0        0            0       0  val_r2       -           -\n"
+            "sweep   created           trials  completed  pruned  running  pending  interrupted  failed  metric    best  best trial\n\
+             demo    2026-11-27 18:30      44          2       0        1       39            1       1  val_r2  0.4500           5\n\
+             second  2026-11-27 18:30       0          0       0        0        0            0       0  val_r2       -           -\n"
         );
         assert_eq!(
             overview(&[]).expect("rendered"),
             "no sweeps in this run database yet\n"
+        );
+    }
+
+    #[test]
+    fn pruned_trials_are_counted_and_listed_by_their_rung() {
+        let mut snapshot = snapshot();
+        for (number, rung) in [(6, 3), (7, 9), (8, 3)] {
+            let trial = &mut snapshot.trials[number - 1];
+            trial.state = TrialState::Pruned;
+            trial.pruned_at = Some(rung);
+        }
+        let text = detail(&snapshot, 0.0).expect("rendered");
+        assert!(text.contains("3 pruned"), "{text}");
+        assert!(
+            text.contains("pruned (3): at epoch 3: 6, 8; at epoch 9: 7\n"),
+            "{text}"
         );
     }
 }

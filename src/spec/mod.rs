@@ -17,9 +17,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
+use crate::prune::Pruner;
 use crate::search::ParamValue;
 use crate::train::params::{self, KNOWN};
 use crate::train::{EpochMetrics, TrainSettings};
+pub use early_terminate::{DEFAULT_ETA, EarlyTerminate, RungSchedule, StopKind};
 use raw::{RawSpec, check_foreign_keys, yaml_error};
 
 /// The most trials one sweep may plan (a guard against a grid of 10^12 points).
@@ -103,6 +105,10 @@ pub struct Spec {
     pub data: DataSpec,
     /// How long each trial trains.
     pub training: TrainingSpec,
+    /// Stop poor trials at rungs (W&B's `early_terminate: hyperband`). Left out of the
+    /// serialization when absent, so sweeps without it keep their fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_terminate: Option<EarlyTerminate>,
 }
 
 impl Spec {
@@ -184,6 +190,12 @@ impl Spec {
             seed: trial_seed,
             val_fraction: self.data.val_fraction,
         }
+    }
+
+    /// The rule workers apply at the rungs, when the sweep has `early_terminate`.
+    pub fn pruner(&self) -> Option<Pruner> {
+        self.early_terminate
+            .map(|e| e.pruner(self.training.max_epochs))
     }
 }
 
@@ -611,6 +623,7 @@ pub(crate) fn tidy(x: f64) -> f64 {
     format!("{x:.14e}").parse().unwrap_or(x)
 }
 
+mod early_terminate;
 mod raw;
 #[cfg(test)]
 mod tests;

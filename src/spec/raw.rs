@@ -2,6 +2,7 @@
 //! validation into the checked types of the parent module, naming the key path of anything
 //! wrong.
 
+use super::early_terminate::RawEarlyTerminate;
 use super::*;
 
 // ---------------------------------------------------------------------------------------
@@ -22,6 +23,7 @@ pub(super) struct RawSpec {
     parameters: BTreeMap<String, RawParam>,
     data: RawData,
     training: Option<RawTraining>,
+    early_terminate: Option<RawEarlyTerminate>,
 }
 
 #[derive(Deserialize)]
@@ -132,7 +134,7 @@ impl Issue {
     }
 }
 
-fn issue(key: impl Into<String>, message: impl Into<String>) -> Issue {
+pub(super) fn issue(key: impl Into<String>, message: impl Into<String>) -> Issue {
     Issue {
         key: key.into(),
         message: message.into(),
@@ -172,10 +174,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "entity",
         "is not supported: there is no W&B account or server; remove it",
     ),
-    (
-        "early_terminate",
-        "is not supported yet; each trial stops early by `training.patience`",
-    ),
 ];
 
 /// Refuse W&B features we do not have with a message of their own.
@@ -209,6 +207,13 @@ impl RawSpec {
             let checked = validate_param(&param, raw, self.method)?;
             parameters.insert(param, checked);
         }
+        let training = self
+            .training
+            .map_or(Ok(TrainingSpec::default()), RawTraining::validate)?;
+        let early_terminate = self
+            .early_terminate
+            .map(|raw| raw.validate(training.max_epochs))
+            .transpose()?;
         let spec = Spec {
             name,
             description: self.description,
@@ -219,9 +224,8 @@ impl RawSpec {
             seed: self.seed.unwrap_or(0),
             parameters,
             data: self.data.validate()?,
-            training: self
-                .training
-                .map_or(Ok(TrainingSpec::default()), RawTraining::validate)?,
+            training,
+            early_terminate,
         };
         check_size(&spec)?;
         Ok(spec)

@@ -109,6 +109,7 @@ fn the_sweep_files_parse_with_their_trial_counts() {
             2 * 2 * 3,
         ),
         ("design-choices.yaml", "design-choices", 384),
+        ("hyperband.yaml", "table1-hyperband", 81),
     ] {
         let (spec, text) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
@@ -173,10 +174,6 @@ fn wandb_keys_we_do_not_use_get_their_own_message() {
         let message = error(&format!("{HEAD}{key}: x\n"));
         assert_mentions(&message, &["t.yaml", key, "not supported"]);
     }
-    let early = error(&format!(
-        "{HEAD}early_terminate: {{type: hyperband, min_iter: 3}}\n"
-    ));
-    assert_mentions(&early, &["early_terminate", "not supported yet"]);
 }
 
 #[test]
@@ -753,4 +750,109 @@ fn existing_sweeps_keep_their_fingerprints() {
         })
         .collect();
     assert_eq!(got, ["e49c907642c18be2", "9b0b2aa64c634a4c"]);
+}
+
+#[test]
+fn early_terminate_takes_wandbs_hyperband_forms() {
+    let spec = parse(&format!(
+        "{HEAD}training: {{max_epochs: 27}}\nearly_terminate: {{type: hyperband, min_iter: 3}}\n"
+    ));
+    let early = spec.early_terminate.expect("early_terminate is read");
+    assert_eq!(early.schedule, RungSchedule::MinIter(3));
+    assert_eq!((early.eta, early.strict), (DEFAULT_ETA, true));
+    assert_eq!(spec.pruner().map(|p| p.rungs().to_vec()), Some(vec![3, 9]));
+
+    let spec = parse(&format!(
+        "{HEAD}early_terminate: {{type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}}\n"
+    ));
+    let early = spec.early_terminate.expect("early_terminate is read");
+    assert_eq!(early.schedule, RungSchedule::MaxIter { max_iter: 27, s: 2 });
+    assert!(!early.strict);
+    assert_eq!(spec.pruner().map(|p| p.rungs().to_vec()), Some(vec![3, 9]));
+    assert_eq!(parse(HEAD).pruner(), None);
+}
+
+#[test]
+fn early_terminate_errors_name_the_key() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "{type: envelope, min_iter: 3}",
+            &[
+                "early_terminate.type",
+                "unknown variant `envelope`",
+                "hyperband",
+            ],
+        ),
+        (
+            "{min_iter: 3}",
+            &["early_terminate", "missing field `type`"],
+        ),
+        (
+            "{type: hyperband, min_iter: 0}",
+            &["early_terminate.min_iter", "at least 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 2.5}",
+            &["early_terminate.min_iter", "invalid type"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, eta: 1}",
+            &["early_terminate.eta", "above 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, eta: .nan}",
+            &["early_terminate.eta", "above 1"],
+        ),
+        (
+            "{type: hyperband}",
+            &["early_terminate:", "min_iter", "max_iter"],
+        ),
+        (
+            "{type: hyperband, max_iter: 27}",
+            &["early_terminate.s", "missing `s`"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, s: 2}",
+            &["early_terminate.s", "max_iter"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, max_iter: 27, s: 2}",
+            &["early_terminate.max_iter", "not both"],
+        ),
+        (
+            "{type: hyperband, max_iter: 27, s: 0}",
+            &["early_terminate.s", "at least 1"],
+        ),
+        (
+            "{type: hyperband, min_iter: 200}",
+            &["early_terminate:", "max_epochs (200)"],
+        ),
+        (
+            "{type: hyperband, min_iter: 3, mni_iter: 2}",
+            &["early_terminate", "unknown field `mni_iter`"],
+        ),
+    ];
+    for (value, parts) in cases {
+        let message = error(&format!("{HEAD}early_terminate: {value}\n"));
+        assert_mentions(&message, parts);
+        assert_mentions(&message, &["t.yaml"]);
+    }
+}
+
+#[test]
+fn early_terminate_changes_the_fingerprint_and_its_absence_does_not() {
+    let plain = parse(HEAD);
+    let json = serde_json::to_string(&plain).expect("serializable");
+    assert!(
+        !json.contains("early_terminate"),
+        "a sweep without early_terminate serializes as before: {json}"
+    );
+    let early = parse(&format!(
+        "{HEAD}early_terminate: {{type: hyperband, min_iter: 3}}\n"
+    ));
+    assert_ne!(plain.fingerprint(), early.fingerprint());
+    let spelled = parse(&format!(
+        "{HEAD}early_terminate: {{type: hyperband, min_iter: 3, eta: 3.0, strict: true}}\n"
+    ));
+    assert_eq!(early.fingerprint(), spelled.fingerprint());
 }

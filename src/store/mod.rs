@@ -24,8 +24,11 @@ use rusqlite::{
 
 pub use state::TrialState;
 
+pub use crate::prune::RungDecision;
+
 use crate::data::CacheHeader;
 use crate::evaluate::{Evaluation, Scores};
+use crate::prune::Pruner;
 use crate::spec::{Goal, MetricName};
 use crate::train::EpochMetrics;
 
@@ -34,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_data_header.sql"),
     include_str!("migrations/0003_evaluations.sql"),
+    include_str!("migrations/0004_pruned.sql"),
     include_str!("migrations/0005_sampled_from.sql"),
 ];
 
@@ -75,6 +79,9 @@ pub enum StoreError {
         /// Fingerprint of the file given now.
         given: String,
     },
+    /// A migration left rows whose foreign keys point nowhere (it is rolled back).
+    #[error("migrating the run database would break {0} reference(s) between its tables")]
+    BrokenReferences(usize),
     /// A write by a worker that no longer holds the trial (it was reclaimed or finished).
     #[error("trial {0} is no longer held by this worker")]
     NotHeld(TrialId),
@@ -223,6 +230,29 @@ pub struct TrialRecord {
     pub epochs: usize,
     /// What the sampler knew when it drew this trial (JSON; bayes sweeps only).
     pub sampled_from: Option<String>,
+    /// The rung epoch where it was pruned (state `pruned`).
+    pub pruned_at: Option<usize>,
+}
+
+/// One recorded rung decision (a row of `rungs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RungRecord {
+    /// The trial's number.
+    pub trial: usize,
+    /// The rung epoch.
+    pub rung_epoch: usize,
+    /// The trial's metric at that epoch (NaN when it was not a number).
+    pub metric: f64,
+    /// Its place among the trials at the rung when it got there (1 = best).
+    pub rank: usize,
+    /// Trials at the rung then, itself included.
+    pub reached: usize,
+    /// Places that continued.
+    pub kept: usize,
+    /// Continue or prune.
+    pub decision: RungDecision,
+    /// When (UTC text).
+    pub decided_at: String,
 }
 
 /// Who is writing: one worker process.
@@ -275,17 +305,19 @@ pub struct StateCounts {
     pub failed: usize,
     /// Waiting to resume.
     pub interrupted: usize,
+    /// Stopped at a rung by `early_terminate`.
+    pub pruned: usize,
 }
 
 impl StateCounts {
     /// All trials.
     pub fn total(&self) -> usize {
-        self.pending + self.running + self.completed + self.failed + self.interrupted
+        self.pending + self.running + self.completed + self.failed + self.interrupted + self.pruned
     }
 
     /// Trials that will not train again.
     pub fn finished(&self) -> usize {
-        self.completed + self.failed
+        self.completed + self.failed + self.pruned
     }
 
     /// How many trials are in `state`.
@@ -296,6 +328,7 @@ impl StateCounts {
             TrialState::Completed => self.completed,
             TrialState::Failed => self.failed,
             TrialState::Interrupted => self.interrupted,
+            TrialState::Pruned => self.pruned,
         }
     }
 
@@ -306,6 +339,7 @@ impl StateCounts {
             TrialState::Completed => self.completed += n,
             TrialState::Failed => self.failed += n,
             TrialState::Interrupted => self.interrupted += n,
+            TrialState::Pruned => self.pruned += n,
         }
     }
 }
@@ -359,8 +393,9 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
+        // Migrations run with foreign keys off (a table rebuild must not cascade), then on.
         migrate(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
         Ok(Store { conn })
     }
 
@@ -601,13 +636,18 @@ impl Store {
     }
 
     /// Make the stored epochs of `trial` equal `epochs` (those of the checkpoint it starts or
-    /// resumes from): rows after them are deleted, missing ones written.
+    /// resumes from): rows after them are deleted, with their rung decisions (a resumed trial
+    /// is judged again at a rung it reaches again), missing ones written. A rung among
+    /// `epochs` without a decision (the worker died between its checkpoint and recording the
+    /// epoch) is decided now, as [`Store::record_epoch`] would have; the answer is the first
+    /// [`RungDecision::Prune`], else the last decision made (or `NotARung`).
     pub fn start_epochs(
         &mut self,
         trial: TrialId,
         me: &WorkerInfo,
         epochs: &[EpochMetrics],
-    ) -> Result<(), StoreError> {
+        pruner: Option<&Pruner>,
+    ) -> Result<RungDecision, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -616,29 +656,78 @@ impl Store {
             "DELETE FROM epochs WHERE trial_id = ?1 AND epoch > ?2",
             params![trial.0, epochs.len() as i64],
         )?;
+        tx.execute(
+            "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
+            params![trial.0, epochs.len() as i64],
+        )?;
         for m in epochs {
             insert_epoch(&tx, trial, m, "INSERT OR REPLACE")?;
         }
         update_best(&tx, trial)?;
+        let mut decision = RungDecision::NotARung;
+        if let Some(pruner) = pruner {
+            for m in epochs {
+                if pruner.is_rung(m.epoch) && !has_rung_row(&tx, trial, m.epoch)? {
+                    decision = decide_rung(&tx, trial, m.epoch, pruner)?;
+                    if decision == RungDecision::Prune {
+                        break;
+                    }
+                }
+            }
+        }
         tx.commit()?;
-        Ok(())
+        Ok(decision)
     }
 
-    /// Record one finished epoch of a held trial (and count it as a heartbeat).
+    /// Record one finished epoch of a held trial (and count it as a heartbeat). When the
+    /// sweep prunes (`pruner`) and the epoch is a rung, the trial is judged in the same
+    /// transaction against every trial of the sweep that has an epoch row there (failed
+    /// trials left out), the decision is written to `rungs`, and a pruned trial leaves the
+    /// `running` state at once (state `pruned`, `ended_at` set, epochs kept), so a worker
+    /// that dies right after cannot leave a judged trial to be resumed.
     pub fn record_epoch(
         &mut self,
         trial: TrialId,
         me: &WorkerInfo,
         m: &EpochMetrics,
-    ) -> Result<(), StoreError> {
+        pruner: Option<&Pruner>,
+    ) -> Result<RungDecision, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         touch_held(&tx, trial, me)?;
         insert_epoch(&tx, trial, m, "INSERT")?;
         update_best(&tx, trial)?;
+        let decision = match pruner {
+            Some(pruner) if pruner.is_rung(m.epoch) => decide_rung(&tx, trial, m.epoch, pruner)?,
+            _ => RungDecision::NotARung,
+        };
         tx.commit()?;
-        Ok(())
+        Ok(decision)
+    }
+
+    /// Every rung decision of a sweep, by rung epoch, then trial number.
+    pub fn rungs(&self, sweep: SweepId) -> Result<Vec<RungRecord>, StoreError> {
+        let mut query = self.conn.prepare(
+            "SELECT t.number, r.rung_epoch, r.metric, r.rank, r.reached, r.kept, r.decision,
+                    r.decided_at
+             FROM rungs r JOIN trials t ON t.id = r.trial_id
+             WHERE t.sweep_id = ?1 ORDER BY r.rung_epoch, t.number",
+        )?;
+        let rows = query.query_map([sweep.0], |r| {
+            let count = |i: usize| r.get::<_, i64>(i).map(|n| n as usize);
+            Ok(RungRecord {
+                trial: count(0)?,
+                rung_epoch: count(1)?,
+                metric: real_or_nan(r, 2)?,
+                rank: count(3)?,
+                reached: count(4)?,
+                kept: count(5)?,
+                decision: parsed(r, 6, RungDecision::parse)?,
+                decided_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// End `me`'s hold on `trial`.
@@ -813,7 +902,12 @@ fn set_wal(conn: &Connection) -> Result<(), StoreError> {
 
 /// Apply the migrations this file lacks, all in one `BEGIN IMMEDIATE` transaction, so that
 /// processes opening a new database at once create the schema exactly once.
+///
+/// Foreign keys are off while they run: 0004 rebuilds `trials`, and dropping the old table
+/// with them on would delete every epoch (ON DELETE CASCADE). `PRAGMA foreign_keys` is a
+/// no-op inside a transaction, so it is set before; `foreign_key_check` runs before the commit.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "foreign_keys", false)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
@@ -824,8 +918,25 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }
+    if found < known {
+        let broken = broken_references(&tx)?;
+        if broken > 0 {
+            return Err(StoreError::BrokenReferences(broken));
+        }
+    }
     tx.commit()?;
     Ok(())
+}
+
+/// Rows whose foreign keys point nowhere (`PRAGMA foreign_key_check`).
+fn broken_references(conn: &Connection) -> Result<usize, StoreError> {
+    let mut check = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut rows = check.query([])?;
+    let mut broken = 0;
+    while rows.next()?.is_some() {
+        broken += 1;
+    }
+    Ok(broken)
 }
 
 const SWEEP_COLUMNS: &str =
@@ -924,7 +1035,8 @@ fn sweep_by_name(conn: &Connection, name: &str) -> Result<Option<SweepRecord>, S
 const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
     t.worker_pid, t.device, t.threads, t.attempts, t.heartbeat_at, t.started_at, t.ended_at,
     t.best_epoch, t.best_metric, t.error,
-    (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from";
+    (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from,
+    (SELECT MIN(r.rung_epoch) FROM rungs r WHERE r.trial_id = t.id AND r.decision = 'prune')";
 
 fn trial_from_row(r: &rusqlite::Row) -> rusqlite::Result<TrialRecord> {
     Ok(TrialRecord {
@@ -946,6 +1058,7 @@ fn trial_from_row(r: &rusqlite::Row) -> rusqlite::Result<TrialRecord> {
         error: r.get(15)?,
         epochs: r.get::<_, i64>(16)? as usize,
         sampled_from: r.get(17)?,
+        pruned_at: r.get::<_, Option<i64>>(18)?.map(|n| n as usize),
     })
 }
 
@@ -1113,9 +1226,9 @@ fn insert_epoch(
     Ok(())
 }
 
-/// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
-fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
-    let (metric, goal) = tx.query_row(
+/// The metric and goal of the sweep `trial` belongs to.
+fn sweep_metric(tx: &Transaction, trial: TrialId) -> Result<(MetricName, Goal), StoreError> {
+    Ok(tx.query_row(
         "SELECT s.metric, s.goal FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ?1",
         [trial.0],
         |r| {
@@ -1124,7 +1237,77 @@ fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
                 parsed(r, 1, Goal::parse)?,
             ))
         },
+    )?)
+}
+
+/// Whether `trial` has a decision at `rung`.
+fn has_rung_row(tx: &Transaction, trial: TrialId, rung: usize) -> Result<bool, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM rungs WHERE trial_id = ?1 AND rung_epoch = ?2",
+            params![trial.0, rung as i64],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Judge `trial` at `rung` (its epoch row there is written) against every trial of its sweep
+/// with an epoch row there, except failed ones; record the decision, and end a pruned trial.
+fn decide_rung(
+    tx: &Transaction,
+    trial: TrialId,
+    rung: usize,
+    pruner: &Pruner,
+) -> Result<RungDecision, StoreError> {
+    let (metric, goal) = sweep_metric(tx, trial)?;
+    // A metric's name is its epochs column: only these known names are spliced into SQL.
+    let column = metric.as_str();
+    let at_rung: Vec<(i64, f64)> = {
+        let mut query = tx.prepare(&format!(
+            "SELECT t.id, e.{column} FROM epochs e JOIN trials t ON t.id = e.trial_id
+             WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
+               AND e.epoch = ?2 AND t.state != 'failed'"
+        ))?;
+        let rows = query.query_map(params![trial.0, rung as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, real_or_nan(r, 1)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mine = at_rung
+        .iter()
+        .find(|(id, _)| *id == trial.0)
+        .map_or(f64::NAN, |&(_, v)| v);
+    let values: Vec<f64> = at_rung.iter().map(|&(_, v)| v).collect();
+    let outcome = pruner.decide(goal, mine, &values);
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO rungs (trial_id, rung_epoch, metric, rank, reached, kept,
+                 decision, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {NOW})"
+        ),
+        params![
+            trial.0,
+            rung as i64,
+            mine.is_finite().then_some(mine),
+            outcome.rank as i64,
+            outcome.reached as i64,
+            outcome.kept as i64,
+            outcome.decision.as_str()
+        ],
     )?;
+    if outcome.decision == RungDecision::Prune {
+        tx.execute(
+            &format!("UPDATE trials SET state = 'pruned', ended_at = {NOW} WHERE id = ?1"),
+            [trial.0],
+        )?;
+    }
+    Ok(outcome.decision)
+}
+
+/// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
+fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
+    let (metric, goal) = sweep_metric(tx, trial)?;
     // A metric's name is its epochs column: only these known names are spliced into SQL.
     let column = metric.as_str();
     let order = match goal {

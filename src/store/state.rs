@@ -15,12 +15,16 @@ pub enum TrialState {
     Failed,
     /// Stopped on request (Ctrl-C) or found abandoned; resumes from its checkpoint.
     Interrupted,
+    /// Stopped at a rung by `early_terminate` (its metric was below the top share of the
+    /// trials that reached the rung); its epochs and checkpoint are kept, it never resumes.
+    Pruned,
 }
 
 impl TrialState {
     /// Every state, in the order displays list them.
-    pub const ALL: [TrialState; 5] = [
+    pub const ALL: [TrialState; 6] = [
         TrialState::Completed,
+        TrialState::Pruned,
         TrialState::Running,
         TrialState::Pending,
         TrialState::Interrupted,
@@ -35,6 +39,7 @@ impl TrialState {
             TrialState::Completed => "completed",
             TrialState::Failed => "failed",
             TrialState::Interrupted => "interrupted",
+            TrialState::Pruned => "pruned",
         }
     }
 
@@ -43,9 +48,13 @@ impl TrialState {
         TrialState::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// True once the trial will not train again without `--retry-failed`.
+    /// True once the trial will not train again without `--retry-failed` (which leaves
+    /// pruned trials alone).
     pub fn is_finished(self) -> bool {
-        matches!(self, TrialState::Completed | TrialState::Failed)
+        matches!(
+            self,
+            TrialState::Completed | TrialState::Failed | TrialState::Pruned
+        )
     }
 }
 

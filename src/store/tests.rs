@@ -161,7 +161,7 @@ fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it() {
         .expect("reclaimed from a dead pid");
     assert_eq!(taken.id, trial.id);
     assert!(matches!(
-        store.record_epoch(trial.id, &old, &epoch(1, 0.1)),
+        store.record_epoch(trial.id, &old, &epoch(1, 0.1), None),
         Err(StoreError::NotHeld(_))
     ));
     assert!(matches!(
@@ -188,13 +188,15 @@ fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
             .expect("claim")
             .expect("trial");
         store
-            .record_epoch(trial.id, &me, &epoch(1, 0.7))
+            .record_epoch(trial.id, &me, &epoch(1, 0.7), None)
             .expect("1");
         store
-            .record_epoch(trial.id, &me, &epoch(2, 0.2))
+            .record_epoch(trial.id, &me, &epoch(2, 0.2), None)
             .expect("2");
         assert!(
-            store.record_epoch(trial.id, &me, &epoch(2, 0.2)).is_err(),
+            store
+                .record_epoch(trial.id, &me, &epoch(2, 0.2), None)
+                .is_err(),
             "an epoch is recorded once"
         );
         let stored = store.trial(sweep.id, 1).expect("read").expect("trial");
@@ -213,7 +215,9 @@ fn nan_is_stored_as_null_and_read_back_as_nan() {
         .expect("trial");
     let mut m = epoch(1, 0.5);
     m.val_pearson = f64::NAN;
-    store.record_epoch(trial.id, &me, &m).expect("recorded");
+    store
+        .record_epoch(trial.id, &me, &m, None)
+        .expect("recorded");
     let back = store.epochs(trial.id).expect("epochs");
     assert!(back[0].val_pearson.is_nan());
     assert_eq!(back[0].val_r2, 0.5);
@@ -229,13 +233,13 @@ fn starting_from_a_checkpoint_makes_the_rows_match_it() {
         .expect("trial");
     for n in 1..=3 {
         store
-            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64))
+            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
             .expect("epoch");
     }
     // The checkpoint holds two epochs (the third was recorded, then the checkpoint lost).
     let checkpoint = [epoch(1, 0.1), epoch(2, 0.2)];
     store
-        .start_epochs(trial.id, &me, &checkpoint)
+        .start_epochs(trial.id, &me, &checkpoint, None)
         .expect("restart");
     assert_eq!(store.epochs(trial.id).expect("epochs"), checkpoint);
     let stored = store.trial(sweep, 1).expect("read").expect("trial");
@@ -290,7 +294,7 @@ fn concurrent_workers_never_claim_the_same_trial() {
                     let mut mine = Vec::new();
                     while let Some(t) = store.claim_next(sweep, &me, LONG, ALIVE).expect("claim") {
                         store
-                            .record_epoch(t.id, &me, &epoch(1, 0.5))
+                            .record_epoch(t.id, &me, &epoch(1, 0.5), None)
                             .expect("epoch");
                         store
                             .finish_trial(t.id, &me, &Finish::Completed)
@@ -425,7 +429,7 @@ fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch() {
             .expect("trial");
         for n in 1..=2 {
             store
-                .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64))
+                .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
                 .expect("epoch");
         }
     }
@@ -569,4 +573,222 @@ fn concurrent_workers_draw_each_number_once_and_see_each_other() {
     let store = Store::open_read_only(&path).expect("read only");
     let counts = store.state_counts(sweep).expect("counts");
     assert_eq!((counts.completed, counts.total()), (40, 40));
+}
+
+/// Claim the next trial as worker `pid` and record `r2` per epoch, with pruning at `pruner`'s
+/// rungs; the decisions, one per epoch.
+fn train_pruned(
+    store: &mut Store,
+    sweep: SweepId,
+    pid: u32,
+    r2: &[f64],
+    pruner: &Pruner,
+) -> (TrialId, Vec<RungDecision>) {
+    let me = worker(pid);
+    let trial = store
+        .claim_next(sweep, &me, LONG, ALIVE)
+        .expect("claim")
+        .expect("a trial");
+    let decisions = r2
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            store
+                .record_epoch(trial.id, &me, &epoch(i + 1, v), Some(pruner))
+                .expect("recorded")
+        })
+        .collect();
+    (trial.id, decisions)
+}
+
+#[test]
+fn a_rung_decision_is_made_and_recorded_with_its_epoch() {
+    use RungDecision::{Continue, NotARung, Prune};
+    let (mut store, sweep) = store_with(5);
+    let pruner = Pruner::new(vec![2], 3.0, true);
+    // Trial 1 is alone at epoch 2: it continues.
+    let (_, first) = train_pruned(&mut store, sweep, 1, &[0.1, 0.5, 0.6], &pruner);
+    assert_eq!(first, [NotARung, Continue, NotARung]);
+    // Trial 2 is second of two (keep ceil(2/3) = 1): pruned, in the same transaction.
+    let (second, decisions) = train_pruned(&mut store, sweep, 2, &[0.1, 0.3], &pruner);
+    assert_eq!(decisions, [NotARung, Prune]);
+    let pruned = store.trial(sweep, 2).expect("read").expect("trial 2");
+    assert_eq!(pruned.state, TrialState::Pruned);
+    assert!(pruned.ended_at.is_some());
+    assert_eq!((pruned.epochs, pruned.pruned_at), (2, Some(2)));
+    assert!(
+        matches!(
+            store.record_epoch(second, &worker(2), &epoch(3, 0.4), Some(&pruner)),
+            Err(StoreError::NotHeld(_))
+        ),
+        "a pruned trial is no longer held: its worker cannot write to it"
+    );
+    // Trial 3 fails after reaching the rung: it does not count there.
+    let (failed, _) = train_pruned(&mut store, sweep, 3, &[0.1, 0.9], &pruner);
+    store
+        .finish_trial(failed, &worker(3), &Finish::Failed("boom".to_string()))
+        .expect("failed");
+    // Trial 4: three at the rung (1, 2 pruned, itself), keep 1: best of them, continues.
+    let (_, fourth) = train_pruned(&mut store, sweep, 4, &[0.1, 0.55], &pruner);
+    assert_eq!(fourth, [NotARung, Continue]);
+    // Trial 5: four at the rung, keep 2; 0.5 ties trial 1 for second place: continues.
+    let (_, fifth) = train_pruned(&mut store, sweep, 5, &[0.1, 0.5], &pruner);
+    assert_eq!(fifth, [NotARung, Continue]);
+
+    let rungs = store.rungs(sweep).expect("rungs");
+    let rows: Vec<(usize, usize, usize, usize, usize, RungDecision)> = rungs
+        .iter()
+        .map(|r| (r.trial, r.rung_epoch, r.rank, r.reached, r.kept, r.decision))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, 2, 1, 1, 1, Continue),
+            (2, 2, 2, 2, 1, Prune),
+            (3, 2, 1, 3, 1, Continue),
+            (4, 2, 1, 3, 1, Continue),
+            (5, 2, 2, 4, 2, Continue),
+        ]
+    );
+    assert_eq!(rungs[1].metric, 0.3);
+    let counts = store.state_counts(sweep).expect("counts");
+    assert_eq!((counts.pruned, counts.failed, counts.running), (1, 1, 3));
+    assert_eq!(counts.finished(), 2);
+    assert_eq!(
+        store.retry_failed(sweep).expect("retried"),
+        1,
+        "--retry-failed leaves pruned trials alone"
+    );
+    assert_eq!(
+        store.trial(sweep, 2).expect("read").map(|t| t.state),
+        Some(TrialState::Pruned)
+    );
+}
+
+#[test]
+fn a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again() {
+    let (mut store, sweep) = store_with(2);
+    let pruner = Pruner::new(vec![1, 3], 2.0, true);
+    let a = worker(1);
+    let first = store
+        .claim_next(sweep, &a, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial 1");
+    for n in 1..=3 {
+        store
+            .record_epoch(first.id, &a, &epoch(n, 0.5), Some(&pruner))
+            .expect("epoch");
+    }
+    // Its checkpoint holds 2 epochs: the rung-3 decision goes with epoch 3.
+    store
+        .start_epochs(first.id, &a, &[epoch(1, 0.5), epoch(2, 0.5)], Some(&pruner))
+        .expect("restarted");
+    let rungs: Vec<usize> = store
+        .rungs(sweep)
+        .expect("rungs")
+        .iter()
+        .map(|r| r.rung_epoch)
+        .collect();
+    assert_eq!(rungs, [1]);
+
+    // Trial 2's worker died between its checkpoint (epoch 1, a rung) and recording it: the
+    // restart decides the rung it lacks. Two at rung 1, keep 1, and it is worse: pruned.
+    let b = worker(2);
+    let second = store
+        .claim_next(sweep, &b, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial 2");
+    let decision = store
+        .start_epochs(second.id, &b, &[epoch(1, 0.1)], Some(&pruner))
+        .expect("started");
+    assert_eq!(decision, RungDecision::Prune);
+    let trial = store.trial(sweep, 2).expect("read").expect("trial 2");
+    assert_eq!(
+        (trial.state, trial.pruned_at),
+        (TrialState::Pruned, Some(1))
+    );
+}
+
+#[test]
+fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v3.db");
+    {
+        let conn = Connection::open(&path).expect("file");
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("schema v1-v3");
+        }
+        conn.pragma_update(None, "user_version", 3).expect("v3");
+        conn.execute_batch(
+            "INSERT INTO sweeps (id, name, spec_text, spec_hash, data_path, metric, goal, created_at)
+                 VALUES (7, 'old', 'name: old', 'h', 'd.txt', 'val_r2', 'maximize', 'now');
+             INSERT INTO trials (id, sweep_id, number, params, seed, state, attempts, best_metric)
+                 VALUES (40, 7, 1, '{}', 1, 'completed', 1, 0.5),
+                        (41, 7, 2, '{}', 2, 'failed', 1, NULL),
+                        (45, 7, 3, '{}', 3, 'pending', 0, NULL);
+             INSERT INTO epochs (trial_id, epoch, val_r2, recorded_at)
+                 VALUES (40, 1, 0.4, 'now'), (40, 2, 0.5, 'now'), (41, 1, 0.1, 'now');
+             INSERT INTO evaluations (trial_id, test_path, n, created_at)
+                 VALUES (40, 'test.txt', 10, 'now');",
+        )
+        .expect("v3 rows");
+    }
+    let mut store = Store::open(&path).expect("migrated");
+    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
+    assert_eq!(broken_references(&store.conn).ok(), Some(0));
+    let sweep = store.sweep("old").expect("the sweep");
+    let trials = store.trials(sweep.id).expect("trials");
+    let kept: Vec<(i64, usize, TrialState, usize)> = trials
+        .iter()
+        .map(|t| (t.id.0, t.number, t.state, t.epochs))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (40, 1, TrialState::Completed, 2),
+            (41, 2, TrialState::Failed, 1),
+            (45, 3, TrialState::Pending, 0)
+        ],
+        "ids, states and epochs survive the rebuild"
+    );
+    assert_eq!(store.evaluations(sweep.id).expect("evaluations").len(), 1);
+    let summary: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM trial_summary WHERE sweep = 'old'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the view is back");
+    assert_eq!(summary, 3);
+    // The new state is allowed, foreign keys are on again, and the index is back.
+    store
+        .conn
+        .execute("UPDATE trials SET state = 'pruned' WHERE id = 45", [])
+        .expect("pruned is a state now");
+    let fk: bool = store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .expect("pragma");
+    assert!(fk);
+    let index: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'trials_by_state'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("index");
+    assert_eq!(index, 1);
+    // Deleting a trial still cascades to its epochs: the references point at the new table.
+    store
+        .conn
+        .execute("DELETE FROM trials WHERE id = 40", [])
+        .expect("deleted");
+    let left: i64 = store
+        .conn
+        .query_row("SELECT COUNT(*) FROM epochs", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(left, 1);
+    let _ = store.retry_failed(sweep.id).expect("still writable");
 }

@@ -400,3 +400,35 @@ fn a_png_chart_refuses_another_extension_and_names_the_file() {
     assert!(err.to_string().contains("chart.jpg"), "{err}");
     assert!(!path.exists());
 }
+
+#[test]
+fn the_pruning_chart_greys_pruned_trials_and_marks_where_they_stopped() {
+    let long = epochs(12);
+    let short = epochs(3);
+    let also_short = epochs(9);
+    let trials = [
+        (curves(1, &long), None),
+        (curves(2, &short), Some(3)),
+        (curves(3, &also_short), Some(9)),
+    ];
+    let chart = pruning(&trials, &[3, 9], MetricName::ValR2);
+    let svg = chart.svg();
+    assert_svg(&svg);
+    // One kept curve and its legend swatch; two grey pruned curves and a swatch; two rung
+    // lines and a swatch.
+    assert_eq!(lines(&svg, "#4E79A7"), 2, "{svg}");
+    assert_eq!(lines(&svg, "#808080"), 3);
+    assert_eq!(lines(&svg, "#F28E2B"), 3);
+    for label in ["trained on", "pruned", "pruned here", "rung"] {
+        assert!(svg.contains(&text(label)), "{label}");
+    }
+    // A cross (two strokes) per stop and one in the legend.
+    let crosses = svg.matches("stroke=\"#E15759\"").count();
+    assert!(crosses >= 3, "{crosses} strokes in the stop colour");
+    assert_eq!(svg, pruning(&trials, &[3, 9], MetricName::ValR2).svg());
+    assert!(
+        pruning(&[], &[3], MetricName::ValR2)
+            .svg()
+            .contains("no data")
+    );
+}
