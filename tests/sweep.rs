@@ -927,3 +927,52 @@ training: {max_epochs: 10, patience: 10}
     assert_eq!(rungs.iter().filter(|r| r.rung_epoch == 3).count(), 6);
     assert!(rungs.iter().all(|r| [3, 9].contains(&r.rung_epoch)));
 }
+
+#[test]
+fn a_wandb_bayes_sweep_with_hyperband_runs_unchanged_and_learns_from_pruned_trials() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // W&B's form of both keys together, as a W&B user's file holds them.
+    let spec = WANDB_BAYES
+        .replace("name: wb-bayes", "name: wb-bayes-hb")
+        .replace("run_cap: 16", "run_cap: 20")
+        .replace(
+            "training: {max_epochs: 3, patience: 3}",
+            "early_terminate:\n  type: hyperband\n  min_iter: 2\n  eta: 2\n\
+             training: {max_epochs: 8, patience: 8}",
+        );
+    write(dir.path(), "s.yaml", &spec);
+    let output = sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "4", "--fake-trainer", "2"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&output);
+    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let id = store.sweep("wb-bayes-hb").expect("sweep exists").id;
+    let trials = store.trials(id).expect("trials");
+    assert_eq!(trials.len(), 20, "{out}");
+    assert!(trials.iter().all(|t| t.state.is_finished()), "{out}");
+    let pruned: Vec<usize> = trials
+        .iter()
+        .filter(|t| t.state == TrialState::Pruned)
+        .map(|t| t.number)
+        .collect();
+    assert!(!pruned.is_empty(), "nothing was pruned: {out}");
+    assert!(out.contains(&format!("{} pruned", pruned.len())), "{out}");
+    // Later draws saw the pruned trials, and counted them apart from running ones.
+    let last = trials.last().expect("trial 20");
+    let seen = sweep::tpe::SampledFrom::from_json(last.sampled_from.as_deref().expect("recorded"))
+        .expect("parses");
+    // Every earlier trial was seen once: finished, still running (a liar) or pruned; and
+    // the ones seen as pruned are pruned in the store.
+    let mut seen_numbers: Vec<usize> = seen.finished.iter().map(|&(n, _)| n).collect();
+    seen_numbers.extend(&seen.running);
+    seen_numbers.extend(&seen.pruned);
+    seen_numbers.sort_unstable();
+    assert_eq!(seen_numbers, (1..20).collect::<Vec<_>>());
+    assert!(!seen.pruned.is_empty(), "trial 20 saw no pruned trial");
+    assert!(seen.pruned.iter().all(|n| pruned.contains(n)));
+    assert!(seen.pruned.iter().all(|n| !seen.running.contains(n)));
+}
