@@ -659,7 +659,9 @@ mod tests {
              \x20     2      1  completed  0.3000           2       3  startup  0.001\n"
         );
         let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
-        assert!(csv.starts_with("rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error\n"));
+        assert!(csv.starts_with(
+            "rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error,pruned_at\n"
+        ));
         assert!(csv.contains(",tpe,"));
         let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");
         assert!(json.contains("\"draw\": \"startup\""));
