@@ -38,14 +38,14 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
         .args(["run", "s.yaml", "--workers", "2"])
         .assert()
         .success()
-        .stdout(contains("12/12 complete"));
+        .stdout(contains("16/16 complete"));
 
     let output = sweep(dir.path())
         .args(["importance", "design-choices-small", "--format", "json"])
         .assert()
         .success();
     let analysis: Value = serde_json::from_slice(&output.get_output().stdout).expect("valid JSON");
-    assert_eq!(analysis["trials"], 12);
+    assert_eq!(analysis["trials"], 16);
     assert_eq!(analysis["combinations"], 4);
     assert_eq!(analysis["seed_noise"]["replicated_combinations"], 4);
     assert!(
@@ -74,7 +74,7 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
     }));
     for p in [lr, inert] {
         for value in p["values"].as_array().expect("values") {
-            assert_eq!(value["n"], 6);
+            assert_eq!(value["n"], 8);
             assert!(value["ci_low"].as_f64() <= value["mean"].as_f64());
             assert!(value["mean"].as_f64() <= value["ci_high"].as_f64());
         }
@@ -106,15 +106,15 @@ fn replicates_tell_a_parameter_that_matters_from_one_that_does_not() {
     let groups: Value = serde_json::from_slice(&board.get_output().stdout).expect("JSON");
     let groups = groups.as_array().expect("rows");
     assert_eq!(groups.len(), 4);
-    assert!(groups.iter().all(|g| g["n"] == 3));
+    assert!(groups.iter().all(|g| g["n"] == 4));
     assert_eq!(groups[0]["params"]["learning_rate"], 0.002);
-    // Replicates are adjacent trials: 1-3, 4-6, 7-9, 10-12.
+    // Replicates are adjacent trials: 1-4, 5-8, 9-12, 13-16.
     let mut firsts: Vec<u64> = groups
         .iter()
         .filter_map(|g| g["trials"][0].as_u64())
         .collect();
     firsts.sort_unstable();
-    assert_eq!(firsts, [1, 4, 7, 10]);
+    assert_eq!(firsts, [1, 5, 9, 13]);
 }
 
 #[test]

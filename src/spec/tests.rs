@@ -106,7 +106,7 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         (
             "design-choices-small.yaml",
             "design-choices-small",
-            2 * 2 * 3,
+            2 * 2 * 4,
         ),
         ("design-choices.yaml", "design-choices", 384),
         ("hyperband.yaml", "table1-hyperband", 81),
