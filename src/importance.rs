@@ -9,9 +9,9 @@
 //!
 //! - **per value**: trials, mean, and the 95% Student-t interval of the mean;
 //! - **test**: a *stratified permutation test*. The statistic is the between-values sum of
-//!   squares within strata, a stratum being one setting of every other swept parameter; the
-//!   parameter's values are shuffled within strata ([`PERMUTATIONS`] times) and the p-value
-//!   is the share of shuffles that reach the observed statistic. We chose it over a one-way
+//!   squares of the parameter's value means; the parameter's values are shuffled within
+//!   strata ([`PERMUTATIONS`] times), a stratum being one setting of every other swept
+//!   parameter, and the p-value is the share of shuffles that reach the observed statistic. We chose it over a one-way
 //!   ANOVA F test because (a) holding the other parameters fixed keeps a strong parameter
 //!   (a learning rate far too small) from hiding or faking the effect of another, in the
 //!   way replicate groups are compared: under "no effect" the trials of a stratum differ by

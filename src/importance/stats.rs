@@ -135,8 +135,14 @@ pub fn between_within_strata(
 
 /// The p-value of a permutation test of `labels` against `ys`: shuffles the labels within
 /// each stratum `permutations` times (Fisher-Yates from `rng`) and counts how often the
-/// statistic [`between_within_strata`] reaches the observed one; `(1 + count) / (1 +
-/// permutations)`, so it is never 0.
+/// statistic reaches the observed one; `(1 + count) / (1 + permutations)`, so it is never 0.
+///
+/// The statistic is the between-values sum of squares of the values' overall means
+/// ([`between_within_strata`] with one stratum), not the within-strata one: shuffling only
+/// within strata is what conditions on the other parameters, while the statistic must add up
+/// a difference that points the same way in every stratum. The within-strata sum of squares
+/// cannot see that: with one trial per value in each stratum (a grid without replicates) it
+/// is the same for every shuffle, and the test could never find anything.
 pub fn permutation_p(
     ys: &[f64],
     labels: &[usize],
@@ -146,7 +152,9 @@ pub fn permutation_p(
     rng: &mut SplitMix64,
 ) -> f64 {
     let strata_count = strata.iter().max().map_or(0, |s| s + 1);
-    let observed = between_within_strata(ys, labels, strata, levels, strata_count);
+    let one_stratum = vec![0; ys.len()];
+    let statistic = |labels: &[usize]| between_within_strata(ys, labels, &one_stratum, levels, 1);
+    let observed = statistic(labels);
     // Sums of the same numbers in another order may differ in the last bits.
     let threshold = observed - observed.abs() * 1e-9;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); strata_count];
@@ -159,7 +167,7 @@ pub fn permutation_p(
         for group in &members {
             shuffle_within(&mut shuffled, group, rng);
         }
-        if between_within_strata(ys, &shuffled, strata, levels, strata_count) >= threshold {
+        if statistic(&shuffled) >= threshold {
             reached += 1;
         }
     }

@@ -247,3 +247,38 @@ fn the_table_states_the_verdicts_and_intervals() {
         assert!(text.contains(part), "`{part}` not in:\n{text}");
     }
 }
+
+#[test]
+fn an_unreplicated_grid_can_show_an_effect_that_every_stratum_agrees_on() {
+    // Six strata (settings of the other parameters), one trial per value in each: value 1 is
+    // better by 0.1 in every stratum, on top of stratum offsets far larger than that. Only 2
+    // of the 2^6 equally likely shufflings reach the observed difference (it and its mirror),
+    // so p ≈ 2/64; a within-strata statistic would give p = 1 here, whatever the data.
+    let offsets = [0.0, 0.5, -0.3, 0.8, 0.2, -0.6];
+    let mut ys = Vec::new();
+    let mut labels = Vec::new();
+    let mut strata = Vec::new();
+    for (s, offset) in offsets.iter().enumerate() {
+        for label in 0..2 {
+            ys.push(offset + 0.1 * label as f64);
+            labels.push(label);
+            strata.push(s);
+        }
+    }
+    let p = stats::permutation_p(&ys, &labels, &strata, 2, 9999, &mut SplitMix64(7));
+    assert!((p - 2.0 / 64.0).abs() < 0.01, "p = {p}");
+    // No consistent direction: value 1 better in half the strata, worse in the others.
+    let mixed: Vec<f64> = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            if (i / 2) % 2 == 0 {
+                *y
+            } else {
+                y - 0.2 * labels[i] as f64
+            }
+        })
+        .collect();
+    let p = stats::permutation_p(&mixed, &labels, &strata, 2, 9999, &mut SplitMix64(7));
+    assert!(p > 0.5, "p = {p}");
+}
