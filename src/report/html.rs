@@ -264,7 +264,7 @@ fn wall_time(input: &ReportInput) -> String {
 }
 
 fn leaderboard_table(board: &Leaderboard) -> String {
-    let params = board.param_names();
+    let params = board.swept_param_names();
     let mut html = String::from(
         "<h2>Leaderboard</h2>\n<p class=\"hint\">Click a column to sort; tick trials to \
          compare them below.</p>\n<table id=\"leaderboard\" class=\"sortable\">\n<thead><tr>\

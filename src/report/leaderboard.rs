@@ -140,6 +140,24 @@ impl Leaderboard {
             .collect();
         names.into_iter().collect()
     }
+
+    /// The parameters that differ between rows, sorted: the columns a table for people
+    /// shows (a sweep file fixes many parameters with `value:`, and a column that is the
+    /// same on every row only pushes the others off the screen; CSV and JSON keep them
+    /// all). Every parameter when none differs, or with fewer than two rows.
+    pub fn swept_param_names(&self) -> Vec<&str> {
+        let all = self.param_names();
+        let swept: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|name| {
+                let mut values = self.rows.iter().map(|row| row.params.get(*name));
+                let first = values.next().flatten();
+                values.any(|value| value != first)
+            })
+            .collect();
+        if swept.is_empty() { all } else { swept }
+    }
 }
 
 /// Sort `rows` into leaderboard order and number the ranked ones 1, 2, ...
@@ -191,7 +209,8 @@ pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
 }
 
 /// Aligned columns: rank, trial, state, the metric, best epoch, epochs, how it was drawn
-/// (bayes sweeps only), each parameter, the rung epoch of pruned trials (`pruned at`, when
+/// (bayes sweeps only), each parameter that differs between rows
+/// ([`Leaderboard::swept_param_names`]), the rung epoch of pruned trials (`pruned at`, when
 /// any trial is), and the error of failed trials; the best row is marked `*`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TableExporter {
@@ -201,7 +220,7 @@ pub struct TableExporter {
 
 impl Exporter for TableExporter {
     fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
-        let names = board.param_names();
+        let names = board.swept_param_names();
         let with_errors = board.rows.iter().any(|row| row.error.is_some());
         let with_draws = board.has_draws();
         let with_pruned = board.rows.iter().any(|row| row.pruned_at.is_some());
@@ -635,6 +654,38 @@ mod tests {
         assert_eq!(back[0]["best_metric"].as_f64(), Some(0.1 + 0.2));
         assert!(json.contains("0.30000000000000004"));
         assert!(back[0]["params"].is_object());
+    }
+
+    #[test]
+    fn tables_leave_out_parameters_every_row_shares() {
+        let rows = [
+            trial_record(
+                1,
+                TrialState::Completed,
+                Some(0.3),
+                r#"{"lr":0.001,"units":8}"#,
+            ),
+            trial_record(
+                2,
+                TrialState::Completed,
+                Some(0.4),
+                r#"{"lr":0.002,"units":8}"#,
+            ),
+        ]
+        .iter()
+        .map(TrialRow::from_record)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows");
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        assert_eq!(board.param_names(), ["lr", "units"]);
+        assert_eq!(board.swept_param_names(), ["lr"]);
+        let table = String::from_utf8(TableExporter::default().serialize(&board).expect("table"))
+            .expect("utf-8");
+        assert!(!table.contains("units"), "{table}");
+        let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
+        assert!(csv.contains("lr,units"), "CSV keeps every parameter: {csv}");
+        // One row, or nothing that differs: every parameter.
+        assert_eq!(board.top(Some(1)).swept_param_names(), ["lr", "units"]);
     }
 
     #[test]
