@@ -489,7 +489,7 @@ fn effect_of(
     ParameterEffect {
         name: factor.name.clone(),
         rank: 0,
-        importance: main_effect_share(ys, &per_level),
+        importance: main_effect_share(ys, &factor.of, factor.labels.len()),
         bins: factor.bins,
         values,
         p_value,
@@ -534,19 +534,15 @@ fn strata_of(factor: &Factor, all: &[Factor]) -> (Vec<usize>, usize) {
     (strata, informative)
 }
 
-/// `Σ_v n_v (ȳ_v - ȳ)² / Σ (y - ȳ)²`; 0 when the metric does not vary.
-fn main_effect_share(ys: &[f64], per_level: &[Vec<f64>]) -> f64 {
+/// `Σ_v n_v (ȳ_v - ȳ)² / Σ (y - ȳ)²` (the permutation test's statistic over the total sum
+/// of squares); 0 when the metric does not vary.
+fn main_effect_share(ys: &[f64], labels: &[usize], levels: usize) -> f64 {
     let grand = stats::mean(ys);
     let total: f64 = ys.iter().map(|y| (y - grand).powi(2)).sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let between: f64 = per_level
-        .iter()
-        .filter(|xs| !xs.is_empty())
-        .map(|xs| xs.len() as f64 * (stats::mean(xs) - grand).powi(2))
-        .sum();
-    (between / total).clamp(0.0, 1.0)
+    (stats::between_values_sum_of_squares(ys, labels, levels) / total).clamp(0.0, 1.0)
 }
 
 /// The best and worst values by mean, and their difference with its Welch interval (none

@@ -95,50 +95,29 @@ pub fn trials_needed(sigma: f64, delta: f64) -> Option<usize> {
     Some((n.ceil().min(1e12) as usize).max(2))
 }
 
-/// The between-values sum of squares within strata: `Σ_s Σ_v n_sv (ȳ_sv - ȳ_s)²`, where
-/// `labels[i]` is observation i's value (an index below `levels`) and `strata[i]` its
-/// stratum (an index below `strata_count`). Large when the values differ more than the
-/// observations within a value do.
-pub fn between_within_strata(
-    ys: &[f64],
-    labels: &[usize],
-    strata: &[usize],
-    levels: usize,
-    strata_count: usize,
-) -> f64 {
-    let mut sums = vec![0.0; levels * strata_count];
-    let mut counts = vec![0usize; levels * strata_count];
-    let mut stratum_sums = vec![0.0; strata_count];
-    let mut stratum_counts = vec![0usize; strata_count];
-    for ((&y, &label), &stratum) in ys.iter().zip(labels).zip(strata) {
-        sums[stratum * levels + label] += y;
-        counts[stratum * levels + label] += 1;
-        stratum_sums[stratum] += y;
-        stratum_counts[stratum] += 1;
+/// The between-values sum of squares `Σ_v n_v (ȳ_v - ȳ)²`, where `labels[i]` is
+/// observation i's value (an index below `levels`). Large when the values' means differ.
+pub fn between_values_sum_of_squares(ys: &[f64], labels: &[usize], levels: usize) -> f64 {
+    let mut sums = vec![0.0; levels];
+    let mut counts = vec![0usize; levels];
+    for (&y, &label) in ys.iter().zip(labels) {
+        sums[label] += y;
+        counts[label] += 1;
     }
-    let mut total = 0.0;
-    for stratum in 0..strata_count {
-        if stratum_counts[stratum] == 0 {
-            continue;
-        }
-        let stratum_mean = stratum_sums[stratum] / stratum_counts[stratum] as f64;
-        for level in 0..levels {
-            let n = counts[stratum * levels + level];
-            if n > 0 {
-                let cell_mean = sums[stratum * levels + level] / n as f64;
-                total += n as f64 * (cell_mean - stratum_mean).powi(2);
-            }
-        }
-    }
-    total
+    let grand = mean(ys);
+    sums.iter()
+        .zip(&counts)
+        .filter(|&(_, &n)| n > 0)
+        .map(|(sum, &n)| n as f64 * (sum / n as f64 - grand).powi(2))
+        .sum()
 }
 
 /// The p-value of a permutation test of `labels` against `ys`: shuffles the labels within
 /// each stratum `permutations` times (Fisher-Yates from `rng`) and counts how often the
 /// statistic reaches the observed one; `(1 + count) / (1 + permutations)`, so it is never 0.
 ///
-/// The statistic is the between-values sum of squares of the values' overall means
-/// ([`between_within_strata`] with one stratum), not the within-strata one: shuffling only
+/// The statistic is [`between_values_sum_of_squares`] over all trials, not a within-strata
+/// one: shuffling only
 /// within strata is what conditions on the other parameters, while the statistic must add up
 /// a difference that points the same way in every stratum. The within-strata sum of squares
 /// cannot see that: with one trial per value in each stratum (a grid without replicates) it
@@ -152,8 +131,7 @@ pub fn permutation_p(
     rng: &mut SplitMix64,
 ) -> f64 {
     let strata_count = strata.iter().max().map_or(0, |s| s + 1);
-    let one_stratum = vec![0; ys.len()];
-    let statistic = |labels: &[usize]| between_within_strata(ys, labels, &one_stratum, levels, 1);
+    let statistic = |labels: &[usize]| between_values_sum_of_squares(ys, labels, levels);
     let observed = statistic(labels);
     // Sums of the same numbers in another order may differ in the last bits.
     let threshold = observed - observed.abs() * 1e-9;
