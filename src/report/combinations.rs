@@ -91,12 +91,7 @@ impl Combinations {
     }
 
     fn param_names(&self) -> Vec<&str> {
-        let names: std::collections::BTreeSet<&str> = self
-            .rows
-            .iter()
-            .flat_map(|row| row.params.keys().map(String::as_str))
-            .collect();
-        names.into_iter().collect()
+        super::param_names(self.rows.iter().map(|row| &row.params))
     }
 
     /// Aligned columns: rank, trials, n, mean, sd, min, max, each parameter.

@@ -160,12 +160,7 @@ impl Comparison {
 
     /// Every parameter name any compared trial has, sorted.
     fn param_names(&self) -> Vec<&str> {
-        let names: std::collections::BTreeSet<&str> = self
-            .trials
-            .iter()
-            .flat_map(|t| t.row.params.keys().map(String::as_str))
-            .collect();
-        names.into_iter().collect()
+        super::param_names(self.trials.iter().map(|t| &t.row.params))
     }
 
     /// One line per epoch, a column per trial; blank after a trial's last epoch.

@@ -133,12 +133,7 @@ impl Leaderboard {
 
     /// Every parameter name any row has, sorted.
     pub fn param_names(&self) -> Vec<&str> {
-        let names: std::collections::BTreeSet<&str> = self
-            .rows
-            .iter()
-            .flat_map(|row| row.params.keys().map(String::as_str))
-            .collect();
-        names.into_iter().collect()
+        super::param_names(self.rows.iter().map(|row| &row.params))
     }
 
     /// The parameters that differ between rows, sorted: the columns a table for people

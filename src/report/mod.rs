@@ -38,6 +38,15 @@ pub fn test_scores(scored: &TestEvaluation) -> String {
 /// A trial's parameters: name → value, sorted by name.
 pub type Params = Map<String, Value>;
 
+/// Every parameter name any of `sets` has, sorted (the columns of a table of trials).
+pub fn param_names<'a>(sets: impl IntoIterator<Item = &'a Params>) -> Vec<&'a str> {
+    let names: std::collections::BTreeSet<&str> = sets
+        .into_iter()
+        .flat_map(|params| params.keys().map(String::as_str))
+        .collect();
+    names.into_iter().collect()
+}
+
 /// What can go wrong reading a view of the run database.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
