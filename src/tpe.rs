@@ -155,10 +155,14 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
         .map(|o| (o.number, &o.params))
         .collect();
     liars.sort_by_key(|&(n, _)| n);
-    let is_pruned = |n: usize| {
-        observations
+    let numbers_with = |status: Observed| {
+        let mut numbers: Vec<usize> = observations
             .iter()
-            .any(|o| o.number == n && o.status == Observed::Pruned)
+            .filter(|o| o.status == status)
+            .map(|o| o.number)
+            .collect();
+        numbers.sort_unstable();
+        numbers
     };
     let startup =
         number <= startup_count(spec.run_cap.unwrap_or(0)) || finished.len() < MIN_FINISHED;
@@ -169,16 +173,8 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
             DrawKind::Tpe
         },
         finished: finished.iter().map(|&(n, m, _)| (n, m)).collect(),
-        running: liars
-            .iter()
-            .map(|&(n, _)| n)
-            .filter(|&n| !is_pruned(n))
-            .collect(),
-        pruned: liars
-            .iter()
-            .map(|&(n, _)| n)
-            .filter(|&n| is_pruned(n))
-            .collect(),
+        running: numbers_with(Observed::Running),
+        pruned: numbers_with(Observed::Pruned),
     };
     let random = search::random_params(spec, number);
     if startup {
