@@ -742,6 +742,12 @@ fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
 
 /// A W&B-form random sweep over the learning rate (the fake trainer's quality falls away from
 /// 0.003, so some trials are good and many poor), with `early_terminate` when `early` is true.
+/// Trials in the hyperband test: enough that asynchronous successive halving's promotion of
+/// early arrivals (the first trial at a rung always continues) stays a small share of the
+/// budget whatever order the workers happen to reach the rungs in; with 24, a loaded machine
+/// once promoted 13 at epoch 3 and 11 at epoch 9.
+const HYPERBAND_TRIALS: usize = 60;
+
 fn hyperband_sweep(name: &str, early: bool) -> String {
     let early = if early {
         "early_terminate: {type: hyperband, min_iter: 3, eta: 3}\n"
@@ -752,7 +758,7 @@ fn hyperband_sweep(name: &str, early: bool) -> String {
         "name: {name}
 method: random
 metric: {{name: val_r2, goal: maximize}}
-run_cap: 24
+run_cap: {HYPERBAND_TRIALS}
 seed: 11
 {early}parameters:
   learning_rate: {{distribution: log_uniform_values, min: 0.00001, max: 0.5}}
@@ -796,7 +802,8 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
         .filter(|t| t.state == TrialState::Completed)
         .count();
     println!(
-        "hyperband (min_iter 3, eta 3, 24 trials × 27 epochs, 4 workers): {pruned_epochs} epochs \
+        "hyperband (min_iter 3, eta 3, {HYPERBAND_TRIALS} trials × 27 epochs, 4 workers): \
+         {pruned_epochs} epochs \
          trained with early_terminate, {full_epochs} without; {} pruned ({} at epoch 3, {} at \
          epoch 9), {completed} completed; {} rung decisions",
         pruned.len(),
@@ -804,16 +811,19 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
         pruned.iter().filter(|t| t.pruned_at == Some(9)).count(),
         rungs.len()
     );
-    assert_eq!(full_epochs, 24 * 27);
+    assert_eq!(full_epochs, HYPERBAND_TRIALS * 27);
     assert!(
         pruned_epochs * 2 < full_epochs,
         "{pruned_epochs} epochs with pruning is not well below {full_epochs}"
     );
-    assert!(!pruned.is_empty() && completed + pruned.len() == 24);
+    assert!(!pruned.is_empty() && completed + pruned.len() == HYPERBAND_TRIALS);
 
     // Every trial was judged at epoch 3; rungs are 3 and 9 only (27 is max_epochs).
     assert!(rungs.iter().all(|r| [3, 9].contains(&r.rung_epoch)));
-    assert_eq!(rungs.iter().filter(|r| r.rung_epoch == 3).count(), 24);
+    assert_eq!(
+        rungs.iter().filter(|r| r.rung_epoch == 3).count(),
+        HYPERBAND_TRIALS
+    );
     // Replay each rung in decision order and recompute every decision from the recorded
     // metrics: a trial is pruned exactly when it was outside the top ceil(reached/3) of the
     // trials at the rung when it got there (no trial failed, so all of them count).
