@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sweep::spec::{Goal, MetricName};
-use sweep::store::{NewSweep, NewTrial, Store, WorkerInfo};
+use sweep::store::{Database, NewSweep, NewTrial, Store, WorkerInfo};
 use sweep::train::EpochMetrics;
 
 /// Trials already in the sweep, each with `EPOCHS` recorded epochs.
@@ -43,7 +43,7 @@ fn main() -> Result<()> {
     };
     anyhow::ensure!(rounds > 0, "ROUNDS must be at least 1");
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open(&dir.path().join("sweep.db"))?;
+    let mut store = Store::open(&Database::sqlite(dir.path().join("sweep.db")))?;
     let sweep = NewSweep {
         name: "bench".to_string(),
         spec_text: "name: bench\n".to_string(),

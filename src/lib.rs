@@ -20,6 +20,7 @@ pub mod orchestrate;
 pub mod predict;
 pub mod prune;
 pub mod report;
+pub mod runs;
 pub mod search;
 mod seeds;
 pub mod spec;

@@ -22,7 +22,7 @@ use crate::data::encode::INVALID;
 use crate::data::{self, FLANK_3, PreparedData, SEQ_LEN, Scaler};
 use crate::evaluate::Evaluation;
 use crate::model::CnnBiLstm;
-use crate::orchestrate::{cache_dir, runs_root, trial_dir};
+use crate::runs::Runs;
 use crate::search::ParamSet;
 use crate::store::{Store, SweepRecord, TestEvaluation, TrialRecord, TrialState};
 
@@ -153,12 +153,12 @@ impl Predicted {
 /// Predict `request.input` with `trial`'s best weights into `request.output`, in expression
 /// units (the sweep's scaler).
 pub fn predict_file(
-    db: &Path,
+    runs: &Runs,
     sweep: &SweepRecord,
     trial: &TrialRecord,
     request: &Request,
 ) -> anyhow::Result<Predicted> {
-    let dir = trial_dir(db, &sweep.name, trial.number);
+    let dir = runs.trial_dir(&sweep.name, trial.number);
     if !dir.join(crate::train::checkpoint::BEST_MODEL_FILE).exists() {
         return Err(TrialChoiceError::WeightsMissing {
             sweep: sweep.name.clone(),
@@ -167,7 +167,7 @@ pub fn predict_file(
         }
         .into());
     }
-    let scaler = scaler_of(sweep, db)?;
+    let scaler = scaler_of(sweep, runs)?;
     let params = ParamSet::from_json(&trial.params_json)
         .with_context(|| format!("the stored parameters of trial {}", trial.number))?
         .to_trial_params()?;
@@ -191,14 +191,14 @@ pub fn predict_file(
 
 /// The scaler every trial of the sweep trained with: recorded with the sweep, or (for a sweep
 /// recorded before that) read from its data set's cache.
-pub fn scaler_of(sweep: &SweepRecord, db: &Path) -> anyhow::Result<Scaler> {
+pub fn scaler_of(sweep: &SweepRecord, runs: &Runs) -> anyhow::Result<Scaler> {
     if let Some(header) = &sweep.data_header {
         return Ok(header.scaler);
     }
     if !sweep.data_path.exists() {
         return Err(TrialChoiceError::ScalerMissing(sweep.name.clone()).into());
     }
-    let (data, _) = PreparedData::open_or_prepare(&sweep.data_path, &cache_dir(db))?;
+    let (data, _) = PreparedData::open_or_prepare(&sweep.data_path, &runs.cache_dir())?;
     Ok(data.header().scaler)
 }
 
@@ -238,11 +238,11 @@ pub fn choose_trial(
 /// write the predictions beside the sweep's trials, score them and record the scores in the
 /// store. Done once per trial and file; `None` when no trial has completed.
 pub fn score_best_on_test(
-    db: &Path,
+    runs: &Runs,
     sweep: &SweepRecord,
     test: &Path,
 ) -> anyhow::Result<Option<TestEvaluation>> {
-    let mut store = Store::open(db)?;
+    let mut store = runs.open()?;
     let trial = match choose_trial(&store, sweep, None) {
         Ok(trial) => trial,
         Err(e) if e.is::<TrialChoiceError>() => return Ok(None),
@@ -255,8 +255,8 @@ pub fn score_best_on_test(
     if done.is_some() {
         return Ok(done);
     }
-    let output = runs_root(db)
-        .join(&sweep.name)
+    let output = runs
+        .sweep_dir(&sweep.name)
         .join(format!("test-predictions-trial-{:04}.txt", trial.number));
     let request = Request {
         input: test,
@@ -264,7 +264,7 @@ pub fn score_best_on_test(
         pad: true,
         rc_average: false,
     };
-    predict_file(db, sweep, &trial, &request)?;
+    predict_file(runs, sweep, &trial, &request)?;
     let evaluation = Evaluation::of_files(&output, test)?;
     store.record_evaluation(trial.id, test, &evaluation)?;
     Ok(store

@@ -303,8 +303,10 @@ fn a_sweep_with_a_test_file_scores_its_best_trial_on_it() {
         "{text}"
     );
 
-    let store =
-        sweep::store::Store::open_read_only(&dir.path().join("runs/sweeps.db")).expect("database");
+    let store = sweep::store::Store::open_read_only(&sweep::store::Database::sqlite(
+        dir.path().join("runs/sweeps.db"),
+    ))
+    .expect("database");
     let tested = store.sweep("tested").expect("sweep");
     let scored = store.evaluations(tested.id).expect("evaluations");
     assert_eq!(scored.len(), 1);

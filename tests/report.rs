@@ -7,7 +7,7 @@ use std::time::Duration;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 use sweep::spec::{Goal, MetricName};
-use sweep::store::{Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
+use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
 use sweep::train::EpochMetrics;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
@@ -75,7 +75,7 @@ fn train(store: &mut Store, sweep: SweepId, r2: &[f64], finish: Finish) {
 /// failed with a hostile error message.
 fn database(dir: &Path, name: &str) -> PathBuf {
     let db = dir.join("sweeps.db");
-    let mut store = Store::open(&db).expect("store");
+    let mut store = Store::open(&Database::sqlite(&db)).expect("store");
     let (sweep, _) = store.create_or_open_sweep(&new_sweep(name)).expect("sweep");
     train(&mut store, sweep.id, &[0.1, 0.3, 0.2], Finish::Completed);
     let long: Vec<f64> = (1..=200).map(|e| 0.6 * e as f64 / 200.0).collect();
@@ -402,7 +402,7 @@ fn a_png_location_under_a_regular_file_fails_naming_it() {
 /// moves val_r2 by 0.4 and the batch size by nothing beyond ±0.02 of seed noise.
 fn replicated_database(dir: &Path) -> PathBuf {
     let db = dir.join("replicated.db");
-    let mut store = Store::open(&db).expect("store");
+    let mut store = Store::open(&Database::sqlite(&db)).expect("store");
     let mut trials = Vec::new();
     let mut finals = Vec::new();
     for lr in [0.000001, 0.003] {
@@ -493,7 +493,7 @@ fn a_pruned_trial_is_shown_with_its_rung_and_the_pruning_chart() {
     use sweep::prune::Pruner;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("sweeps.db");
-    let mut store = Store::open(&db).expect("store");
+    let mut store = Store::open(&Database::sqlite(&db)).expect("store");
     let (sweep, _) = store
         .create_or_open_sweep(&new_sweep("asha"))
         .expect("sweep");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use sweep::store::{Store, TrialState};
+use sweep::store::{Database, Store, TrialState};
 use sweep::train::EpochMetrics;
 
 /// A grid of 4 trials (2 learning rates × 2 dropouts) of a tiny network on synthetic data.
@@ -85,7 +85,7 @@ fn db(dir: &Path) -> PathBuf {
 
 /// Every trial's state and epochs (without the timing columns, which no two runs share).
 fn stored_trials(dir: &Path, name: &str) -> Vec<(usize, TrialState, Vec<[u64; 7]>)> {
-    let store = Store::open_read_only(&db(dir)).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir))).expect("database exists");
     let sweep = store.sweep(name).expect("sweep exists");
     store
         .trials(sweep.id)
@@ -115,7 +115,7 @@ fn deterministic_bits(m: &EpochMetrics) -> [u64; 7] {
 }
 
 fn epoch_rows(dir: &Path) -> usize {
-    Store::open_read_only(&db(dir))
+    Store::open_read_only(&Database::sqlite(db(dir)))
         .ok()
         .and_then(|store| {
             let sweeps = store.sweeps().ok()?;
@@ -192,7 +192,7 @@ fn a_small_sweep_with_two_workers_trains_every_trial_and_records_a_forced_failur
         assert_eq!(*state, expected, "trial {number}");
         assert_eq!(epochs.len(), if failed { 0 } else { 3 }, "trial {number}");
     }
-    let store = Store::open_read_only(&db(dir.path())).expect("db");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("db");
     let small = store.sweep("small").expect("sweep");
     let failed = store.trial(small.id, 2).expect("read").expect("trial 2");
     assert!(
@@ -276,7 +276,7 @@ fn ctrl_c_stops_within_seconds_marks_trials_interrupted_and_a_rerun_finishes_the
         "both workers' first epochs",
         Duration::from_secs(60),
         || {
-            let trials = Store::open_read_only(&db(dir.path()))
+            let trials = Store::open_read_only(&Database::sqlite(db(dir.path())))
                 .and_then(|store| store.sweep("stopped").and_then(|s| store.trials(s.id)));
             trials.is_ok_and(|trials| {
                 trials
@@ -624,7 +624,7 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
         .assert()
         .success()
         .stdout(contains("16/16 complete, 0 failed"));
-    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
     let id = store.sweep("wb-bayes").expect("sweep exists").id;
     let trials = store.trials(id).expect("trials");
     let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
@@ -659,7 +659,7 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
         .assert()
         .success()
         .stdout(contains("16/16 complete, 0 failed"));
-    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
     assert_eq!(store.trials(id).expect("trials"), trials);
     drop(store);
     // The leaderboard says how each trial was drawn.
@@ -709,7 +709,8 @@ fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
     }
     let _ = run.wait();
     let trials_of = || {
-        let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+        let store =
+            Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
         let id = store.sweep("wb-bayes").expect("sweep exists").id;
         store.trials(id).expect("trials")
     };
@@ -771,7 +772,7 @@ training: {{max_epochs: 27, patience: 27}}
 
 /// Total epochs trained in the sweep, and its trials.
 fn total_epochs(dir: &Path, name: &str) -> (usize, Vec<sweep::store::TrialRecord>) {
-    let store = Store::open_read_only(&db(dir)).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir))).expect("database exists");
     let sweep = store.sweep(name).expect("sweep exists");
     let trials = store.trials(sweep.id).expect("trials");
     (trials.iter().map(|t| t.epochs).sum(), trials)
@@ -790,7 +791,7 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
     }
     let (pruned_epochs, trials) = total_epochs(dir.path(), "asha");
     let (full_epochs, _) = total_epochs(dir.path(), "full");
-    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
     let asha = store.sweep("asha").expect("sweep");
     let rungs = store.rungs(asha.id).expect("rung decisions");
     let pruned: Vec<_> = trials
@@ -930,7 +931,7 @@ training: {max_epochs: 10, patience: 10}
     assert!(out.contains("sweep wandb-style: "), "{out}");
     let (_, trials) = total_epochs(dir.path(), "wandb-style");
     assert!(trials.iter().all(|t| t.state.is_finished()));
-    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
     let sweep_id = store.sweep("wandb-style").expect("sweep").id;
     let rungs = store.rungs(sweep_id).expect("rungs");
     // Rungs at 3 and 9 (below max_epochs 10), each trial judged at 3.
@@ -959,7 +960,7 @@ fn a_wandb_bayes_sweep_with_hyperband_runs_unchanged_and_learns_from_pruned_tria
         .stdout
         .clone();
     let out = String::from_utf8_lossy(&output);
-    let store = Store::open_read_only(&db(dir.path())).expect("database exists");
+    let store = Store::open_read_only(&Database::sqlite(db(dir.path()))).expect("database exists");
     let id = store.sweep("wb-bayes-hb").expect("sweep exists").id;
     let trials = store.trials(id).expect("trials");
     assert_eq!(trials.len(), 20, "{out}");

@@ -11,7 +11,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::boolean::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::spec::{Goal, MetricName};
-use sweep::store::{Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
+use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
 use sweep::train::EpochMetrics;
 
 const BATCH_SIZES: [u32; 5] = [128, 256, 512, 128, 64];
@@ -80,7 +80,7 @@ fn train(store: &mut Store, sweep: SweepId, pid: u32, r2: &[f64], finish: Option
 /// Sweep `demo` of 5 trials: 1 and 2 completed (2 the best), 3 failed, 4 running, 5 pending.
 fn demo_database(dir: &Path) -> PathBuf {
     let db = dir.join("sweeps.db");
-    let mut store = Store::open(&db).expect("store");
+    let mut store = Store::open(&Database::sqlite(&db)).expect("store");
     let (sweep, _) = store
         .create_or_open_sweep(&new_sweep("demo", 5))
         .expect("sweep");
@@ -263,7 +263,7 @@ fn a_closed_pipe_is_not_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("sweeps.db");
     // Far more output than a pipe buffers, so that the writes hit the closed pipe.
-    Store::open(&db)
+    Store::open(&Database::sqlite(&db))
         .expect("store")
         .create_or_open_sweep(&new_sweep("big", 3000))
         .expect("sweep");

@@ -1,9 +1,10 @@
 //! `sweep compare NAME TRIAL... [--png FILE]`: trials side by side, parameters, best metrics and
 //! curves; with `--png`, their curves overlaid in an image.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::report::compare::Comparison;
+use crate::runs::Runs;
 
 /// Arguments of `sweep compare`.
 #[derive(Debug, clap::Args)]
@@ -19,8 +20,8 @@ pub struct Args {
 }
 
 /// Run `sweep compare`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
-    let store = super::open_read_only(db)?;
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    let store = super::open_read_only(runs)?;
     let comparison = Comparison::load(&store, &args.name, &args.trials)?;
     super::write_stdout(comparison.render().as_bytes())?;
     if let Some(file) = &args.png {

@@ -1,10 +1,9 @@
 //! `sweep importance NAME [--format table|json] [--detect DELTA]`: what mattered, with the
 //! uncertainty seed noise leaves (see [`crate::importance`]).
 
-use std::path::Path;
-
 use crate::importance::{self, analyze_snapshot};
 use crate::report::SweepSnapshot;
+use crate::runs::Runs;
 
 /// Output formats of `sweep importance`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,8 +37,8 @@ fn positive(text: &str) -> Result<f64, String> {
 }
 
 /// Run `sweep importance`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
-    let store = super::open_read_only(db)?;
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    let store = super::open_read_only(runs)?;
     let snapshot = SweepSnapshot::load(&store, &args.name)?;
     drop(store);
     let analysis = analyze_snapshot(&snapshot, args.detect)?;

@@ -2,11 +2,11 @@
 //! ranked by the metric, or parameter combinations ranked by the mean of their replicates.
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use crate::report::SweepSnapshot;
 use crate::report::combinations::Combinations;
 use crate::report::leaderboard::{Format, Leaderboard, exporter};
+use crate::runs::Runs;
 
 /// Arguments of `sweep leaderboard`.
 #[derive(Debug, clap::Args)]
@@ -26,8 +26,8 @@ pub struct Args {
 }
 
 /// Run `sweep leaderboard`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
-    let store = super::open_read_only(db)?;
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    let store = super::open_read_only(runs)?;
     let snapshot = SweepSnapshot::load(&store, &args.name)?;
     let top = args.top.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
     if args.by_combination {

@@ -13,13 +13,14 @@ mod train;
 mod worker;
 
 use std::io::{ErrorKind, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::report::ReportError;
-use crate::store::{Store, StoreError};
+use crate::runs::Runs;
+use crate::store::{Database, Store, StoreError};
 
 /// Hyperparameter sweeps of DNA sequence-to-expression models, recorded locally.
 #[derive(Debug, Parser)]
@@ -28,9 +29,14 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// The run database.
-    #[arg(long, global = true, default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// The run database: a SQLite file, or `postgres://user@host/dbname` (a database many
+    /// machines share; see the README's "On a cluster").
+    #[arg(long, global = true, default_value = DEFAULT_DB, value_name = "PATH|URL")]
+    pub db: Database,
+    /// The folder of trial files (checkpoints, weights, logs, data caches) [default: the
+    /// SQLite file's folder, or ./runs with PostgreSQL].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub runs: Option<PathBuf>,
 }
 
 /// Where `sweep report` and `sweep run` write reports.
@@ -74,30 +80,29 @@ pub(crate) fn default_cache_dir() -> PathBuf {
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let runs = Runs::new(cli.db, cli.runs);
     match cli.command {
-        Command::Run(args) => run::run(args, &cli.db),
-        Command::Predict(args) => predict::run(args, &cli.db),
-        Command::Report(args) => report::run(args, &cli.db),
-        Command::Worker(args) => worker::run(args, &cli.db),
+        Command::Run(args) => run::run(args, &runs),
+        Command::Predict(args) => predict::run(args, &runs),
+        Command::Report(args) => report::run(args, &runs),
+        Command::Worker(args) => worker::run(args, &runs),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),
-        Command::Status(args) => status::run(args, &cli.db),
-        Command::Leaderboard(args) => leaderboard::run(args, &cli.db),
-        Command::Importance(args) => importance::run(args, &cli.db),
-        Command::Compare(args) => compare::run(args, &cli.db),
+        Command::Status(args) => status::run(args, &runs),
+        Command::Leaderboard(args) => leaderboard::run(args, &runs),
+        Command::Importance(args) => importance::run(args, &runs),
+        Command::Compare(args) => compare::run(args, &runs),
         Command::Evaluate(args) => evaluate::run(args),
     }
 }
 
 /// Open the run database for a view: read-only, so that a view never blocks or changes a
 /// running sweep.
-fn open_read_only(db: &Path) -> anyhow::Result<Store> {
-    Store::open_read_only(db).map_err(|error| match error {
+fn open_read_only(runs: &Runs) -> anyhow::Result<Store> {
+    runs.open_read_only().map_err(|error| match error {
         // Already names the file and says what to do.
         StoreError::Missing(_) => anyhow::Error::new(error),
-        other => {
-            anyhow::Error::new(other).context(format!("reading run database {}", db.display()))
-        }
+        other => anyhow::Error::new(other).context(format!("reading run database {}", runs.db())),
     })
 }
 

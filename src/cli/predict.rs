@@ -1,10 +1,11 @@
 //! `sweep predict`: the best (or a given) trial's predictions for a file of sequences, in
 //! expression units.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::backend;
 use crate::predict::{self, Request};
+use crate::runs::Runs;
 
 /// Arguments of `sweep predict`.
 #[derive(Debug, clap::Args)]
@@ -35,9 +36,9 @@ pub struct Args {
 }
 
 /// Run `sweep predict`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     backend::set_cpu_threads(args.threads.unwrap_or_else(backend::all_cores))?;
-    let store = super::open_read_only(db)?;
+    let store = super::open_read_only(runs)?;
     let sweep = store.sweep(&args.sweep)?;
     let trial = predict::choose_trial(&store, &sweep, args.trial)?;
     let request = Request {
@@ -46,7 +47,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         pad: args.pad,
         rc_average: args.rc_average,
     };
-    let done = predict::predict_file(db, &sweep, &trial, &request)?;
+    let done = predict::predict_file(runs, &sweep, &trial, &request)?;
     println!(
         "trial {} ({} {}): {} predictions{} -> {} in {:.1} s ({:.0} sequences/s)",
         trial.number,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::report::html;
+use crate::runs::Runs;
 
 /// Arguments of `sweep report`.
 #[derive(Debug, clap::Args)]
@@ -19,14 +20,14 @@ pub struct Args {
 }
 
 /// Run `sweep report`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     let out = args
         .output
         .unwrap_or_else(|| html::report_file(Path::new(super::DEFAULT_REPORTS), &args.name));
-    html::write_report(db, &args.name, &out)?;
+    html::write_report(runs, &args.name, &out)?;
     println!("report: {}", out.display());
     if let Some(dir) = &args.png {
-        let written = html::write_pngs(db, &args.name, dir)?;
+        let written = html::write_pngs(runs, &args.name, dir)?;
         println!("{written} PNG charts: {}", dir.display());
     }
     Ok(())

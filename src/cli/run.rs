@@ -1,12 +1,14 @@
 //! `sweep run`: create or resume a sweep and run it to completion with parallel workers.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::backend;
 use crate::orchestrate::{self, RunOptions, StopSignal};
 use crate::predict;
 use crate::report;
+use crate::runs::Runs;
+use crate::store::Database;
 
 /// Arguments of `sweep run`.
 #[derive(Debug, clap::Args)]
@@ -32,7 +34,7 @@ pub struct Args {
 }
 
 /// Run `sweep run`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
     let devices = backend::parse_devices(&args.devices)?;
     for device in &devices {
@@ -40,7 +42,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     }
     let options = RunOptions {
         spec_path: args.spec,
-        db: db.to_path_buf(),
+        runs: runs.clone(),
         workers: args.workers,
         devices,
         retry_failed: args.retry_failed,
@@ -63,7 +65,7 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
         counts.failed
     );
     if let Some(test) = &summary.test {
-        match predict::score_best_on_test(db, &summary.sweep, test)? {
+        match predict::score_best_on_test(runs, &summary.sweep, test)? {
             Some(scored) => println!("test set {}", report::test_scores(&scored)),
             None => println!("test set {}: no completed trial to score", test.display()),
         }
@@ -71,16 +73,16 @@ pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
     println!(
         "leaderboard: sweep leaderboard {}{}",
         summary.sweep.name,
-        db_flag(db)
+        db_flag(runs)
     );
     Ok(())
 }
 
 /// ` --db PATH` when the database is not the default one, for commands we suggest.
-fn db_flag(db: &Path) -> String {
-    if db == Path::new(super::DEFAULT_DB) {
+fn db_flag(runs: &Runs) -> String {
+    if *runs.db() == Database::sqlite(super::DEFAULT_DB) {
         String::new()
     } else {
-        format!(" --db {}", db.display())
+        format!(" --db {}", runs.db())
     }
 }

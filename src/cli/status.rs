@@ -1,9 +1,9 @@
 //! `sweep status [NAME]`: every sweep in a line, or one sweep's trials by state.
 
-use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::report::{self, SweepSnapshot, status};
+use crate::runs::Runs;
 
 /// Arguments of `sweep status`.
 #[derive(Debug, clap::Args)]
@@ -13,8 +13,8 @@ pub struct Args {
 }
 
 /// Run `sweep status`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
-    let store = super::open_read_only(db)?;
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    let store = super::open_read_only(runs)?;
     let text = match args.name {
         None => status::overview(&SweepSnapshot::all(&store)?)?,
         Some(name) => {

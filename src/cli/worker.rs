@@ -1,10 +1,10 @@
 //! `sweep worker`: one worker process (what `sweep run` starts, and what a cluster job runs).
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::backend::{self, DeviceArg};
 use crate::orchestrate::{self, StopSignal, WorkerOptions};
+use crate::runs::Runs;
 
 /// Arguments of `sweep worker`.
 #[derive(Debug, clap::Args)]
@@ -27,10 +27,10 @@ pub struct Args {
 }
 
 /// Run `sweep worker`.
-pub fn run(args: Args, db: &Path) -> anyhow::Result<()> {
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     backend::device_for(args.device)?;
     let options = WorkerOptions {
-        db: db.to_path_buf(),
+        runs: runs.clone(),
         sweep: args.sweep,
         device: args.device,
         threads: args.threads.unwrap_or_else(backend::all_cores).max(1),

@@ -27,6 +27,7 @@ pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 
 use crate::backend::DeviceArg;
 use crate::data::{CacheHeader, PreparedData, synth};
+use crate::runs::Runs;
 use crate::search;
 use crate::spec::{DataSource, Method, Spec};
 use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
@@ -42,31 +43,13 @@ const REPORT_EVERY: Duration = Duration::from_secs(2);
 /// How often the coordinator reads the store to redraw progress.
 const POLL_EVERY: Duration = Duration::from_millis(250);
 
-/// The folder that holds the database's sweeps: the database's own folder.
-pub fn runs_root(db: &Path) -> PathBuf {
-    match db.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// A trial's folder: `<runs>/NAME/trial-NNNN`.
-pub fn trial_dir(db: &Path, sweep: &str, number: usize) -> PathBuf {
-    runs_root(db).join(sweep).join(format!("trial-{number:04}"))
-}
-
-/// Prepared data caches: `<runs>/cache`.
-pub fn cache_dir(db: &Path) -> PathBuf {
-    runs_root(db).join("cache")
-}
-
 /// What `sweep run` is told.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     /// The sweep file.
     pub spec_path: PathBuf,
-    /// The run database.
-    pub db: PathBuf,
+    /// The run database and its folder of trial files.
+    pub runs: Runs,
     /// Worker processes.
     pub workers: usize,
     /// Devices to spread the workers over, round robin.
@@ -105,9 +88,12 @@ pub struct RunSummary {
 /// Run a sweep to completion (or until Ctrl-C).
 pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunSummary> {
     let (spec, spec_text) = Spec::load(&options.spec_path)?;
-    let (data_path, data_header) = prepare_data(&spec, &options.db, options.fake_epoch.is_some())?;
-    let mut store = Store::open(&options.db)
-        .with_context(|| format!("opening the run database {}", options.db.display()))?;
+    let (data_path, data_header) =
+        prepare_data(&spec, &options.runs, options.fake_epoch.is_some())?;
+    let mut store = options
+        .runs
+        .open()
+        .with_context(|| format!("opening the run database {}", options.runs.db()))?;
     let (sweep, created) =
         store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path, data_header))?;
     if spec.method == Method::Bayes {
@@ -137,7 +123,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         let mut progress = Progress::new(&sweep, counts.total(), workers);
         let mut pool = spawn_workers(options, &sweep, workers)?;
         let report = ReportWriter {
-            db: &options.db,
+            runs: &options.runs,
             sweep: &sweep.name,
             path: report_path.as_deref(),
         };
@@ -146,7 +132,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
     }
     if let Some(path) = &report_path {
         ReportWriter {
-            db: &options.db,
+            runs: &options.runs,
             sweep: &sweep.name,
             path: Some(path),
         }
@@ -166,10 +152,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         anyhow::bail!(
             "every worker of sweep `{}` stopped with {left} trial(s) unfinished; see the logs in {}",
             sweep.name,
-            runs_root(&options.db)
-                .join(&sweep.name)
-                .join("workers")
-                .display()
+            options.runs.workers_dir(&sweep.name).display()
         );
     }
     let test = spec
@@ -191,10 +174,10 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
 /// (filter counts, scaler), which the fake trainer does without.
 fn prepare_data(
     spec: &Spec,
-    db: &Path,
+    runs: &Runs,
     fake: bool,
 ) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
-    let cache = cache_dir(db);
+    let cache = runs.cache_dir();
     let path = match &spec.data.source {
         DataSource::File(path) => std::path::absolute(path)
             .with_context(|| format!("resolving the data path {}", path.display()))?,
@@ -309,7 +292,7 @@ fn spawn_workers(
     count: usize,
 ) -> anyhow::Result<Vec<WorkerProcess>> {
     let exe = std::env::current_exe().context("finding this program to start workers")?;
-    let logs = runs_root(&options.db).join(&sweep.name).join("workers");
+    let logs = options.runs.workers_dir(&sweep.name);
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     let devices = if options.devices.is_empty() {
         vec![DeviceArg::Cpu]
@@ -356,8 +339,12 @@ fn spawn_worker(
     command
         .arg("worker")
         .args(["--sweep", &sweep.name])
-        .arg("--db")
-        .arg(&options.db)
+        .args(
+            options
+                .runs
+                .args()
+                .context("resolving the run database's path")?,
+        )
         .args(["--device", &device.to_string()])
         .args(["--threads", &threads.to_string()])
         .args(["--coordinator", &std::process::id().to_string()]);
@@ -423,7 +410,7 @@ fn watch(
 
 /// Rewrites the sweep's HTML report (from a read-only view of the store).
 struct ReportWriter<'a> {
-    db: &'a Path,
+    runs: &'a Runs,
     sweep: &'a str,
     path: Option<&'a Path>,
 }
@@ -433,7 +420,7 @@ impl ReportWriter<'_> {
     /// reason to stop training).
     fn write(&self, note: &dyn Fn(&str)) {
         let Some(path) = self.path else { return };
-        if let Err(e) = crate::report::html::write_report(self.db, self.sweep, path) {
+        if let Err(e) = crate::report::html::write_report(self.runs, self.sweep, path) {
             note(&format!(
                 "could not write the report {}: {e:#}",
                 path.display()

@@ -6,7 +6,6 @@
 //! resumed by the next claim.
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -17,8 +16,9 @@ use anyhow::Context;
 
 use super::process::{self, StopSignal};
 use super::trainer::{BurnTrainer, FakeTrainer, Trainer, TrialJob};
-use super::{HEARTBEAT_EVERY, STALE_AFTER, cache_dir, trial_dir};
+use super::{HEARTBEAT_EVERY, STALE_AFTER};
 use crate::backend::{self, DeviceArg};
+use crate::runs::Runs;
 use crate::search::ParamSet;
 use crate::spec::{Method, Spec};
 use crate::store::{
@@ -30,8 +30,8 @@ use crate::train::{TrainEvent, TrialEnd};
 /// What a worker is told.
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
-    /// The run database.
-    pub db: PathBuf,
+    /// The run database and its folder of trial files.
+    pub runs: Runs,
     /// The sweep to work on.
     pub sweep: String,
     /// The device to train on.
@@ -60,8 +60,10 @@ pub struct WorkerSummary {
 
 /// Claim and train trials until none is left or a stop is asked for.
 pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<WorkerSummary> {
-    let mut store = Store::open(&options.db)
-        .with_context(|| format!("opening the run database {}", options.db.display()))?;
+    let mut store = options
+        .runs
+        .open()
+        .with_context(|| format!("opening the run database {}", options.runs.db()))?;
     let sweep = store.sweep(&options.sweep)?;
     let spec = Spec::parse(
         &sweep.spec_text,
@@ -118,7 +120,7 @@ fn make_trainer(options: &WorkerOptions, sweep: &SweepRecord) -> anyhow::Result<
         return Ok(Box::new(FakeTrainer { epoch_time }));
     }
     let device = backend::device_for(options.device)?;
-    let trainer = BurnTrainer::new(&sweep.data_path, &cache_dir(&options.db), device)?;
+    let trainer = BurnTrainer::new(&sweep.data_path, &options.runs.cache_dir(), device)?;
     Ok(Box::new(trainer))
 }
 
@@ -167,7 +169,7 @@ impl TrialRun<'_> {
             Err(e) => return self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
         };
         let settings = self.spec.train_settings(trial.seed);
-        let dir = trial_dir(&self.options.db, &self.sweep.name, trial.number);
+        let dir = self.options.runs.trial_dir(&self.sweep.name, trial.number);
         let job = TrialJob {
             params: &params,
             settings: &settings,
@@ -179,7 +181,7 @@ impl TrialRun<'_> {
             .build()
             .with_context(|| format!("setting up {threads} CPU threads"))?;
 
-        let heartbeat = Heartbeat::start(&self.options.db, trial.id, self.me.clone());
+        let heartbeat = Heartbeat::start(&self.options.runs, trial.id, self.me.clone());
         let pruner = self.spec.pruner();
         let mut recorder = Recorder {
             store,
@@ -299,13 +301,13 @@ struct Heartbeat {
 }
 
 impl Heartbeat {
-    fn start(db: &Path, trial: TrialId, me: WorkerInfo) -> Heartbeat {
+    fn start(runs: &Runs, trial: TrialId, me: WorkerInfo) -> Heartbeat {
         let (stop, stopped) = mpsc::channel::<()>();
         let lost = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&lost);
-        let db = db.to_path_buf();
+        let runs = runs.clone();
         let thread = std::thread::spawn(move || {
-            let Ok(mut store) = Store::open(&db) else {
+            let Ok(mut store) = runs.open() else {
                 return;
             };
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT_EVERY) {

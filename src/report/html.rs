@@ -18,6 +18,7 @@ use super::charts::{self, Chart, ParamPoint, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text;
 use super::{ReportError, SweepSnapshot};
+use crate::runs::Runs;
 use crate::spec::{Method, MetricName, Spec};
 use crate::store::{RungRecord, Store, SweepRecord, TestEvaluation, TrialState};
 use crate::train::EpochMetrics;
@@ -111,8 +112,8 @@ pub fn report_file(dir: &Path, sweep: &str) -> std::path::PathBuf {
 
 /// Read the sweep from the database at `db` (read-only) and write its report to `out`
 /// (through a temporary file renamed into place, so a browser never sees half a page).
-pub fn write_report(db: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
-    let store = Store::open_read_only(db)?;
+pub fn write_report(runs: &Runs, name: &str, out: &Path) -> anyhow::Result<()> {
+    let store = runs.open_read_only()?;
     let input = ReportInput::load(&store, name)?;
     drop(store);
     let page = render(&input)?;
@@ -124,8 +125,8 @@ pub fn write_report(db: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
 
 /// Read the sweep from the database at `db` (read-only) and write every chart of its report
 /// as `DIR/STEM.png` (creating `dir`); returns how many files it wrote.
-pub fn write_pngs(db: &Path, name: &str, dir: &Path) -> anyhow::Result<usize> {
-    let store = Store::open_read_only(db)?;
+pub fn write_pngs(runs: &Runs, name: &str, dir: &Path) -> anyhow::Result<usize> {
+    let store = runs.open_read_only()?;
     let input = ReportInput::load(&store, name)?;
     drop(store);
     let board = Leaderboard::from_snapshot(&input.snapshot)?;

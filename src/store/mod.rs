@@ -1,27 +1,33 @@
-//! The run database: sweeps, their trials and every trial's epochs, in one SQLite file.
+//! The run database: sweeps, their trials and every trial's epochs, in one SQLite file (the
+//! default) or one PostgreSQL database (for sweeps whose workers run on many machines).
 //!
 //! The store is the single source of truth: workers claim trials and record epochs here, the
 //! coordinator and every display read it, and a resume starts from what it holds. All SQL of
-//! the project lives in this module; callers get owned snapshots.
+//! the project lives in this module, written once for both databases ([`sql`]); callers get
+//! owned snapshots and never know which database they talk to.
 //!
-//! Concurrency: WAL mode, a busy timeout and short write transactions (a claim, an epoch, a
-//! heartbeat, a finish) let many worker processes share one file. A claim runs in one
-//! `BEGIN IMMEDIATE` transaction, so two workers never take the same trial. Every write of a
-//! worker names the worker (host and pid), so a worker whose trial was reclaimed cannot
-//! overwrite the new owner's rows ([`StoreError::NotHeld`]).
+//! Concurrency: short write transactions (a claim, an epoch, a heartbeat, a finish) let many
+//! worker processes share one database. SQLite (WAL mode, a busy timeout) runs each in
+//! `BEGIN IMMEDIATE`, which holds the file's one write lock; PostgreSQL runs them in
+//! `READ COMMITTED` and a claim, a draw or a rung decision first locks its sweep's row
+//! (`SELECT ... FOR NO KEY UPDATE`), so that two workers never take the same trial and a
+//! decision sees every other worker's rows. Every write of a worker names the worker (host and
+//! pid), so a worker whose trial was reclaimed cannot overwrite the new owner's rows
+//! ([`StoreError::NotHeld`]).
 //!
-//! The schema (`migrations/*.sql`, versioned with `PRAGMA user_version`) is described for
-//! people in the README.
+//! The schema (`migrations/*.sql` for SQLite, versioned with `PRAGMA user_version`;
+//! `migrations/postgres/*.sql`, versioned in `schema_version`) is described for people in the
+//! README.
 
+mod open;
+mod sql;
 mod state;
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
-use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
-};
-
+pub use open::SCHEMA_VERSION;
 pub use state::TrialState;
 
 pub use crate::prune::RungDecision;
@@ -31,21 +37,63 @@ use crate::evaluate::{Evaluation, Scores};
 use crate::prune::Pruner;
 use crate::spec::{Goal, MetricName};
 use crate::train::EpochMetrics;
+use sql::{Conn, Lock, Row, Sql, Tx, params};
 
-/// Forward migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_init.sql"),
-    include_str!("migrations/0002_data_header.sql"),
-    include_str!("migrations/0003_evaluations.sql"),
-    include_str!("migrations/0004_pruned.sql"),
-    include_str!("migrations/0005_sampled_from.sql"),
-];
+/// Which run database: a SQLite file, or a PostgreSQL database named by its URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (created on first use).
+    Sqlite(PathBuf),
+    /// `postgres://user[:password]@host[:port]/dbname` (the database must exist).
+    Postgres(String),
+}
 
-/// How long a write waits for another process's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+impl Database {
+    /// A SQLite file.
+    pub fn sqlite(path: impl Into<PathBuf>) -> Database {
+        Database::Sqlite(path.into())
+    }
+}
 
-/// SQLite's clock, as the UTC text every timestamp column holds.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+impl FromStr for Database {
+    type Err = std::convert::Infallible;
+
+    /// A `postgres://` or `postgresql://` URL names a PostgreSQL database; anything else is
+    /// the path of a SQLite file.
+    fn from_str(text: &str) -> Result<Database, Self::Err> {
+        Ok(
+            if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+                Database::Postgres(text.to_string())
+            } else {
+                Database::Sqlite(PathBuf::from(text))
+            },
+        )
+    }
+}
+
+impl std::fmt::Display for Database {
+    /// The path, or the URL without its password (it ends up in logs and error messages).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "{}", path.display()),
+            Database::Postgres(url) => write!(f, "{}", redacted(url)),
+        }
+    }
+}
+
+/// A URL with the password of its user part replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((user_part, host_part)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match user_part.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host_part}"),
+        None => url.to_string(),
+    }
+}
 
 /// What can go wrong with the run database.
 #[derive(Debug, thiserror::Error)]
@@ -85,9 +133,32 @@ pub enum StoreError {
     /// A write by a worker that no longer holds the trial (it was reclaimed or finished).
     #[error("trial {0} is no longer held by this worker")]
     NotHeld(TrialId),
+    /// A PostgreSQL server that cannot be reached or refuses the login.
+    #[error("cannot connect to the run database {url}: {source}")]
+    Connect {
+        /// The URL, password hidden.
+        url: String,
+        /// What the driver said.
+        #[source]
+        source: postgres::Error,
+    },
+    /// A stored value of the wrong kind (a corrupt or foreign database).
+    #[error("unexpected value in column {column} of the run database: {message}")]
+    Corrupt {
+        /// The column of the row being read.
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// A value that could not be written as JSON.
+    #[error("cannot encode a value for the run database: {0}")]
+    Encode(String),
     /// Anything SQLite reports.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// Anything PostgreSQL reports.
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
 }
 
 impl StoreError {
@@ -95,7 +166,10 @@ impl StoreError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            StoreError::Missing(_) | StoreError::NoSuchSweep(_) | StoreError::SpecChanged { .. }
+            StoreError::Missing(_)
+                | StoreError::NoSuchSweep(_)
+                | StoreError::SpecChanged { .. }
+                | StoreError::Connect { .. }
         )
     }
 }
@@ -346,64 +420,35 @@ impl StateCounts {
 
 /// An open run database.
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
 }
 
 impl Store {
-    /// Open (creating it and its folder if needed) and migrate the database at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // A missing folder surfaces as SQLite's "unable to open" below, with the path.
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let conn = Connection::open(path)?;
-        Store::prepare(conn)
+    /// Open (creating a SQLite file and its folder if needed) and migrate the database.
+    pub fn open(db: &Database) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: open::open(db)?,
+        })
     }
 
-    /// An in-memory database, for tests.
+    /// An in-memory SQLite database, for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::prepare(Connection::open_in_memory()?)
+        Ok(Store {
+            conn: open::open_sqlite_in_memory()?,
+        })
     }
 
-    /// Open an existing database for reading only: never blocks a writer, never changes the
-    /// file (except once, to apply the migrations a file made by an older `sweep` lacks).
-    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let known = MIGRATIONS.len() as i64;
-        if found > known {
-            return Err(StoreError::SchemaTooNew { found, known });
-        }
-        if found < known {
-            drop(conn);
-            drop(Store::open(path)?);
-            return Store::open_read_only(path);
-        }
-        Ok(Store { conn })
+    /// Open an existing database for reading only: never blocks a writer, never changes it
+    /// (except once, to apply the migrations a database made by an older `sweep` lacks).
+    pub fn open_read_only(db: &Database) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: open::open_read_only(db)?,
+        })
     }
 
-    fn prepare(mut conn: Connection) -> Result<Store, StoreError> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        set_wal(&conn)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Migrations run with foreign keys off (a table rebuild must not cascade), then on.
-        migrate(&mut conn)?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        Ok(Store { conn })
-    }
-
-    /// The schema version of the open file.
+    /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        open::schema_version(&self.conn)
     }
 
     /// Create the sweep and its trials, or return the existing sweep of that name if its spec
@@ -413,9 +458,7 @@ impl Store {
         &mut self,
         sweep: &NewSweep,
     ) -> Result<(SweepRecord, bool), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Lock::Database)?;
         if let Some(existing) = sweep_by_name(&tx, &sweep.name)? {
             if existing.spec_hash != sweep.spec_hash {
                 return Err(StoreError::SpecChanged {
@@ -432,34 +475,26 @@ impl Store {
             tx.commit()?;
             return Ok((existing, false));
         }
-        tx.execute(
-            &format!(
+        let id = tx
+            .query_one(
                 "INSERT INTO sweeps (name, spec_text, spec_hash, data_path, metric, goal, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"
-            ),
-            params![
-                sweep.name,
-                sweep.spec_text,
-                sweep.spec_hash,
-                sweep.data_path.to_string_lossy(),
-                sweep.metric.as_str(),
-                sweep.goal.as_str()
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, utc_now()) RETURNING id",
+                params![
+                    &sweep.name,
+                    &sweep.spec_text,
+                    &sweep.spec_hash,
+                    sweep.data_path.to_string_lossy().into_owned(),
+                    sweep.metric.as_str(),
+                    sweep.goal.as_str()
+                ],
+            )?
+            .int(0)?;
         set_data_header(&tx, SweepId(id), sweep.data_header.as_ref())?;
-        {
-            let mut insert = tx.prepare(
+        for trial in &sweep.trials {
+            tx.execute(
                 "INSERT INTO trials (sweep_id, number, params, seed) VALUES (?1, ?2, ?3, ?4)",
+                params![id, trial.number, &trial.params_json, trial.seed as i64],
             )?;
-            for trial in &sweep.trials {
-                insert.execute(params![
-                    id,
-                    trial.number as i64,
-                    trial.params_json,
-                    trial.seed as i64
-                ])?;
-            }
         }
         let created = sweep_by_name(&tx, &sweep.name)?
             .ok_or_else(|| StoreError::NoSuchSweep(sweep.name.clone()))?;
@@ -474,46 +509,39 @@ impl Store {
 
     /// Every sweep, oldest first.
     pub fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
-        let mut query = self
-            .conn
-            .prepare(&format!("{SWEEP_COLUMNS} FROM sweeps ORDER BY id"))?;
-        let rows = query.query_map([], sweep_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn
+            .query(&format!("{SWEEP_COLUMNS} FROM sweeps ORDER BY id"), &[])?
+            .iter()
+            .map(sweep_from_row)
+            .collect()
     }
 
     /// Every trial of a sweep, by number.
     pub fn trials(&self, sweep: SweepId) -> Result<Vec<TrialRecord>, StoreError> {
-        let mut query = self.conn.prepare(&format!(
-            "{TRIAL_COLUMNS} FROM trials t WHERE t.sweep_id = ?1 ORDER BY t.number"
-        ))?;
-        let rows = query.query_map([sweep.0], trial_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        trials_of(&self.conn, sweep)
     }
 
     /// One trial by its number.
     pub fn trial(&self, sweep: SweepId, number: usize) -> Result<Option<TrialRecord>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
+        self.conn
+            .query_opt(
                 &format!("{TRIAL_COLUMNS} FROM trials t WHERE t.sweep_id = ?1 AND t.number = ?2"),
-                params![sweep.0, number as i64],
-                trial_from_row,
-            )
-            .optional()?)
+                params![sweep.0, number],
+            )?
+            .as_ref()
+            .map(trial_from_row)
+            .transpose()
     }
 
     /// Trials per state.
     pub fn state_counts(&self, sweep: SweepId) -> Result<StateCounts, StoreError> {
-        let mut query = self
-            .conn
-            .prepare("SELECT state, COUNT(*) FROM trials WHERE sweep_id = ?1 GROUP BY state")?;
+        let rows = self.conn.query(
+            "SELECT state, COUNT(*) FROM trials WHERE sweep_id = ?1 GROUP BY state",
+            params![sweep.0],
+        )?;
         let mut counts = StateCounts::default();
-        let rows = query.query_map([sweep.0], |r| {
-            Ok((r.get::<_, TrialState>(0)?, r.get::<_, i64>(1)?))
-        })?;
         for row in rows {
-            let (state, n) = row?;
-            counts.add(state, n as usize);
+            counts.add(row.parsed(0, TrialState::parse)?, row.count(1)?);
         }
         // Trials a bayes sweep has not drawn yet are pending: displays show its full size.
         let planned = self.planned_trials(sweep)?.unwrap_or(0);
@@ -526,7 +554,7 @@ impl Store {
     pub fn set_planned_trials(&mut self, sweep: SweepId, planned: usize) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE sweeps SET planned_trials = ?2 WHERE id = ?1",
-            params![sweep.0, planned as i64],
+            params![sweep.0, planned],
         )?;
         Ok(())
     }
@@ -539,26 +567,30 @@ impl Store {
 
     /// A trial's epochs, in order.
     pub fn epochs(&self, trial: TrialId) -> Result<Vec<EpochMetrics>, StoreError> {
-        let mut query = self.conn.prepare(&format!(
-            "{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 ORDER BY epoch"
-        ))?;
-        let rows = query.query_map([trial.0], epoch_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn
+            .query(
+                &format!("{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 ORDER BY epoch"),
+                params![trial.0],
+            )?
+            .iter()
+            .map(|r| epoch_at(r, 0))
+            .collect()
     }
 
     /// Every epoch of every trial of a sweep, by trial number then epoch (one query, for
     /// reports of large sweeps).
     pub fn sweep_epochs(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
-        let mut query = self.conn.prepare(
-            "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
-                    e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
-             FROM epochs e JOIN trials t ON t.id = e.trial_id
-             WHERE t.sweep_id = ?1 ORDER BY t.number, e.epoch",
-        )?;
-        let rows = query.query_map([sweep.0], |r| {
-            Ok((r.get::<_, i64>(0)? as usize, epoch_at(r, 1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn
+            .query(
+                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
+                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
+                 FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = ?1 ORDER BY t.number, e.epoch",
+                params![sweep.0],
+            )?
+            .iter()
+            .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
+            .collect()
     }
 
     /// Claim the next trial for `me`: an interrupted one first, then a pending one, then one
@@ -577,8 +609,8 @@ impl Store {
     /// [`Store::claim_next`] for a sweep that draws its trials at claim time: when nothing is
     /// left to resume and fewer trials exist than [`Store::planned_trials`], `draw` makes the
     /// next one (numbered after the last) from the trials stored now, and it is claimed at
-    /// once. The claim's `BEGIN IMMEDIATE` transaction holds while it draws, so two workers
-    /// never draw the same number, and the second sees the first's trial as running.
+    /// once. The claim's transaction holds the sweep while it draws, so two workers never
+    /// draw the same number, and the second sees the first's trial as running.
     pub fn claim_or_draw(
         &mut self,
         sweep: SweepId,
@@ -598,9 +630,7 @@ impl Store {
         is_dead: &dyn Fn(&str, u32) -> bool,
         draw: Option<DrawTrial>,
     ) -> Result<Option<TrialRecord>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Lock::Sweep(sweep))?;
         let mut next = match waiting_trial(&tx, sweep)? {
             Some(id) => Some(id),
             None => abandoned_trial(&tx, sweep, stale_after, is_dead)?,
@@ -613,19 +643,17 @@ impl Store {
             return Ok(None);
         };
         tx.execute(
-            &format!(
-                "UPDATE trials SET state = 'running', worker_host = ?2, worker_pid = ?3, device = ?4,
-                     threads = COALESCE(threads, ?5), attempts = attempts + 1, heartbeat_at = {NOW},
-                     started_at = COALESCE(started_at, {NOW}), ended_at = NULL, error = NULL
-                 WHERE id = ?1"
-            ),
-            params![id.0, me.host, me.pid, me.device, me.threads as i64],
+            "UPDATE trials SET state = 'running', worker_host = ?2, worker_pid = ?3, device = ?4,
+                 threads = COALESCE(threads, ?5), attempts = attempts + 1,
+                 heartbeat_at = utc_now(), started_at = COALESCE(started_at, utc_now()),
+                 ended_at = NULL, error = NULL
+             WHERE id = ?1",
+            params![id.0, &me.host, me.pid, &me.device, me.threads],
         )?;
-        let claimed = tx.query_row(
+        let claimed = trial_from_row(&tx.query_one(
             &format!("{TRIAL_COLUMNS} FROM trials t WHERE t.id = ?1"),
-            [id.0],
-            trial_from_row,
-        )?;
+            params![id.0],
+        )?)?;
         tx.commit()?;
         Ok(Some(claimed))
     }
@@ -648,20 +676,18 @@ impl Store {
         epochs: &[EpochMetrics],
         pruner: Option<&Pruner>,
     ) -> Result<RungDecision, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(Lock::SweepOf(trial))?;
         touch_held(&tx, trial, me)?;
         tx.execute(
             "DELETE FROM epochs WHERE trial_id = ?1 AND epoch > ?2",
-            params![trial.0, epochs.len() as i64],
+            params![trial.0, epochs.len()],
         )?;
         tx.execute(
             "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
-            params![trial.0, epochs.len() as i64],
+            params![trial.0, epochs.len()],
         )?;
         for m in epochs {
-            insert_epoch(&tx, trial, m, "INSERT OR REPLACE")?;
+            insert_epoch(&tx, trial, m, Conflict::Replace)?;
         }
         update_best(&tx, trial)?;
         let mut decision = RungDecision::NotARung;
@@ -692,14 +718,19 @@ impl Store {
         m: &EpochMetrics,
         pruner: Option<&Pruner>,
     ) -> Result<RungDecision, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let at_rung = pruner.is_some_and(|p| p.is_rung(m.epoch));
+        // Only a rung decision reads other trials' rows; other epochs lock nothing shared.
+        let lock = if at_rung {
+            Lock::SweepOf(trial)
+        } else {
+            Lock::Rows
+        };
+        let tx = self.conn.transaction(lock)?;
         touch_held(&tx, trial, me)?;
-        insert_epoch(&tx, trial, m, "INSERT")?;
+        insert_epoch(&tx, trial, m, Conflict::Refuse)?;
         update_best(&tx, trial)?;
         let decision = match pruner {
-            Some(pruner) if pruner.is_rung(m.epoch) => decide_rung(&tx, trial, m.epoch, pruner)?,
+            Some(pruner) if at_rung => decide_rung(&tx, trial, m.epoch, pruner)?,
             _ => RungDecision::NotARung,
         };
         tx.commit()?;
@@ -708,26 +739,28 @@ impl Store {
 
     /// Every rung decision of a sweep, by rung epoch, then trial number.
     pub fn rungs(&self, sweep: SweepId) -> Result<Vec<RungRecord>, StoreError> {
-        let mut query = self.conn.prepare(
-            "SELECT t.number, r.rung_epoch, r.metric, r.rank, r.reached, r.kept, r.decision,
-                    r.decided_at
-             FROM rungs r JOIN trials t ON t.id = r.trial_id
-             WHERE t.sweep_id = ?1 ORDER BY r.rung_epoch, t.number",
-        )?;
-        let rows = query.query_map([sweep.0], |r| {
-            let count = |i: usize| r.get::<_, i64>(i).map(|n| n as usize);
-            Ok(RungRecord {
-                trial: count(0)?,
-                rung_epoch: count(1)?,
-                metric: real_or_nan(r, 2)?,
-                rank: count(3)?,
-                reached: count(4)?,
-                kept: count(5)?,
-                decision: parsed(r, 6, RungDecision::parse)?,
-                decided_at: r.get(7)?,
+        self.conn
+            .query(
+                "SELECT t.number, r.rung_epoch, r.metric, r.rank, r.reached, r.kept, r.decision,
+                        r.decided_at
+                 FROM rungs r JOIN trials t ON t.id = r.trial_id
+                 WHERE t.sweep_id = ?1 ORDER BY r.rung_epoch, t.number",
+                params![sweep.0],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(RungRecord {
+                    trial: r.count(0)?,
+                    rung_epoch: r.count(1)?,
+                    metric: r.real_or_nan(2)?,
+                    rank: r.count(3)?,
+                    reached: r.count(4)?,
+                    kept: r.count(5)?,
+                    decision: r.parsed(6, RungDecision::parse)?,
+                    decided_at: r.text(7)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// End `me`'s hold on `trial`.
@@ -742,13 +775,13 @@ impl Store {
             Finish::Failed(message) => (TrialState::Failed, Some(message.as_str()), true),
             Finish::Interrupted => (TrialState::Interrupted, None, false),
         };
-        let ended_at = if ended { NOW } else { "NULL" };
+        let ended_at = if ended { "utc_now()" } else { "NULL" };
         let changed = self.conn.execute(
             &format!(
                 "UPDATE trials SET state = ?4, error = ?5, ended_at = {ended_at}
                  WHERE id = ?1 AND state = 'running' AND worker_host = ?2 AND worker_pid = ?3"
             ),
-            params![trial.0, me.host, me.pid, state, error],
+            params![trial.0, &me.host, me.pid, state.as_str(), error],
         )?;
         if changed == 0 {
             return Err(StoreError::NotHeld(trial));
@@ -764,23 +797,21 @@ impl Store {
         host: &str,
         is_dead: &dyn Fn(u32) -> bool,
     ) -> Result<usize, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let running: Vec<(i64, u32)> = {
-            let mut query = tx.prepare(
-                "SELECT id, worker_pid FROM trials
-                 WHERE sweep_id = ?1 AND state = 'running' AND worker_host = ?2",
-            )?;
-            let rows = query.query_map(params![sweep.0, host], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let tx = self.conn.transaction(Lock::Sweep(sweep))?;
+        let running = tx.query(
+            "SELECT id, worker_pid FROM trials
+             WHERE sweep_id = ?1 AND state = 'running' AND worker_host = ?2",
+            params![sweep.0, host],
+        )?;
         let mut interrupted = 0;
-        for (id, _) in running.into_iter().filter(|&(_, pid)| is_dead(pid)) {
-            interrupted += tx.execute(
-                "UPDATE trials SET state = 'interrupted' WHERE id = ?1",
-                [id],
-            )?;
+        for row in running {
+            let pid = row.opt_int(1)?.and_then(|pid| u32::try_from(pid).ok());
+            if pid.is_none_or(is_dead) {
+                interrupted += tx.execute(
+                    "UPDATE trials SET state = 'interrupted' WHERE id = ?1",
+                    params![row.int(0)?],
+                )?;
+            }
         }
         tx.commit()?;
         Ok(interrupted)
@@ -794,13 +825,11 @@ impl Store {
         pid: u32,
         message: &str,
     ) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
-            &format!(
-                "UPDATE trials SET state = 'failed', error = ?4, ended_at = {NOW}
-                 WHERE sweep_id = ?1 AND state = 'running' AND worker_host = ?2 AND worker_pid = ?3"
-            ),
+        self.conn.execute(
+            "UPDATE trials SET state = 'failed', error = ?4, ended_at = utc_now()
+             WHERE sweep_id = ?1 AND state = 'running' AND worker_host = ?2 AND worker_pid = ?3",
             params![sweep.0, host, pid, message],
-        )?)
+        )
     }
 
     /// Record a trial's scores on a test file (replacing earlier scores of that pair).
@@ -811,19 +840,20 @@ impl Store {
         evaluation: &Evaluation,
     ) -> Result<(), StoreError> {
         let subsets = serde_json::to_string(&evaluation.subsets)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+            .map_err(|e| StoreError::Encode(e.to_string()))?;
         let all = &evaluation.all;
-        let finite = |x: f64| x.is_finite().then_some(x);
         self.conn.execute(
-            &format!(
-                "INSERT OR REPLACE INTO evaluations (trial_id, test_path, n, pearson_r, pearson_r2,
-                     r2, spearman, mse, subsets, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
-            ),
+            "INSERT INTO evaluations (trial_id, test_path, n, pearson_r, pearson_r2, r2,
+                 spearman, mse, subsets, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, utc_now())
+             ON CONFLICT (trial_id, test_path) DO UPDATE SET n = excluded.n,
+                 pearson_r = excluded.pearson_r, pearson_r2 = excluded.pearson_r2,
+                 r2 = excluded.r2, spearman = excluded.spearman, mse = excluded.mse,
+                 subsets = excluded.subsets, created_at = excluded.created_at",
             params![
                 trial.0,
-                test_path.to_string_lossy(),
-                all.n as i64,
+                test_path.to_string_lossy().into_owned(),
+                all.n,
                 finite(all.pearson_r),
                 finite(all.pearson_r2),
                 finite(all.r2),
@@ -837,122 +867,66 @@ impl Store {
 
     /// Every test evaluation of a sweep's trials, oldest first.
     pub fn evaluations(&self, sweep: SweepId) -> Result<Vec<TestEvaluation>, StoreError> {
-        let mut query = self.conn.prepare(
-            "SELECT t.number, e.test_path, e.n, e.pearson_r, e.pearson_r2, e.r2, e.spearman,
-                    e.mse, e.subsets, e.created_at
-             FROM evaluations e JOIN trials t ON t.id = e.trial_id
-             WHERE t.sweep_id = ?1 ORDER BY e.id",
-        )?;
-        let rows = query.query_map([sweep.0], |r| {
-            let real = |i: usize| real_or_nan(r, i);
-            let subsets: String = r.get(8)?;
-            Ok(TestEvaluation {
-                trial: r.get::<_, i64>(0)? as usize,
-                test_path: PathBuf::from(r.get::<_, String>(1)?),
-                evaluation: Evaluation {
-                    all: Scores {
-                        n: r.get::<_, i64>(2)? as usize,
-                        pearson_r: real(3)?,
-                        pearson_r2: real(4)?,
-                        r2: real(5)?,
-                        spearman: real(6)?,
-                        mse: real(7)?,
+        self.conn
+            .query(
+                "SELECT t.number, e.test_path, e.n, e.pearson_r, e.pearson_r2, e.r2, e.spearman,
+                        e.mse, e.subsets, e.created_at
+                 FROM evaluations e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = ?1 ORDER BY e.id",
+                params![sweep.0],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TestEvaluation {
+                    trial: r.count(0)?,
+                    test_path: PathBuf::from(r.text(1)?),
+                    evaluation: Evaluation {
+                        all: Scores {
+                            n: r.count(2)?,
+                            pearson_r: r.real_or_nan(3)?,
+                            pearson_r2: r.real_or_nan(4)?,
+                            r2: r.real_or_nan(5)?,
+                            spearman: r.real_or_nan(6)?,
+                            mse: r.real_or_nan(7)?,
+                        },
+                        subsets: subsets_from_json(&r.text(8)?)
+                            .map_err(|message| StoreError::Corrupt { column: 8, message })?,
                     },
-                    subsets: subsets_from_json(&subsets).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            8,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    })?,
-                },
-                created_at: r.get(9)?,
+                    created_at: r.text(9)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// Make every failed trial pending again (`--retry-failed`). Returns how many.
     pub fn retry_failed(&mut self, sweep: SweepId) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
+        self.conn.execute(
             "UPDATE trials SET state = 'pending', error = NULL, ended_at = NULL
              WHERE sweep_id = ?1 AND state = 'failed'",
-            [sweep.0],
-        )?)
+            params![sweep.0],
+        )
     }
 }
 
-/// Switch to WAL. Changing the journal mode needs a moment of exclusive access, which the busy
-/// handler does not wait for, so a crowd of processes opening a new file retries briefly.
-fn set_wal(conn: &Connection) -> Result<(), StoreError> {
-    let mut attempt = 0;
-    loop {
-        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
-            Ok(_) => return Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 200 =>
-            {
-                attempt += 1;
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// Apply the migrations this file lacks, all in one `BEGIN IMMEDIATE` transaction, so that
-/// processes opening a new database at once create the schema exactly once.
-///
-/// Foreign keys are off while they run: 0004 rebuilds `trials`, and dropping the old table
-/// with them on would delete every epoch (ON DELETE CASCADE). `PRAGMA foreign_keys` is a
-/// no-op inside a transaction, so it is set before; `foreign_key_check` runs before the commit.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.pragma_update(None, "foreign_keys", false)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
-    if found > known {
-        return Err(StoreError::SchemaTooNew { found, known });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-    }
-    if found < known {
-        let broken = broken_references(&tx)?;
-        if broken > 0 {
-            return Err(StoreError::BrokenReferences(broken));
-        }
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// Rows whose foreign keys point nowhere (`PRAGMA foreign_key_check`).
-fn broken_references(conn: &Connection) -> Result<usize, StoreError> {
-    let mut check = conn.prepare("PRAGMA foreign_key_check")?;
-    let mut rows = check.query([])?;
-    let mut broken = 0;
-    while rows.next()?.is_some() {
-        broken += 1;
-    }
-    Ok(broken)
+/// A finite number, or NULL (how the store keeps NaN and infinities).
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 const SWEEP_COLUMNS: &str =
     "SELECT id, name, spec_text, spec_hash, data_path, metric, goal, created_at, data_header";
 
-fn sweep_from_row(r: &rusqlite::Row) -> rusqlite::Result<SweepRecord> {
+fn sweep_from_row(r: &Row) -> Result<SweepRecord, StoreError> {
     Ok(SweepRecord {
-        id: SweepId(r.get(0)?),
-        name: r.get(1)?,
-        spec_text: r.get(2)?,
-        spec_hash: r.get(3)?,
-        data_path: PathBuf::from(r.get::<_, String>(4)?),
-        metric: parsed(r, 5, |name| name.parse::<MetricName>().ok())?,
-        goal: parsed(r, 6, Goal::parse)?,
-        created_at: r.get(7)?,
-        data_header: parsed_json(r, 8)?,
+        id: SweepId(r.int(0)?),
+        name: r.text(1)?,
+        spec_text: r.text(2)?,
+        spec_hash: r.text(3)?,
+        data_path: PathBuf::from(r.text(4)?),
+        metric: r.parsed(5, |name| name.parse::<MetricName>().ok())?,
+        goal: r.parsed(6, Goal::parse)?,
+        created_at: r.text(7)?,
+        data_header: r.json(8)?,
     })
 }
 
@@ -977,59 +951,30 @@ fn subsets_from_json(text: &str) -> Result<std::collections::BTreeMap<String, Sc
         .collect())
 }
 
-/// A JSON text column, NULL being `None`.
-fn parsed_json<T: serde::de::DeserializeOwned>(
-    r: &rusqlite::Row,
-    column: usize,
-) -> rusqlite::Result<Option<T>> {
-    let Some(text) = r.get::<_, Option<String>>(column)? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
-    })
-}
-
 fn set_data_header(
-    tx: &Transaction,
+    db: &impl Sql,
     sweep: SweepId,
     header: Option<&CacheHeader>,
 ) -> Result<(), StoreError> {
     let json = header
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-    tx.execute(
+        .map_err(|e| StoreError::Encode(e.to_string()))?;
+    db.execute(
         "UPDATE sweeps SET data_header = ?2 WHERE id = ?1",
         params![sweep.0, json],
     )?;
     Ok(())
 }
 
-/// A text column read through `parse`; a value it rejects is a corrupt row.
-fn parsed<T>(
-    r: &rusqlite::Row,
-    column: usize,
-    parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(column)?;
-    parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            column,
-            rusqlite::types::Type::Text,
-            format!("unexpected value `{text}`").into(),
-        )
-    })
-}
-
-fn sweep_by_name(conn: &Connection, name: &str) -> Result<Option<SweepRecord>, StoreError> {
-    Ok(conn
-        .query_row(
-            &format!("{SWEEP_COLUMNS} FROM sweeps WHERE name = ?1"),
-            [name],
-            sweep_from_row,
-        )
-        .optional()?)
+fn sweep_by_name(db: &impl Sql, name: &str) -> Result<Option<SweepRecord>, StoreError> {
+    db.query_opt(
+        &format!("{SWEEP_COLUMNS} FROM sweeps WHERE name = ?1"),
+        params![name],
+    )?
+    .as_ref()
+    .map(sweep_from_row)
+    .transpose()
 }
 
 const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
@@ -1038,42 +983,48 @@ const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t
     (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from,
     (SELECT MIN(r.rung_epoch) FROM rungs r WHERE r.trial_id = t.id AND r.decision = 'prune')";
 
-fn trial_from_row(r: &rusqlite::Row) -> rusqlite::Result<TrialRecord> {
+fn trial_from_row(r: &Row) -> Result<TrialRecord, StoreError> {
     Ok(TrialRecord {
-        id: TrialId(r.get(0)?),
-        number: r.get::<_, i64>(1)? as usize,
-        params_json: r.get(2)?,
-        seed: r.get::<_, i64>(3)? as u64,
-        state: r.get(4)?,
-        worker_host: r.get(5)?,
-        worker_pid: r.get(6)?,
-        device: r.get(7)?,
-        threads: r.get::<_, Option<i64>>(8)?.map(|n| n as usize),
-        attempts: r.get::<_, i64>(9)? as usize,
-        heartbeat_at: r.get(10)?,
-        started_at: r.get(11)?,
-        ended_at: r.get(12)?,
-        best_epoch: r.get::<_, Option<i64>>(13)?.map(|n| n as usize),
-        best_metric: r.get(14)?,
-        error: r.get(15)?,
-        epochs: r.get::<_, i64>(16)? as usize,
-        sampled_from: r.get(17)?,
-        pruned_at: r.get::<_, Option<i64>>(18)?.map(|n| n as usize),
+        id: TrialId(r.int(0)?),
+        number: r.count(1)?,
+        params_json: r.text(2)?,
+        seed: r.int(3)? as u64,
+        state: r.parsed(4, TrialState::parse)?,
+        worker_host: r.opt_text(5)?,
+        worker_pid: r.opt_int(6)?.and_then(|pid| u32::try_from(pid).ok()),
+        device: r.opt_text(7)?,
+        threads: r.opt_count(8)?,
+        attempts: r.count(9)?,
+        heartbeat_at: r.opt_text(10)?,
+        started_at: r.opt_text(11)?,
+        ended_at: r.opt_text(12)?,
+        best_epoch: r.opt_count(13)?,
+        best_metric: r.opt_real(14)?,
+        error: r.opt_text(15)?,
+        epochs: r.count(16)?,
+        sampled_from: r.opt_text(17)?,
+        pruned_at: r.opt_count(18)?,
     })
+}
+
+fn trials_of(db: &impl Sql, sweep: SweepId) -> Result<Vec<TrialRecord>, StoreError> {
+    db.query(
+        &format!("{TRIAL_COLUMNS} FROM trials t WHERE t.sweep_id = ?1 ORDER BY t.number"),
+        params![sweep.0],
+    )?
+    .iter()
+    .map(trial_from_row)
+    .collect()
 }
 
 const EPOCH_COLUMNS: &str = "SELECT epoch, train_loss, val_loss, val_r2, val_pearson, \
     val_spearman, learning_rate, seconds, samples_per_s";
 
-fn epoch_from_row(r: &rusqlite::Row) -> rusqlite::Result<EpochMetrics> {
-    epoch_at(r, 0)
-}
-
 /// An epoch whose [`EPOCH_COLUMNS`] start at column `first` of the row.
-fn epoch_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<EpochMetrics> {
-    let real = |i: usize| real_or_nan(r, first + i);
+fn epoch_at(r: &Row, first: usize) -> Result<EpochMetrics, StoreError> {
+    let real = |i: usize| r.real_or_nan(first + i);
     Ok(EpochMetrics {
-        epoch: r.get::<_, i64>(first)? as usize,
+        epoch: r.count(first)?,
         train_loss: real(1)?,
         val_loss: real(2)?,
         val_r2: real(3)?,
@@ -1085,111 +1036,90 @@ fn epoch_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<EpochMetrics> {
     })
 }
 
-/// A REAL column; SQLite holds NaN as NULL, which comes back as NaN.
-fn real_or_nan(r: &rusqlite::Row, column: usize) -> rusqlite::Result<f64> {
-    Ok(r.get::<_, Option<f64>>(column)?.unwrap_or(f64::NAN))
-}
-
 /// The interrupted or pending trial to claim next.
-fn waiting_trial(tx: &Transaction, sweep: SweepId) -> Result<Option<TrialId>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT id FROM trials WHERE sweep_id = ?1 AND state IN ('interrupted', 'pending')
-             ORDER BY state = 'interrupted' DESC, number LIMIT 1",
-            [sweep.0],
-            |r| Ok(TrialId(r.get(0)?)),
-        )
-        .optional()?)
+fn waiting_trial(tx: &Tx, sweep: SweepId) -> Result<Option<TrialId>, StoreError> {
+    tx.query_opt(
+        "SELECT id FROM trials WHERE sweep_id = ?1 AND state IN ('interrupted', 'pending')
+         ORDER BY state = 'interrupted' DESC, number LIMIT 1",
+        params![sweep.0],
+    )?
+    .map(|r| Ok(TrialId(r.int(0)?)))
+    .transpose()
 }
 
 /// The planned size of a sweep drawn at claim time.
-fn planned_trials(conn: &Connection, sweep: SweepId) -> Result<Option<usize>, StoreError> {
-    let planned: Option<i64> = conn.query_row(
+fn planned_trials(db: &impl Sql, sweep: SweepId) -> Result<Option<usize>, StoreError> {
+    db.query_one(
         "SELECT planned_trials FROM sweeps WHERE id = ?1",
-        [sweep.0],
-        |r| r.get(0),
-    )?;
-    Ok(planned.map(|n| n.max(0) as usize))
+        params![sweep.0],
+    )?
+    .opt_count(0)
 }
 
 /// Draw and insert (pending) the next trial of a sweep drawn at claim time, if it has fewer
 /// than planned.
-fn draw_trial(
-    tx: &Transaction,
-    sweep: SweepId,
-    draw: DrawTrial,
-) -> Result<Option<TrialId>, StoreError> {
+fn draw_trial(tx: &Tx, sweep: SweepId, draw: DrawTrial) -> Result<Option<TrialId>, StoreError> {
     let Some(planned) = planned_trials(tx, sweep)? else {
         return Ok(None);
     };
-    let trials: Vec<TrialRecord> = {
-        let mut query = tx.prepare(&format!(
-            "{TRIAL_COLUMNS} FROM trials t WHERE t.sweep_id = ?1 ORDER BY t.number"
-        ))?;
-        let rows = query.query_map([sweep.0], trial_from_row)?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let trials = trials_of(tx, sweep)?;
     if trials.len() >= planned {
         return Ok(None);
     }
     let number = trials.last().map_or(0, |t| t.number) + 1;
     let drawn = draw(number, &trials);
-    tx.execute(
-        "INSERT INTO trials (sweep_id, number, params, seed, sampled_from)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            sweep.0,
-            number as i64,
-            drawn.params_json,
-            drawn.seed as i64,
-            drawn.sampled_from
-        ],
-    )?;
-    Ok(Some(TrialId(tx.last_insert_rowid())))
+    let id = tx
+        .query_one(
+            "INSERT INTO trials (sweep_id, number, params, seed, sampled_from)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            params![
+                sweep.0,
+                number,
+                drawn.params_json,
+                drawn.seed as i64,
+                drawn.sampled_from
+            ],
+        )?
+        .int(0)?;
+    Ok(Some(TrialId(id)))
 }
 
 /// The first running trial whose worker is gone.
 fn abandoned_trial(
-    tx: &Transaction,
+    tx: &Tx,
     sweep: SweepId,
     stale_after: Duration,
     is_dead: &dyn Fn(&str, u32) -> bool,
 ) -> Result<Option<TrialId>, StoreError> {
-    let mut query = tx.prepare(
-        "SELECT id, worker_host, worker_pid,
-                heartbeat_at IS NULL OR heartbeat_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2)
-         FROM trials WHERE sweep_id = ?1 AND state = 'running' ORDER BY number",
+    let rows = tx.query(
+        &format!(
+            "SELECT id, worker_host, worker_pid, heartbeat_at IS NULL OR heartbeat_at <= {}
+             FROM trials WHERE sweep_id = ?1 AND state = 'running' ORDER BY number",
+            tx.dialect().seconds_ago("?2")
+        ),
+        params![sweep.0, stale_after.as_secs_f64()],
     )?;
-    let age = format!("-{} seconds", stale_after.as_secs_f64());
-    let rows = query.query_map(params![sweep.0, age], |r| {
-        Ok((
-            TrialId(r.get(0)?),
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<u32>>(2)?,
-            r.get::<_, bool>(3)?,
-        ))
-    })?;
     for row in rows {
-        let (id, host, pid, stale) = row?;
+        let host = row.opt_text(1)?;
+        let pid = row.opt_int(2)?.and_then(|pid| u32::try_from(pid).ok());
+        let stale = row.int(3)? != 0;
         let dead = match (host, pid) {
             (Some(host), Some(pid)) => is_dead(&host, pid),
             _ => true,
         };
         if stale || dead {
-            return Ok(Some(id));
+            return Ok(Some(TrialId(row.int(0)?)));
         }
     }
     Ok(None)
 }
 
 /// Bump the heartbeat of a trial `me` holds; [`StoreError::NotHeld`] if it does not.
-fn touch_held(conn: &Connection, trial: TrialId, me: &WorkerInfo) -> Result<(), StoreError> {
-    let changed = conn.execute(
-        &format!(
-            "UPDATE trials SET heartbeat_at = {NOW}
-             WHERE id = ?1 AND state = 'running' AND worker_host = ?2 AND worker_pid = ?3"
-        ),
-        params![trial.0, me.host, me.pid],
+fn touch_held(db: &impl Sql, trial: TrialId, me: &WorkerInfo) -> Result<(), StoreError> {
+    let changed = db.execute(
+        "UPDATE trials SET heartbeat_at = utc_now()
+         WHERE id = ?1 AND state = 'running' AND worker_host = ?2 AND worker_pid = ?3",
+        params![trial.0, &me.host, me.pid],
     )?;
     if changed == 0 {
         return Err(StoreError::NotHeld(trial));
@@ -1197,22 +1127,40 @@ fn touch_held(conn: &Connection, trial: TrialId, me: &WorkerInfo) -> Result<(), 
     Ok(())
 }
 
+/// What writing an epoch row that already exists does.
+#[derive(Clone, Copy)]
+enum Conflict {
+    /// Fail: an epoch is recorded once.
+    Refuse,
+    /// Replace it (making the rows match a checkpoint).
+    Replace,
+}
+
 fn insert_epoch(
-    tx: &Transaction,
+    tx: &Tx,
     trial: TrialId,
     m: &EpochMetrics,
-    verb: &str,
+    conflict: Conflict,
 ) -> Result<(), StoreError> {
-    let finite = |x: f64| x.is_finite().then_some(x);
+    let on_conflict = match conflict {
+        Conflict::Refuse => "",
+        Conflict::Replace => {
+            "ON CONFLICT (trial_id, epoch) DO UPDATE SET train_loss = excluded.train_loss,
+                 val_loss = excluded.val_loss, val_r2 = excluded.val_r2,
+                 val_pearson = excluded.val_pearson, val_spearman = excluded.val_spearman,
+                 learning_rate = excluded.learning_rate, seconds = excluded.seconds,
+                 samples_per_s = excluded.samples_per_s, recorded_at = excluded.recorded_at"
+        }
+    };
     tx.execute(
         &format!(
-            "{verb} INTO epochs (trial_id, epoch, train_loss, val_loss, val_r2, val_pearson,
+            "INSERT INTO epochs (trial_id, epoch, train_loss, val_loss, val_r2, val_pearson,
                  val_spearman, learning_rate, seconds, samples_per_s, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {NOW})"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, utc_now()) {on_conflict}"
         ),
         params![
             trial.0,
-            m.epoch as i64,
+            m.epoch,
             finite(m.train_loss),
             finite(m.val_loss),
             finite(m.val_r2),
@@ -1227,35 +1175,31 @@ fn insert_epoch(
 }
 
 /// The metric and goal of the sweep `trial` belongs to.
-fn sweep_metric(tx: &Transaction, trial: TrialId) -> Result<(MetricName, Goal), StoreError> {
-    Ok(tx.query_row(
+fn sweep_metric(tx: &Tx, trial: TrialId) -> Result<(MetricName, Goal), StoreError> {
+    let row = tx.query_one(
         "SELECT s.metric, s.goal FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ?1",
-        [trial.0],
-        |r| {
-            Ok((
-                parsed(r, 0, |name| name.parse::<MetricName>().ok())?,
-                parsed(r, 1, Goal::parse)?,
-            ))
-        },
-    )?)
+        params![trial.0],
+    )?;
+    Ok((
+        row.parsed(0, |name| name.parse::<MetricName>().ok())?,
+        row.parsed(1, Goal::parse)?,
+    ))
 }
 
 /// Whether `trial` has a decision at `rung`.
-fn has_rung_row(tx: &Transaction, trial: TrialId, rung: usize) -> Result<bool, StoreError> {
+fn has_rung_row(tx: &Tx, trial: TrialId, rung: usize) -> Result<bool, StoreError> {
     Ok(tx
-        .query_row(
+        .query_opt(
             "SELECT 1 FROM rungs WHERE trial_id = ?1 AND rung_epoch = ?2",
-            params![trial.0, rung as i64],
-            |_| Ok(()),
-        )
-        .optional()?
+            params![trial.0, rung],
+        )?
         .is_some())
 }
 
 /// Judge `trial` at `rung` (its epoch row there is written) against every trial of its sweep
 /// with an epoch row there, except failed ones; record the decision, and end a pruned trial.
 fn decide_rung(
-    tx: &Transaction,
+    tx: &Tx,
     trial: TrialId,
     rung: usize,
     pruner: &Pruner,
@@ -1263,17 +1207,18 @@ fn decide_rung(
     let (metric, goal) = sweep_metric(tx, trial)?;
     // A metric's name is its epochs column: only these known names are spliced into SQL.
     let column = metric.as_str();
-    let at_rung: Vec<(i64, f64)> = {
-        let mut query = tx.prepare(&format!(
-            "SELECT t.id, e.{column} FROM epochs e JOIN trials t ON t.id = e.trial_id
-             WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
-               AND e.epoch = ?2 AND t.state != 'failed'"
-        ))?;
-        let rows = query.query_map(params![trial.0, rung as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, real_or_nan(r, 1)?))
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let at_rung = tx
+        .query(
+            &format!(
+                "SELECT t.id, e.{column} FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
+                   AND e.epoch = ?2 AND t.state != 'failed'"
+            ),
+            params![trial.0, rung],
+        )?
+        .iter()
+        .map(|r| Ok((r.int(0)?, r.real_or_nan(1)?)))
+        .collect::<Result<Vec<(i64, f64)>, StoreError>>()?;
     let mine = at_rung
         .iter()
         .find(|(id, _)| *id == trial.0)
@@ -1281,32 +1226,33 @@ fn decide_rung(
     let values: Vec<f64> = at_rung.iter().map(|&(_, v)| v).collect();
     let outcome = pruner.decide(goal, mine, &values);
     tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO rungs (trial_id, rung_epoch, metric, rank, reached, kept,
-                 decision, decided_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {NOW})"
-        ),
+        "INSERT INTO rungs (trial_id, rung_epoch, metric, rank, reached, kept, decision,
+             decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, utc_now())
+         ON CONFLICT (trial_id, rung_epoch) DO UPDATE SET metric = excluded.metric,
+             rank = excluded.rank, reached = excluded.reached, kept = excluded.kept,
+             decision = excluded.decision, decided_at = excluded.decided_at",
         params![
             trial.0,
-            rung as i64,
-            mine.is_finite().then_some(mine),
-            outcome.rank as i64,
-            outcome.reached as i64,
-            outcome.kept as i64,
+            rung,
+            finite(mine),
+            outcome.rank,
+            outcome.reached,
+            outcome.kept,
             outcome.decision.as_str()
         ],
     )?;
     if outcome.decision == RungDecision::Prune {
         tx.execute(
-            &format!("UPDATE trials SET state = 'pruned', ended_at = {NOW} WHERE id = ?1"),
-            [trial.0],
+            "UPDATE trials SET state = 'pruned', ended_at = utc_now() WHERE id = ?1",
+            params![trial.0],
         )?;
     }
     Ok(outcome.decision)
 }
 
 /// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
-fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
+fn update_best(tx: &Tx, trial: TrialId) -> Result<(), StoreError> {
     let (metric, goal) = sweep_metric(tx, trial)?;
     // A metric's name is its epochs column: only these known names are spliced into SQL.
     let column = metric.as_str();
@@ -1321,7 +1267,7 @@ fn update_best(tx: &Transaction, trial: TrialId) -> Result<(), StoreError> {
                   ORDER BY {column} {order}, epoch LIMIT 1)
              WHERE id = ?1"
         ),
-        [trial.0],
+        params![trial.0],
     )?;
     Ok(())
 }

@@ -1,6 +1,5 @@
-//! A trial's state: an enum in Rust, a `CHECK` in SQL, and the one mapping between them.
-
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+//! A trial's state: an enum in Rust, a `CHECK` in SQL, and the one mapping between them
+//! ([`TrialState::as_str`], [`TrialState::parse`]).
 
 /// Where a trial is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,20 +60,6 @@ impl TrialState {
 impl std::fmt::Display for TrialState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl ToSql for TrialState {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
-}
-
-impl FromSql for TrialState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        TrialState::parse(name)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown trial state `{name}`").into()))
     }
 }
 

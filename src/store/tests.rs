@@ -1,5 +1,131 @@
 use super::*;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+// Every test of the store's rules runs on both databases: `sqlite::NAME` on a temporary file,
+// `postgres::NAME` on a fresh database of the server that `SWEEP_TEST_POSTGRES` names
+// (`scripts/cluster-up` starts one and says its URL).
+on_both_databases!(
+    a_sweep_is_created_once_and_reopened_by_the_same_spec,
+    migrations_run_once_and_a_newer_database_is_refused,
+    claims_take_interrupted_then_pending_trials_in_order,
+    a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it,
+    epochs_are_recorded_once_and_the_best_follows_the_goal,
+    nan_is_stored_as_null_and_read_back_as_nan,
+    starting_from_a_checkpoint_makes_the_rows_match_it,
+    abandoned_and_failed_trials_are_handled_by_the_coordinator,
+    concurrent_workers_never_claim_the_same_trial,
+    many_processes_opening_a_new_database_at_once_create_the_schema_once,
+    the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened,
+    test_evaluations_round_trip_with_their_subsets,
+    a_sweeps_epochs_come_in_one_query_by_trial_and_epoch,
+    trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other,
+    concurrent_workers_draw_each_number_once_and_see_each_other,
+    a_rung_decision_is_made_and_recorded_with_its_epoch,
+    a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again,
+);
+
+/// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::TestDb::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(db) = super::TestDb::postgres() {
+                        super::$test(&db);
+                    }
+                }
+            )*
+        }
+    };
+}
+use on_both_databases;
+
+/// A fresh, empty run database for one test, removed when it is dropped.
+enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres {
+        /// The server's URL given in `SWEEP_TEST_POSTGRES` (to drop the database afterwards).
+        admin: String,
+        /// The test's own database.
+        name: String,
+    },
+}
+
+/// Names the test server; CI sets it (and `SWEEP_REQUIRE_CLUSTER`, which makes its absence
+/// a failure rather than a skip).
+const POSTGRES_VARIABLE: &str = "SWEEP_TEST_POSTGRES";
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        TestDb::Sqlite(tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// A new database on the test server, or `None` (said on stderr) when there is none.
+    fn postgres() -> Option<TestDb> {
+        let Ok(admin) = std::env::var(POSTGRES_VARIABLE) else {
+            assert!(
+                std::env::var_os("SWEEP_REQUIRE_CLUSTER").is_none(),
+                "SWEEP_REQUIRE_CLUSTER is set but {POSTGRES_VARIABLE} is not: run scripts/cluster-up"
+            );
+            eprintln!(
+                "SKIPPED: {POSTGRES_VARIABLE} is not set (scripts/cluster-up starts a server)"
+            );
+            return None;
+        };
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "sweep_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to {POSTGRES_VARIABLE} ({admin}): {e}"));
+        // One statement per call: PostgreSQL runs a multi-statement string as one transaction,
+        // which CREATE/DROP DATABASE refuse.
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("no stale test database");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("a test database");
+        Some(TestDb::Postgres { admin, name })
+    }
+
+    fn database(&self) -> Database {
+        match self {
+            TestDb::Sqlite(dir) => Database::sqlite(dir.path().join("sweeps.db")),
+            TestDb::Postgres { admin, name } => {
+                let server = admin.rsplit_once('/').map_or(admin.as_str(), |(s, _)| s);
+                Database::Postgres(format!("{server}/{name}"))
+            }
+        }
+    }
+
+    fn open(&self) -> Store {
+        Store::open(&self.database()).expect("a test store")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin, name } = self
+            && let Ok(mut client) = ::postgres::Client::connect(admin, ::postgres::NoTls)
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
 fn new_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
     NewSweep {
         name: name.to_string(),
@@ -45,8 +171,8 @@ fn epoch(n: usize, r2: f64) -> EpochMetrics {
 const ALIVE: &dyn Fn(&str, u32) -> bool = &|_, _| false;
 const LONG: Duration = Duration::from_secs(3600);
 
-fn store_with(trials: usize) -> (Store, SweepId) {
-    let mut store = Store::open_in_memory().expect("in-memory store");
+fn store_with(db: &TestDb, trials: usize) -> (Store, SweepId) {
+    let mut store = db.open();
     let (sweep, created) = store
         .create_or_open_sweep(&new_sweep("s", trials, Goal::Maximize))
         .expect("sweep created");
@@ -54,9 +180,8 @@ fn store_with(trials: usize) -> (Store, SweepId) {
     (store, sweep.id)
 }
 
-#[test]
-fn a_sweep_is_created_once_and_reopened_by_the_same_spec() {
-    let (mut store, id) = store_with(3);
+fn a_sweep_is_created_once_and_reopened_by_the_same_spec(db: &TestDb) {
+    let (mut store, id) = store_with(db, 3);
     let (again, created) = store
         .create_or_open_sweep(&new_sweep("s", 3, Goal::Maximize))
         .expect("reopened");
@@ -78,36 +203,46 @@ fn a_sweep_is_created_once_and_reopened_by_the_same_spec() {
     assert!(error.is_some_and(|e| e.is_bad_input()));
 }
 
-#[test]
-fn migrations_run_once_and_a_newer_file_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("sub").join("sweeps.db");
-    let store = Store::open(&path).expect("created");
-    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
+fn migrations_run_once_and_a_newer_database_is_refused(db: &TestDb) {
+    let store = db.open();
+    assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
     drop(store);
-    let store = Store::open(&path).expect("reopened without re-running migrations");
-    store
-        .conn
-        .pragma_update(None, "user_version", 99)
-        .expect("bump version");
+    let store = db.open();
+    assert_eq!(
+        store.schema_version().ok(),
+        Some(SCHEMA_VERSION),
+        "reopened without re-running migrations"
+    );
+    let bump = match store.conn.dialect() {
+        sql::Dialect::Sqlite => "PRAGMA user_version = 99",
+        sql::Dialect::Postgres => "UPDATE schema_version SET version = 99",
+    };
+    store.conn.execute(bump, &[]).expect("bump version");
     drop(store);
     assert!(matches!(
-        Store::open(&path).err(),
+        Store::open(&db.database()).err(),
         Some(StoreError::SchemaTooNew { found: 99, .. })
     ));
     assert!(matches!(
-        Store::open_read_only(&path).err(),
+        Store::open_read_only(&db.database()).err(),
         Some(StoreError::SchemaTooNew { found: 99, .. })
-    ));
-    assert!(matches!(
-        Store::open_read_only(&dir.path().join("none.db")).err(),
-        Some(StoreError::Missing(_))
     ));
 }
 
 #[test]
-fn claims_take_interrupted_then_pending_trials_in_order() {
-    let (mut store, sweep) = store_with(3);
+fn a_sqlite_file_is_made_in_its_folder_and_a_missing_one_is_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sub").join("sweeps.db");
+    Store::open(&Database::sqlite(&path)).expect("created with its folder");
+    assert!(path.exists());
+    assert!(matches!(
+        Store::open_read_only(&Database::sqlite(dir.path().join("none.db"))).err(),
+        Some(StoreError::Missing(_))
+    ));
+}
+
+fn claims_take_interrupted_then_pending_trials_in_order(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 3);
     let a = worker(1);
     let first = store.claim_next(sweep, &a, LONG, ALIVE).expect("claim");
     assert_eq!(first.as_ref().map(|t| t.number), Some(1));
@@ -140,9 +275,8 @@ fn claims_take_interrupted_then_pending_trials_in_order() {
     assert_eq!(numbers, [2, 3], "then pending ones by number, then nothing");
 }
 
-#[test]
-fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it() {
-    let (mut store, sweep) = store_with(1);
+fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 1);
     let (old, new) = (worker(10), worker(11));
     let trial = store
         .claim_next(sweep, &old, LONG, ALIVE)
@@ -175,11 +309,10 @@ fn a_dead_or_silent_worker_loses_its_trial_and_cannot_write_to_it() {
     assert_eq!(stolen.map(|t| t.id), Some(trial.id));
 }
 
-#[test]
-fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
+fn epochs_are_recorded_once_and_the_best_follows_the_goal(db: &TestDb) {
     for (goal, best) in [(Goal::Maximize, 2), (Goal::Minimize, 1)] {
-        let mut store = Store::open_in_memory().expect("store");
-        let mut spec = new_sweep("s", 1, goal);
+        let mut store = db.open();
+        let mut spec = new_sweep(&format!("s-{goal}"), 1, goal);
         spec.metric = MetricName::ValLoss;
         let (sweep, _) = store.create_or_open_sweep(&spec).expect("sweep");
         let me = worker(1);
@@ -205,9 +338,8 @@ fn epochs_are_recorded_once_and_the_best_follows_the_goal() {
     }
 }
 
-#[test]
-fn nan_is_stored_as_null_and_read_back_as_nan() {
-    let (mut store, sweep) = store_with(1);
+fn nan_is_stored_as_null_and_read_back_as_nan(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 1);
     let me = worker(1);
     let trial = store
         .claim_next(sweep, &me, LONG, ALIVE)
@@ -223,9 +355,8 @@ fn nan_is_stored_as_null_and_read_back_as_nan() {
     assert_eq!(back[0].val_r2, 0.5);
 }
 
-#[test]
-fn starting_from_a_checkpoint_makes_the_rows_match_it() {
-    let (mut store, sweep) = store_with(1);
+fn starting_from_a_checkpoint_makes_the_rows_match_it(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 1);
     let me = worker(1);
     let trial = store
         .claim_next(sweep, &me, LONG, ALIVE)
@@ -246,9 +377,8 @@ fn starting_from_a_checkpoint_makes_the_rows_match_it() {
     assert_eq!(stored.best_epoch, Some(2));
 }
 
-#[test]
-fn abandoned_and_failed_trials_are_handled_by_the_coordinator() {
-    let (mut store, sweep) = store_with(3);
+fn abandoned_and_failed_trials_are_handled_by_the_coordinator(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 3);
     for pid in [1, 2, 3] {
         store
             .claim_next(sweep, &worker(pid), LONG, ALIVE)
@@ -272,12 +402,9 @@ fn abandoned_and_failed_trials_are_handled_by_the_coordinator() {
     assert_eq!((trial.state, trial.error), (TrialState::Pending, None));
 }
 
-#[test]
-fn concurrent_workers_never_claim_the_same_trial() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("sweeps.db");
+fn concurrent_workers_never_claim_the_same_trial(db: &TestDb) {
     let sweep = {
-        let mut store = Store::open(&path).expect("store");
+        let mut store = db.open();
         store
             .create_or_open_sweep(&new_sweep("s", 60, Goal::Maximize))
             .expect("sweep")
@@ -287,9 +414,8 @@ fn concurrent_workers_never_claim_the_same_trial() {
     let claimed: Vec<usize> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
             .map(|pid| {
-                let path = path.clone();
                 scope.spawn(move || {
-                    let mut store = Store::open(&path).expect("open");
+                    let mut store = db.open();
                     let me = worker(pid);
                     let mut mine = Vec::new();
                     while let Some(t) = store.claim_next(sweep, &me, LONG, ALIVE).expect("claim") {
@@ -313,20 +439,16 @@ fn concurrent_workers_never_claim_the_same_trial() {
     let mut sorted = claimed.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, (1..=60).collect::<Vec<_>>());
-    let store = Store::open_read_only(&path).expect("read only");
+    let store = Store::open_read_only(&db.database()).expect("read only");
     assert_eq!(store.state_counts(sweep).expect("counts").completed, 60);
 }
 
-#[test]
-fn many_processes_opening_a_new_database_at_once_create_the_schema_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("fresh.db");
+fn many_processes_opening_a_new_database_at_once_create_the_schema_once(db: &TestDb) {
     let versions: Vec<i64> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
-                let path = path.clone();
                 scope.spawn(move || {
-                    Store::open(&path)
+                    Store::open(&db.database())
                         .and_then(|s| s.schema_version())
                         .expect("every opener succeeds")
                 })
@@ -337,12 +459,11 @@ fn many_processes_opening_a_new_database_at_once_create_the_schema_once() {
             .map(|h| h.join().unwrap_or(-1))
             .collect()
     });
-    assert_eq!(versions, vec![MIGRATIONS.len() as i64; 8]);
+    assert_eq!(versions, vec![SCHEMA_VERSION; 8]);
 }
 
-#[test]
-fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened() {
-    let mut store = Store::open_in_memory().expect("store");
+fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened(db: &TestDb) {
+    let mut store = db.open();
     let (sweep, _) = store
         .create_or_open_sweep(&new_sweep("s", 1, Goal::Maximize))
         .expect("created without a header (fake training)");
@@ -376,19 +497,19 @@ fn a_read_only_open_of_an_older_file_migrates_it_first() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("old.db");
     {
-        let conn = Connection::open(&path).expect("file");
-        conn.execute_batch(MIGRATIONS[0]).expect("schema v1");
+        let conn = rusqlite::Connection::open(&path).expect("file");
+        conn.execute_batch(open::SQLITE_MIGRATIONS[0])
+            .expect("schema v1");
         conn.pragma_update(None, "user_version", 1).expect("v1");
     }
-    let store = Store::open_read_only(&path).expect("opened");
-    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
+    let store = Store::open_read_only(&Database::sqlite(&path)).expect("opened");
+    assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
     assert!(store.sweeps().expect("sweeps").is_empty());
 }
 
-#[test]
-fn test_evaluations_round_trip_with_their_subsets() {
+fn test_evaluations_round_trip_with_their_subsets(db: &TestDb) {
     use crate::evaluate::{Evaluation, Scores};
-    let (mut store, sweep) = store_with(1);
+    let (mut store, sweep) = store_with(db, 1);
     let trial = store.trial(sweep, 1).expect("read").expect("trial 1");
     let scores = |n: usize, r: f64| Scores {
         pearson_r: r,
@@ -418,9 +539,8 @@ fn test_evaluations_round_trip_with_their_subsets() {
     assert!(back.subsets["high_exp"].r2.is_nan());
 }
 
-#[test]
-fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch() {
-    let (mut store, sweep) = store_with(2);
+fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 2);
     let me = worker(1);
     for _ in 0..2 {
         let trial = store
@@ -451,9 +571,8 @@ fn test_draw(number: usize, trials: &[TrialRecord]) -> DrawnTrial {
     }
 }
 
-#[test]
-fn trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other() {
-    let mut store = Store::open_in_memory().expect("in-memory store");
+fn trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other(db: &TestDb) {
+    let mut store = db.open();
     let (sweep, _) = store
         .create_or_open_sweep(&new_sweep("b", 0, Goal::Maximize))
         .expect("sweep created");
@@ -510,18 +629,12 @@ fn trials_drawn_at_claim_time_are_numbered_in_turn_and_see_each_other() {
         .expect("claim");
     assert_eq!(done, None);
     assert_eq!(store.trials(sweep.id).expect("trials").len(), 3);
-    assert_eq!(
-        store.schema_version().expect("version"),
-        MIGRATIONS.len() as i64
-    );
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
 }
 
-#[test]
-fn concurrent_workers_draw_each_number_once_and_see_each_other() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("sweeps.db");
+fn concurrent_workers_draw_each_number_once_and_see_each_other(db: &TestDb) {
     let sweep = {
-        let mut store = Store::open(&path).expect("store");
+        let mut store = db.open();
         let id = store
             .create_or_open_sweep(&new_sweep("b", 0, Goal::Maximize))
             .expect("sweep")
@@ -533,9 +646,8 @@ fn concurrent_workers_draw_each_number_once_and_see_each_other() {
     let claimed: Vec<TrialRecord> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
             .map(|pid| {
-                let path = path.clone();
                 scope.spawn(move || {
-                    let mut store = Store::open(&path).expect("open");
+                    let mut store = db.open();
                     let me = worker(pid);
                     let mut mine = Vec::new();
                     while let Some(t) = store
@@ -570,7 +682,7 @@ fn concurrent_workers_draw_each_number_once_and_see_each_other() {
             .collect();
         assert_eq!(got, expected, "trial {}", t.number);
     }
-    let store = Store::open_read_only(&path).expect("read only");
+    let store = Store::open_read_only(&db.database()).expect("read only");
     let counts = store.state_counts(sweep).expect("counts");
     assert_eq!((counts.completed, counts.total()), (40, 40));
 }
@@ -601,10 +713,9 @@ fn train_pruned(
     (trial.id, decisions)
 }
 
-#[test]
-fn a_rung_decision_is_made_and_recorded_with_its_epoch() {
+fn a_rung_decision_is_made_and_recorded_with_its_epoch(db: &TestDb) {
     use RungDecision::{Continue, NotARung, Prune};
-    let (mut store, sweep) = store_with(5);
+    let (mut store, sweep) = store_with(db, 5);
     let pruner = Pruner::new(vec![2], 3.0, true);
     // Trial 1 is alone at epoch 2: it continues.
     let (_, first) = train_pruned(&mut store, sweep, 1, &[0.1, 0.5, 0.6], &pruner);
@@ -665,9 +776,8 @@ fn a_rung_decision_is_made_and_recorded_with_its_epoch() {
     );
 }
 
-#[test]
-fn a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again() {
-    let (mut store, sweep) = store_with(2);
+fn a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 2);
     let pruner = Pruner::new(vec![1, 3], 2.0, true);
     let a = worker(1);
     let first = store
@@ -714,8 +824,8 @@ fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("v3.db");
     {
-        let conn = Connection::open(&path).expect("file");
-        for sql in &MIGRATIONS[..3] {
+        let conn = rusqlite::Connection::open(&path).expect("file");
+        for sql in &open::SQLITE_MIGRATIONS[..3] {
             conn.execute_batch(sql).expect("schema v1-v3");
         }
         conn.pragma_update(None, "user_version", 3).expect("v3");
@@ -733,9 +843,9 @@ fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
         )
         .expect("v3 rows");
     }
-    let mut store = Store::open(&path).expect("migrated");
-    assert_eq!(store.schema_version().ok(), Some(MIGRATIONS.len() as i64));
-    assert_eq!(broken_references(&store.conn).ok(), Some(0));
+    let mut store = Store::open(&Database::sqlite(&path)).expect("migrated");
+    assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
+    assert_eq!(open::broken_references(sqlite_conn(&store)).ok(), Some(0));
     let sweep = store.sweep("old").expect("the sweep");
     let trials = store.trials(sweep.id).expect("trials");
     let kept: Vec<(i64, usize, TrialState, usize)> = trials
@@ -752,8 +862,7 @@ fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
         "ids, states and epochs survive the rebuild"
     );
     assert_eq!(store.evaluations(sweep.id).expect("evaluations").len(), 1);
-    let summary: i64 = store
-        .conn
+    let summary: i64 = sqlite_conn(&store)
         .query_row(
             "SELECT COUNT(*) FROM trial_summary WHERE sweep = 'old'",
             [],
@@ -762,17 +871,14 @@ fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
         .expect("the view is back");
     assert_eq!(summary, 3);
     // The new state is allowed, foreign keys are on again, and the index is back.
-    store
-        .conn
+    sqlite_conn(&store)
         .execute("UPDATE trials SET state = 'pruned' WHERE id = 45", [])
         .expect("pruned is a state now");
-    let fk: bool = store
-        .conn
+    let fk: bool = sqlite_conn(&store)
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .expect("pragma");
     assert!(fk);
-    let index: i64 = store
-        .conn
+    let index: i64 = sqlite_conn(&store)
         .query_row(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'trials_by_state'",
             [],
@@ -781,14 +887,20 @@ fn migrating_a_version_3_file_keeps_its_rows_and_their_references() {
         .expect("index");
     assert_eq!(index, 1);
     // Deleting a trial still cascades to its epochs: the references point at the new table.
-    store
-        .conn
+    sqlite_conn(&store)
         .execute("DELETE FROM trials WHERE id = 40", [])
         .expect("deleted");
-    let left: i64 = store
-        .conn
+    let left: i64 = sqlite_conn(&store)
         .query_row("SELECT COUNT(*) FROM epochs", [], |r| r.get(0))
         .expect("count");
     assert_eq!(left, 1);
     let _ = store.retry_failed(sweep.id).expect("still writable");
+}
+
+/// The SQLite connection under a store that has one (tests of SQLite's own migrations).
+fn sqlite_conn(store: &Store) -> &rusqlite::Connection {
+    match &store.conn {
+        Conn::Sqlite(conn) => conn,
+        Conn::Postgres(_) => panic!("a SQLite store"),
+    }
 }
