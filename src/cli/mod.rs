@@ -2,6 +2,7 @@
 
 mod compare;
 mod data;
+mod db;
 mod evaluate;
 mod importance;
 mod leaderboard;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Make or prepare DREAM-format data.
     #[command(subcommand)]
     Data(data::Command),
+    /// Run databases: copy sweeps between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Db(db::Command),
     /// Sweeps, or one sweep's trials by state, with the best so far.
     Status(status::Args),
     /// A sweep's trials ranked by its metric.
@@ -88,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => worker::run(args, &runs),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),
+        Command::Db(command) => db::run(command),
         Command::Status(args) => status::run(args, &runs),
         Command::Leaderboard(args) => leaderboard::run(args, &runs),
         Command::Importance(args) => importance::run(args, &runs),
@@ -138,6 +143,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
+            || cause.is::<db::SameDatabase>()
             || cause
                 .downcast_ref::<StoreError>()
                 .is_some_and(StoreError::is_bad_input)

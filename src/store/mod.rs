@@ -19,6 +19,7 @@
 //! `migrations/postgres/*.sql`, versioned in `schema_version`) is described for people in the
 //! README.
 
+mod copy;
 mod open;
 mod sql;
 mod state;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use copy::Copied;
 pub use open::SCHEMA_VERSION;
 pub use state::TrialState;
 
@@ -114,6 +116,12 @@ pub enum StoreError {
     /// No sweep of that name.
     #[error("no sweep named `{0}` in the run database")]
     NoSuchSweep(String),
+    /// A copy into a database that already has a sweep of that name.
+    #[error(
+        "the destination already has a sweep named `{0}`; nothing was copied (copy it to \
+         another database, or remove it there first)"
+    )]
+    SweepExists(String),
     /// The sweep file changed under an existing name.
     #[error(
         "sweep `{name}` already exists with a different sweep file (stored fingerprint {stored}, \
@@ -169,6 +177,7 @@ impl StoreError {
             StoreError::Missing(_)
                 | StoreError::NoSuchSweep(_)
                 | StoreError::SpecChanged { .. }
+                | StoreError::SweepExists(_)
                 | StoreError::Connect { .. }
         )
     }

@@ -24,7 +24,7 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
 
 /// PostgreSQL's migrations: the schema version each brings the database to, and its SQL.
 /// Support began at version 5, so the first file makes all of it.
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+pub(super) const POSTGRES_MIGRATIONS: &[(i64, &str)] =
     &[(5, include_str!("migrations/postgres/0005_schema.sql"))];
 
 /// The newest schema version this build knows (the same for both databases).

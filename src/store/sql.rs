@@ -96,6 +96,16 @@ pub(super) use params;
 pub struct Row(Vec<Value>);
 
 impl Row {
+    /// A row of these values.
+    pub fn new(values: Vec<Value>) -> Row {
+        Row(values)
+    }
+
+    /// Its values, in column order.
+    pub fn into_values(self) -> Vec<Value> {
+        self.0
+    }
+
     fn value(&self, column: usize) -> Result<&Value, StoreError> {
         self.0
             .get(column)

@@ -23,6 +23,7 @@ on_both_databases!(
     concurrent_workers_draw_each_number_once_and_see_each_other,
     a_rung_decision_is_made_and_recorded_with_its_epoch,
     a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again,
+    a_sweep_copied_to_either_database_reads_back_the_same,
 );
 
 /// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
@@ -903,4 +904,133 @@ fn sqlite_conn(store: &Store) -> &rusqlite::Connection {
         Conn::Sqlite(conn) => conn,
         Conn::Postgres(_) => panic!("a SQLite store"),
     }
+}
+
+fn a_sweep_copied_to_either_database_reads_back_the_same(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 4);
+    let pruner = Pruner::new(vec![1], 2.0, true);
+    train_pruned(&mut store, sweep, 1, &[0.5, 0.6], &pruner);
+    let (second, _) = train_pruned(&mut store, sweep, 2, &[0.7], &pruner);
+    store
+        .finish_trial(second, &worker(2), &Finish::Completed)
+        .expect("completed");
+    train_pruned(&mut store, sweep, 3, &[0.1], &pruner);
+    let evaluation = Evaluation {
+        all: Scores {
+            pearson_r: 0.5,
+            pearson_r2: 0.25,
+            r2: f64::NAN,
+            spearman: 0.4,
+            mse: 1.5,
+            n: 9,
+        },
+        subsets: std::collections::BTreeMap::new(),
+    };
+    store
+        .record_evaluation(second, Path::new("test.txt"), &evaluation)
+        .expect("evaluation");
+    let original = store.sweep("s").expect("sweep");
+
+    let mut targets = vec![TestDb::sqlite()];
+    targets.extend(TestDb::postgres());
+    for target in &targets {
+        let mut to = target.open();
+        let copied = store.copy_sweep("s", &mut to).expect("copied");
+        assert_eq!(
+            (
+                copied.trials,
+                copied.epochs,
+                copied.rungs,
+                copied.evaluations
+            ),
+            (4, 4, 3, 1)
+        );
+        assert_eq!(copied.were_running, 1, "trial 1 was running");
+        let copy = to.sweep("s").expect("the copy");
+        assert_eq!(
+            (&copy.spec_text, &copy.created_at, copy.goal),
+            (&original.spec_text, &original.created_at, original.goal)
+        );
+        let strip = |t: &TrialRecord| TrialRecord {
+            id: TrialId(0),
+            state: if t.state == TrialState::Running {
+                TrialState::Interrupted
+            } else {
+                t.state
+            },
+            ..t.clone()
+        };
+        let before: Vec<_> = store
+            .trials(sweep)
+            .expect("trials")
+            .iter()
+            .map(strip)
+            .collect();
+        let after: Vec<_> = to
+            .trials(copy.id)
+            .expect("trials")
+            .iter()
+            .map(strip)
+            .collect();
+        assert_eq!(before, after);
+        assert_eq!(
+            store.rungs(sweep).expect("rungs"),
+            to.rungs(copy.id).expect("rungs")
+        );
+        let epochs = |s: &Store, id| s.sweep_epochs(id).expect("epochs");
+        assert_eq!(
+            format!("{:?}", epochs(&store, sweep)),
+            format!("{:?}", epochs(&to, copy.id)),
+            "epochs (NaN included) read back the same"
+        );
+        assert_eq!(
+            format!("{:?}", store.evaluations(sweep).expect("scores")),
+            format!("{:?}", to.evaluations(copy.id).expect("scores"))
+        );
+        assert!(
+            matches!(
+                store.copy_sweep("s", &mut to),
+                Err(StoreError::SweepExists(_))
+            ),
+            "a second copy is refused"
+        );
+        assert_eq!(to.trials(copy.id).expect("trials").len(), 4);
+    }
+}
+
+/// Table and column names of the run database (views included), sorted.
+fn schema_columns(store: &Store) -> Vec<(String, String)> {
+    let sql = match store.conn.dialect() {
+        sql::Dialect::Sqlite => {
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+             WHERE m.type IN ('table', 'view') ORDER BY 1, 2"
+        }
+        sql::Dialect::Postgres => {
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name != 'schema_version' ORDER BY 1, 2"
+        }
+    };
+    let mut columns: Vec<(String, String)> = store
+        .conn
+        .query(sql, &[])
+        .expect("schema")
+        .iter()
+        .map(|r| (r.text(0).expect("table"), r.text(1).expect("column")))
+        .collect();
+    columns.sort();
+    columns
+}
+
+#[test]
+fn postgres_has_the_tables_views_and_columns_of_sqlite() {
+    let Some(pg) = TestDb::postgres() else {
+        return;
+    };
+    let sqlite = schema_columns(&TestDb::sqlite().open());
+    assert!(sqlite.contains(&("rung_rows".to_string(), "decided_at".to_string())));
+    assert_eq!(schema_columns(&pg.open()), sqlite);
+    assert_eq!(
+        open::POSTGRES_MIGRATIONS.last().map(|(v, _)| *v),
+        Some(SCHEMA_VERSION)
+    );
 }
