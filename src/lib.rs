@@ -1,4 +1,5 @@
-//! `sweep`: hyperparameter sweeps of sequence-to-expression models, recorded in SQLite.
+//! `sweep`: hyperparameter sweeps of sequence-to-expression models, recorded in SQLite (or
+//! PostgreSQL, for sweeps spread over a cluster).
 //!
 //! Data flows one way (DESIGN.md): `spec` reads a sweep file and `search` turns it into the
 //! list of trials; `store` is the run database, the single source of truth; `orchestrate`
