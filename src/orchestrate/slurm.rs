@@ -169,14 +169,20 @@ pub struct JobArray<'a> {
 }
 
 impl JobArray<'_> {
+    /// `<runs>/NAME/workers`, absolute: a job may start in another folder (`--chdir`).
+    fn workers_dir(&self) -> PathBuf {
+        let dir = self.runs.workers_dir(self.sweep);
+        std::path::absolute(&dir).unwrap_or(dir)
+    }
+
     /// `<runs>/NAME/workers/slurm-job.sh`.
     pub fn script_path(&self) -> PathBuf {
-        self.runs.workers_dir(self.sweep).join("slurm-job.sh")
+        self.workers_dir().join("slurm-job.sh")
     }
 
     /// `<runs>/NAME/workers/slurm-%A_%a.log` (Slurm fills in the job and task ids).
     pub fn log_pattern(&self) -> PathBuf {
-        self.runs.workers_dir(self.sweep).join("slurm-%A_%a.log")
+        self.workers_dir().join("slurm-%A_%a.log")
     }
 
     /// The batch script: one worker, `exec`ed so that it is the job's main process.
@@ -231,7 +237,7 @@ impl JobArray<'_> {
 
     /// Write the script and submit the array; the job id.
     pub fn submit(&self) -> Result<String, SlurmError> {
-        let dir = self.runs.workers_dir(self.sweep);
+        let dir = self.workers_dir();
         std::fs::create_dir_all(&dir).map_err(|source| SlurmError::Io {
             what: format!("creating {}", dir.display()),
             source,
