@@ -280,12 +280,16 @@ fn a_task_cancelled_mid_trial_resumes_its_trial_from_the_checkpoint_on_resubmit(
 
     // The task holding a trial that has a few epochs behind it, found through trials.job.
     let mut held = None;
-    wait_for("a running trial with 2 epochs", Duration::from_secs(60), || {
-        held = trials(&store, "cancelled")
-            .into_iter()
-            .find(|t| t.state == TrialState::Running && t.epochs >= 2);
-        held.is_some()
-    });
+    wait_for(
+        "a running trial with 2 epochs",
+        Duration::from_secs(60),
+        || {
+            held = trials(&store, "cancelled")
+                .into_iter()
+                .find(|t| t.state == TrialState::Running && t.epochs >= 2);
+            held.is_some()
+        },
+    );
     let held = held.expect("a running trial");
     let task = held.job.clone().expect("the trial names its task");
     assert_eq!(task, format!("{job}_1"));
@@ -455,9 +459,14 @@ fn slurm_flags_are_checked_before_anything_is_submitted() {
         .stderr(contains("--array must be at least 1"));
     // sbatch refusing its arguments is the user's to fix, and says what sbatch said.
     if cluster().is_some() {
-        run(&["--launcher", "slurm", "--slurm-args", "--partition no-such-partition"])
-            .code(2)
-            .stderr(contains("sbatch"))
-            .stderr(contains("no-such-partition").or(contains("partition")));
+        run(&[
+            "--launcher",
+            "slurm",
+            "--slurm-args",
+            "--partition no-such-partition",
+        ])
+        .code(2)
+        .stderr(contains("sbatch"))
+        .stderr(contains("no-such-partition").or(contains("partition")));
     }
 }

@@ -18,14 +18,17 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     // Read first: a database or sweep that does not exist is named, not created.
     let sweep = super::open_read_only(runs)?.sweep(&args.name)?;
     let mut store = runs.open()?;
-    let jobs: Vec<_> = store
+    let (cancelled, jobs): (Vec<_>, Vec<_>) = store
         .jobs(sweep.id)?
         .into_iter()
-        .filter(|job| !job.is_cancelled())
-        .collect();
+        .partition(|job| job.is_cancelled());
     if jobs.is_empty() {
+        let why = match cancelled.len() {
+            0 => "`sweep run --launcher slurm` submitted none".to_string(),
+            n => format!("{n} cancelled before"),
+        };
         println!(
-            "sweep {} has no Slurm job to cancel (it runs only where `sweep run --launcher slurm` submitted one)",
+            "sweep {} has no Slurm job left to cancel ({why})",
             sweep.name
         );
         return Ok(());

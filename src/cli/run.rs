@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::backend;
-use crate::orchestrate::{self, Launcher, Outcome, RunOptions, SlurmError, SlurmOptions, StopSignal};
+use crate::orchestrate::{
+    self, Launcher, Outcome, RunOptions, SlurmError, SlurmOptions, StopSignal,
+};
 use crate::predict;
 use crate::report;
 use crate::runs::Runs;

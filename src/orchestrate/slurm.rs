@@ -37,7 +37,9 @@ pub const WARN_BEFORE_LIMIT: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum SlurmError {
     /// `--slurm-args` that do not split into words.
-    #[error("--slurm-args `{0}` cannot be split into arguments: a quote is not closed, or it ends in a backslash")]
+    #[error(
+        "--slurm-args `{0}` cannot be split into arguments: a quote is not closed, or it ends in a backslash"
+    )]
     BadArgs(String),
     /// `--array 0`.
     #[error("--array must be at least 1 (the number of worker tasks)")]
@@ -485,7 +487,9 @@ mod tests {
         let own = ["--gres=gpu:a100:2".to_string()];
         let gpu = array(&runs, &own, DeviceArg::Cuda(0)).sbatch_args();
         assert_eq!(
-            gpu.iter().filter(|a| a.to_string_lossy().starts_with("--gres")).count(),
+            gpu.iter()
+                .filter(|a| a.to_string_lossy().starts_with("--gres"))
+                .count(),
             1,
             "the user's --gres replaces ours: {gpu:?}"
         );
@@ -527,7 +531,10 @@ mod tests {
             job_name(Some("7".into()), Some("3".into()), Some("10".into())).as_deref(),
             Some("7_3")
         );
-        assert_eq!(job_name(None, None, Some("10".into())).as_deref(), Some("10"));
+        assert_eq!(
+            job_name(None, None, Some("10".into())).as_deref(),
+            Some("10")
+        );
         assert_eq!(job_name(None, None, None), None);
         assert_eq!(expand_tasks("42_3"), ["42_3"]);
         assert_eq!(

@@ -656,7 +656,14 @@ impl Store {
                  heartbeat_at = utc_now(), started_at = COALESCE(started_at, utc_now()),
                  ended_at = NULL, error = NULL, job = ?6
              WHERE id = ?1",
-            params![id.0, &me.host, me.pid, &me.device, me.threads, me.job.as_deref()],
+            params![
+                id.0,
+                &me.host,
+                me.pid,
+                &me.device,
+                me.threads,
+                me.job.as_deref()
+            ],
         )?;
         let claimed = trial_from_row(&tx.query_one(
             &format!("{TRIAL_COLUMNS} FROM trials t WHERE t.id = ?1"),
