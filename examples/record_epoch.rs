@@ -66,6 +66,7 @@ fn main() -> Result<()> {
         pid: std::process::id(),
         device: "cpu".to_string(),
         threads: 1,
+        job: None,
     };
     let alive: &dyn Fn(&str, u32) -> bool = &|_, _| false;
     let hold = Duration::from_secs(3600);

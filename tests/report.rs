@@ -57,6 +57,7 @@ fn train(store: &mut Store, sweep: SweepId, r2: &[f64], finish: Finish) {
         pid: 7,
         device: "cpu".to_string(),
         threads: 1,
+        job: None,
     };
     let alive: &dyn Fn(&str, u32) -> bool = &|_, _| false;
     let trial = store
@@ -503,6 +504,7 @@ fn a_pruned_trial_is_shown_with_its_rung_and_the_pruning_chart() {
         pid: 7,
         device: "cpu".to_string(),
         threads: 1,
+        job: None,
     };
     let alive: &dyn Fn(&str, u32) -> bool = &|_, _| false;
     // Trial 1 reaches the rung first and trains on; trial 2 is worse there: pruned.

@@ -61,6 +61,7 @@ fn train(store: &mut Store, sweep: SweepId, pid: u32, r2: &[f64], finish: Option
         pid,
         device: "cpu".to_string(),
         threads: 1,
+        job: None,
     };
     let alive: &dyn Fn(&str, u32) -> bool = &|_, _| false;
     let trial = store

@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod cancel;
 mod compare;
 mod data;
 mod db;
@@ -57,6 +58,8 @@ pub enum Command {
     Run(run::Args),
     /// One worker process: claim a trial, train it, record it, repeat (`run` starts these).
     Worker(worker::Args),
+    /// Cancel a sweep's Slurm jobs: their workers checkpoint and mark their trials interrupted.
+    Cancel(cancel::Args),
     /// Train one trial outside any sweep (for trying a configuration).
     Train(train::Args),
     /// Make or prepare DREAM-format data.
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args, &runs),
         Command::Report(args) => report::run(args, &runs),
         Command::Worker(args) => worker::run(args, &runs),
+        Command::Cancel(args) => cancel::run(args, &runs),
         Command::Train(args) => train::run(args),
         Command::Data(command) => data::run(command),
         Command::Db(command) => db::run(command),
@@ -144,6 +148,9 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::NoGpuSupport>()
             || cause.is::<db::SameDatabase>()
+            || cause
+                .downcast_ref::<crate::orchestrate::SlurmError>()
+                .is_some_and(crate::orchestrate::SlurmError::is_bad_input)
             || cause
                 .downcast_ref::<StoreError>()
                 .is_some_and(StoreError::is_bad_input)

@@ -1,10 +1,13 @@
-//! `sweep run`: create or resume a sweep and run it to completion with parallel workers.
+//! `sweep run`: create or resume a sweep and run it to completion with parallel workers, on
+//! this machine or as a Slurm job array.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::backend;
-use crate::orchestrate::{self, RunOptions, StopSignal};
+use crate::orchestrate::{
+    self, Launcher, Outcome, RunOptions, SlurmError, SlurmOptions, StopSignal,
+};
 use crate::predict;
 use crate::report;
 use crate::runs::Runs;
@@ -15,12 +18,29 @@ use crate::store::Database;
 pub struct Args {
     /// The sweep file (YAML). Running it again resumes the sweep.
     spec: PathBuf,
-    /// Worker processes training trials in parallel.
+    /// Worker processes training trials in parallel (with `--launcher slurm`: the default
+    /// of --array).
     #[arg(long, default_value_t = 1)]
     workers: usize,
-    /// Devices to spread the workers over: `cpu`, or `cuda:0,cuda:1` (several workers may share one).
+    /// Devices to spread the workers over: `cpu`, or `cuda:0,cuda:1` (several workers may share
+    /// one). With `--launcher slurm`, `cpu` asks for no GPU, and any `cuda` asks for one GPU per
+    /// task (`--gres=gpu:1`, unless --slurm-args asks for GPUs itself) that trains as cuda:0.
     #[arg(long, default_value = "cpu")]
     devices: String,
+    /// Who starts the workers: `local` (child processes of this command) or `slurm` (one
+    /// `sbatch` job array whose tasks each run one worker against the same --db).
+    #[arg(long, value_enum, default_value_t = LauncherArg::Local)]
+    launcher: LauncherArg,
+    /// Extra `sbatch` arguments for the job array, split as a shell would
+    /// (`--slurm-args "--partition gpu --time 4:00:00"`); they override sweep's own.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    slurm_args: Option<String>,
+    /// Array tasks (workers) to submit with `--launcher slurm` [default: --workers].
+    #[arg(long, value_name = "N")]
+    array: Option<usize>,
+    /// With `--launcher slurm`: print the job id and return at once (the jobs go on).
+    #[arg(long)]
+    detach: bool,
     /// Train the failed trials again.
     #[arg(long)]
     retry_failed: bool,
@@ -33,6 +53,15 @@ pub struct Args {
     fake_trainer: Option<u64>,
 }
 
+/// Who starts a sweep's workers, as `--launcher` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LauncherArg {
+    /// Child processes of `sweep run` on this machine.
+    Local,
+    /// The tasks of one Slurm job array.
+    Slurm,
+}
+
 /// Run `sweep run`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
@@ -40,6 +69,7 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     for device in &devices {
         backend::device_for(*device)?;
     }
+    let launcher = launcher(&args)?;
     let options = RunOptions {
         spec_path: args.spec,
         runs: runs.clone(),
@@ -48,9 +78,20 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
         reports: (!args.no_report).then(|| PathBuf::from(super::DEFAULT_REPORTS)),
+        launcher,
     };
     let stop = StopSignal::install(false)?;
     let summary = orchestrate::run_sweep(&options, &stop)?;
+    if let Outcome::Detached { jobs } = &summary.outcome {
+        let name = &summary.sweep.name;
+        let db = db_flag(runs);
+        println!(
+            "detached: Slurm job {} goes on; watch it with `sweep status {name}{db}`, cancel it \
+             with `sweep cancel {name}{db}`",
+            jobs.join(", ")
+        );
+        return Ok(());
+    }
     let counts = summary.counts;
     // `pruned` is said only by sweeps that prune, so other sweeps' line stays as it was.
     let pruned = match counts.pruned {
@@ -78,8 +119,36 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The launcher the flags ask for; Slurm's flags without `--launcher slurm` are refused.
+fn launcher(args: &Args) -> Result<Launcher, SlurmError> {
+    if args.launcher == LauncherArg::Local {
+        let slurm_only = [
+            ("--slurm-args", args.slurm_args.is_some()),
+            ("--array", args.array.is_some()),
+            ("--detach", args.detach),
+        ];
+        if let Some((flag, _)) = slurm_only.iter().find(|(_, given)| *given) {
+            return Err(SlurmError::NotSlurm(flag));
+        }
+        return Ok(Launcher::Local);
+    }
+    let sbatch_args = match &args.slurm_args {
+        Some(text) => orchestrate::slurm::split_args(text)?,
+        None => Vec::new(),
+    };
+    let tasks = args.array.unwrap_or(args.workers);
+    if tasks == 0 {
+        return Err(SlurmError::NoTasks);
+    }
+    Ok(Launcher::Slurm(SlurmOptions {
+        sbatch_args,
+        tasks,
+        detach: args.detach,
+    }))
+}
+
 /// ` --db PATH` when the database is not the default one, for commands we suggest.
-fn db_flag(runs: &Runs) -> String {
+pub(super) fn db_flag(runs: &Runs) -> String {
     if *runs.db() == Database::sqlite(super::DEFAULT_DB) {
         String::new()
     } else {

@@ -20,6 +20,7 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         Some(name) => {
             let snapshot = SweepSnapshot::load(&store, &name)?;
             let mut text = status::detail(&snapshot, now())?;
+            text.push_str(&status::jobs(&store.jobs(snapshot.sweep.id)?));
             for scored in store.evaluations(snapshot.sweep.id)? {
                 text.push_str(&format!("\ntest set {}\n", report::test_scores(&scored)));
             }

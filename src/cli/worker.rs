@@ -36,6 +36,8 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         threads: args.threads.unwrap_or_else(backend::all_cores).max(1),
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
         coordinator: args.coordinator,
+        // Inside a Slurm job the trials it claims name the job (`sweep status` shows it).
+        job: orchestrate::slurm::job_from_env(),
     };
     // Ctrl-C (or SIGTERM) once: finish the batch, keep the checkpoint, mark the trial
     // interrupted. Twice: exit now; the trial resumes from its last checkpoint.

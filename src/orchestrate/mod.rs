@@ -4,14 +4,17 @@
 //! the resume), prepares the data once, spawns N worker processes of this same binary, shows
 //! progress read from the store, and forwards Ctrl-C. Workers claim, train and record on their
 //! own ([`worker`]); the coordinator writes nothing while they run except the fate of a worker
-//! that died without saying.
+//! that died without saying. With `--launcher slurm` the workers are the tasks of one Slurm
+//! job array instead ([`slurm`], [`jobs`]), and Ctrl-C leaves them running.
 //!
 //! Files: the database (`--db`, default `runs/sweeps.db`); beside it, `NAME/trial-NNNN/` per
 //! trial (checkpoint, best weights, metrics.csv), `NAME/workers/worker-K.log` per worker, and
 //! `cache/` for prepared data.
 
+mod jobs;
 mod process;
 mod progress;
+pub mod slurm;
 pub mod trainer;
 pub mod worker;
 
@@ -23,6 +26,7 @@ use anyhow::Context;
 use nix::sys::signal::Signal;
 
 pub use process::{StopSignal, host_name, is_dead};
+pub use slurm::{SlurmError, SlurmOptions};
 pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 
 use crate::backend::DeviceArg;
@@ -60,6 +64,29 @@ pub struct RunOptions {
     pub fake_epoch: Option<Duration>,
     /// The folder of the HTML report (`NAME.html`) rewritten after each finished trial.
     pub reports: Option<PathBuf>,
+    /// Who starts the workers.
+    pub launcher: Launcher,
+}
+
+/// Who starts a sweep's workers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Launcher {
+    /// `sweep run` itself, as child processes on this machine.
+    Local,
+    /// Slurm, as the tasks of one job array.
+    Slurm(SlurmOptions),
+}
+
+/// How `sweep run` left the sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every trial is finished.
+    Finished,
+    /// Its Slurm jobs go on without the coordinator (`--detach`, or Ctrl-C while watching).
+    Detached {
+        /// The ids of the sweep's jobs still queued.
+        jobs: Vec<String>,
+    },
 }
 
 /// The sweep stopped on Ctrl-C before it was finished (exit code 130).
@@ -83,6 +110,8 @@ pub struct RunSummary {
     pub counts: StateCounts,
     /// The held-out test file the sweep file names (`data.test`), resolved.
     pub test: Option<PathBuf>,
+    /// Finished, or left to its Slurm jobs.
+    pub outcome: Outcome,
 }
 
 /// Run a sweep to completion (or until Ctrl-C).
@@ -117,31 +146,39 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
     if let Some(path) = &report_path {
         println!("report: {} (rewritten as trials finish)", path.display());
     }
+    let report = ReportWriter {
+        runs: &options.runs,
+        sweep: &sweep.name,
+        path: report_path.as_deref(),
+    };
     let to_do = counts.total() - counts.finished();
+    let mut outcome = Outcome::Finished;
     if to_do > 0 {
-        let workers = options.workers.clamp(1, to_do);
-        let mut progress = Progress::new(&sweep, counts.total(), workers);
-        let mut pool = spawn_workers(options, &sweep, workers)?;
-        let report = ReportWriter {
-            runs: &options.runs,
-            sweep: &sweep.name,
-            path: report_path.as_deref(),
-        };
-        watch(&mut store, &sweep, &mut pool, &mut progress, stop, &report)?;
-        progress.finish();
-    }
-    if let Some(path) = &report_path {
-        ReportWriter {
-            runs: &options.runs,
-            sweep: &sweep.name,
-            path: Some(path),
+        match &options.launcher {
+            Launcher::Local => {
+                let workers = options.workers.clamp(1, to_do);
+                let mut progress = Progress::new(&sweep, counts.total(), workers);
+                let mut pool = spawn_workers(options, &sweep, workers)?;
+                watch(&mut store, &sweep, &mut pool, &mut progress, stop, &report)?;
+                progress.finish();
+            }
+            Launcher::Slurm(slurm) => {
+                let on_slurm = jobs::SlurmRun {
+                    options,
+                    slurm,
+                    sweep: &sweep,
+                    total: counts.total(),
+                    to_do,
+                };
+                outcome = on_slurm.run(&mut store, stop, &report)?;
+            }
         }
-        .write(&|line| println!("{line}"));
     }
+    report.write(&|line| println!("{line}"));
 
     let counts = store.state_counts(sweep.id)?;
     let left = counts.total() - counts.finished();
-    if left > 0 {
+    if left > 0 && outcome == Outcome::Finished {
         if stop.is_set() {
             return Err(Interrupted {
                 sweep: sweep.name.clone(),
@@ -149,11 +186,20 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
             }
             .into());
         }
-        anyhow::bail!(
-            "every worker of sweep `{}` stopped with {left} trial(s) unfinished; see the logs in {}",
-            sweep.name,
-            options.runs.workers_dir(&sweep.name).display()
-        );
+        let logs = options.runs.workers_dir(&sweep.name);
+        match options.launcher {
+            Launcher::Local => anyhow::bail!(
+                "every worker of sweep `{}` stopped with {left} trial(s) unfinished; see the logs in {}",
+                sweep.name,
+                logs.display()
+            ),
+            Launcher::Slurm(_) => anyhow::bail!(
+                "no task of sweep `{}`'s Slurm jobs is left in the queue and {left} trial(s) are \
+                 unfinished; running the same command again resubmits them (task logs: {}/slurm-*.log)",
+                sweep.name,
+                logs.display()
+            ),
+        }
     }
     let test = spec
         .data
@@ -166,6 +212,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         sweep,
         counts,
         test,
+        outcome,
     })
 }
 
@@ -434,6 +481,7 @@ fn pool_view(pool: &[WorkerProcess]) -> Vec<progress::WorkerView> {
         .map(|w| progress::WorkerView {
             number: w.number,
             pid: w.child.id(),
+            job: None,
             device: w.device,
             exited: w.exited,
         })

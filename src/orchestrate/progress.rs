@@ -15,8 +15,10 @@ use crate::store::{SweepRecord, TrialRecord, TrialState};
 pub struct WorkerView {
     /// 1-based worker number.
     pub number: usize,
-    /// Its pid (the store records it with the trial it holds).
+    /// Its pid (the store records it with the trial it holds); unused for a Slurm task.
     pub pid: u32,
+    /// The Slurm array task it is (`JOBID_TASK`), which the store records with its trial.
+    pub job: Option<String>,
     /// Its device.
     pub device: DeviceArg,
     /// Whether it has exited.
@@ -168,13 +170,20 @@ impl Progress {
     }
 
     fn worker_line(&self, worker: &WorkerView, trials: &[TrialRecord]) -> String {
-        let name = format!("worker {} [{}]", worker.number, worker.device);
+        let name = match &worker.job {
+            Some(job) => format!("task {job} [{}]", worker.device),
+            None => format!("worker {} [{}]", worker.number, worker.device),
+        };
         if worker.exited {
             return format!("{name} done");
         }
+        let holds = |t: &TrialRecord| match &worker.job {
+            Some(job) => t.job.as_ref() == Some(job),
+            None => t.worker_pid == Some(worker.pid),
+        };
         let held = trials
             .iter()
-            .find(|t| t.state == TrialState::Running && t.worker_pid == Some(worker.pid));
+            .find(|t| t.state == TrialState::Running && holds(t));
         match held {
             Some(t) => format!(
                 "{name} trial {}  epoch {}  {}",

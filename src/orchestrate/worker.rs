@@ -43,6 +43,9 @@ pub struct WorkerOptions {
     /// The coordinator's pid: when this process's parent is no longer it, the coordinator
     /// died, and the worker stops as on Ctrl-C.
     pub coordinator: Option<u32>,
+    /// The scheduler job this worker runs in (`JOBID_TASK`), recorded with each trial it
+    /// claims.
+    pub job: Option<String>,
 }
 
 /// What a worker did.
@@ -75,6 +78,7 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
         pid: std::process::id(),
         device: options.device.to_string(),
         threads: options.threads,
+        job: options.job.clone(),
     };
     let mut summary = WorkerSummary::default();
     while !should_stop(options, stop) {

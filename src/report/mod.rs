@@ -228,6 +228,7 @@ pub(crate) mod tests {
             epochs: if best.is_some() { 3 } else { 0 },
             sampled_from: None,
             pruned_at: (state == TrialState::Pruned).then_some(3),
+            job: None,
         }
     }
 

@@ -7,7 +7,7 @@
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
-use crate::store::{StateCounts, TrialRecord, TrialState};
+use crate::store::{JobRecord, StateCounts, TrialRecord, TrialState};
 
 /// How many failed trials `sweep status NAME` lists before it only counts the rest.
 pub const FAILED_SHOWN: usize = 10;
@@ -145,6 +145,10 @@ fn section(
         TrialState::Failed => format!("failed ({n}):\n{}", indent(&failed(trials, sweep))),
         TrialState::Completed => format!("completed ({n})\n"),
         TrialState::Pruned => format!("pruned ({n}): {}\n", pruned(trials)),
+        // Trials a Slurm task left: which task held each, to find its log.
+        TrialState::Interrupted if trials.iter().any(|t| t.job.is_some()) => {
+            format!("interrupted ({n}):\n{}", indent(&interrupted(trials)))
+        }
         TrialState::Pending | TrialState::Interrupted => {
             let numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
             format!("{state} ({n}): {}\n", text::number_ranges(&numbers))
@@ -174,16 +178,66 @@ fn pruned(trials: &[&TrialRecord]) -> String {
         .join("; ")
 }
 
-/// Running trials: who trains them where, how far they are, when their worker last spoke.
-fn running(trials: &[&TrialRecord], metric: &str, now: f64) -> String {
+/// Interrupted trials with the Slurm task that held each last.
+fn interrupted(trials: &[&TrialRecord]) -> String {
     let mut table = Table::new([
+        ("trial", Align::Right),
+        ("epochs", Align::Right),
+        ("job", Align::Left),
+    ]);
+    for trial in trials {
+        table.push(vec![
+            trial.number.to_string(),
+            trial.epochs.to_string(),
+            trial.job.clone().unwrap_or_else(|| "-".to_string()),
+        ]);
+    }
+    table.render()
+}
+
+/// A sweep's Slurm jobs as the store has them (submitted, or cancelled by `sweep cancel`);
+/// empty when it has none.
+pub fn jobs(jobs: &[JobRecord]) -> String {
+    if jobs.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new([
+        ("job", Align::Left),
+        ("tasks", Align::Right),
+        ("submitted", Align::Left),
+        ("state", Align::Left),
+    ]);
+    for job in jobs {
+        let state = match &job.cancelled_at {
+            Some(at) => format!("cancelled {}", text::minute(at)),
+            None => "submitted".to_string(),
+        };
+        table.push(vec![
+            format!("{} {}", job.scheduler, job.job_id),
+            job.tasks.to_string(),
+            text::minute(&job.submitted_at),
+            state,
+        ]);
+    }
+    format!("\njobs ({}):\n{}", jobs.len(), indent(&table.render()))
+}
+
+/// Running trials: who trains them where, how far they are, when their worker last spoke, and
+/// the Slurm task they run in (when any does).
+fn running(trials: &[&TrialRecord], metric: &str, now: f64) -> String {
+    let with_jobs = trials.iter().any(|t| t.job.is_some());
+    let mut columns = vec![
         ("trial", Align::Right),
         ("worker", Align::Left),
         ("device", Align::Left),
         ("epochs", Align::Right),
         (metric, Align::Right),
         ("heartbeat", Align::Left),
-    ]);
+    ];
+    if with_jobs {
+        columns.push(("job", Align::Left));
+    }
+    let mut table = Table::new(columns);
     for trial in trials {
         let worker = match (&trial.worker_host, trial.worker_pid) {
             (Some(host), Some(pid)) => format!("{host}:{pid}"),
@@ -197,14 +251,18 @@ fn running(trials: &[&TrialRecord], metric: &str, now: f64) -> String {
                 || "-".to_string(),
                 |at| format!("{} ago", text::age(now - at)),
             );
-        table.push(vec![
+        let mut cells = vec![
             trial.number.to_string(),
             worker,
             trial.device.clone().unwrap_or_else(|| "-".to_string()),
             trial.epochs.to_string(),
             text::metric(trial.best_metric),
             heartbeat,
-        ]);
+        ];
+        if with_jobs {
+            cells.push(trial.job.clone().unwrap_or_else(|| "-".to_string()));
+        }
+        table.push(cells);
     }
     table.render()
 }
@@ -291,6 +349,55 @@ mod tests {
              \n\
              completed (2)\n"
         );
+    }
+
+    #[test]
+    fn trials_of_slurm_tasks_name_their_task_and_the_jobs_are_listed() {
+        let mut snapshot = snapshot();
+        snapshot.trials[1].job = Some("4242_2".to_string());
+        snapshot.trials[3].job = Some("4242_1".to_string());
+        let now = text::unix_seconds("2026-11-27T18:30:12.000Z").expect("a time");
+        let text = detail(&snapshot, now).expect("rendered");
+        assert!(
+            text.contains(
+                "running (1):\n\
+                 \x20 trial  worker      device  epochs  val_r2  heartbeat  job\n\
+                 \x20     2  node1:4242  cuda:0       3  0.4000  12s ago    4242_2\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "interrupted (1):\n\
+                 \x20 trial  epochs  job\n\
+                 \x20     4       3  4242_1\n"
+            ),
+            "{text}"
+        );
+        let listed = jobs(&[
+            JobRecord {
+                scheduler: crate::store::Scheduler::Slurm,
+                job_id: "4242".to_string(),
+                tasks: 3,
+                submitted_at: "2026-11-27T18:30:57.123Z".to_string(),
+                cancelled_at: Some("2026-11-27T19:02:00.000Z".to_string()),
+            },
+            JobRecord {
+                scheduler: crate::store::Scheduler::Slurm,
+                job_id: "4250".to_string(),
+                tasks: 2,
+                submitted_at: "2026-11-27T19:05:00.000Z".to_string(),
+                cancelled_at: None,
+            },
+        ]);
+        assert_eq!(
+            listed,
+            "\njobs (2):\n\
+             \x20 job         tasks  submitted         state\n\
+             \x20 slurm 4242      3  2026-11-27 18:30  cancelled 2026-11-27 19:02\n\
+             \x20 slurm 4250      2  2026-11-27 19:05  submitted\n"
+        );
+        assert_eq!(jobs(&[]), "");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! Rows are copied as they are, column by column, through the store's [`Value`]s, so both
 //! databases' types line up without a mapping per column; only row ids change (the
-//! destination numbers its own), and references follow them.
+//! destination numbers its own), and references follow them. Scheduler jobs (`jobs`) are not
+//! copied: they belong to the cluster the sweep was launched from, and `sweep cancel` on the
+//! copy must not cancel them (each trial keeps the name of its last job in `trials.job`).
 
 use super::sql::{Lock, Row, Sql, Tx, Value};
 use super::{Store, StoreError, SweepId, TrialState};
@@ -37,6 +39,7 @@ const TRIAL_COLUMNS: &[&str] = &[
     "best_metric",
     "error",
     "sampled_from",
+    "job",
 ];
 const EPOCH_COLUMNS: &[&str] = &[
     "epoch",

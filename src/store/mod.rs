@@ -20,6 +20,7 @@
 //! README.
 
 mod copy;
+mod jobs;
 mod open;
 mod sql;
 mod state;
@@ -29,6 +30,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use copy::Copied;
+pub use jobs::{JobRecord, NewJob, Scheduler};
 pub use open::SCHEMA_VERSION;
 pub use state::TrialState;
 
@@ -315,6 +317,9 @@ pub struct TrialRecord {
     pub sampled_from: Option<String>,
     /// The rung epoch where it was pruned (state `pruned`).
     pub pruned_at: Option<usize>,
+    /// The scheduler job (Slurm array task, `JOBID_TASK`) whose worker claimed it last; `None`
+    /// for a worker that `sweep run` started itself.
+    pub job: Option<String>,
 }
 
 /// One recorded rung decision (a row of `rungs`).
@@ -349,6 +354,9 @@ pub struct WorkerInfo {
     pub device: String,
     /// CPU threads it trains with.
     pub threads: usize,
+    /// The scheduler job it runs in (`JOBID_TASK` of a Slurm array task); `None` when
+    /// `sweep run` started it.
+    pub job: Option<String>,
 }
 
 /// How a worker ends its hold on a trial.
@@ -655,9 +663,16 @@ impl Store {
             "UPDATE trials SET state = 'running', worker_host = ?2, worker_pid = ?3, device = ?4,
                  threads = COALESCE(threads, ?5), attempts = attempts + 1,
                  heartbeat_at = utc_now(), started_at = COALESCE(started_at, utc_now()),
-                 ended_at = NULL, error = NULL
+                 ended_at = NULL, error = NULL, job = ?6
              WHERE id = ?1",
-            params![id.0, &me.host, me.pid, &me.device, me.threads],
+            params![
+                id.0,
+                &me.host,
+                me.pid,
+                &me.device,
+                me.threads,
+                me.job.as_deref()
+            ],
         )?;
         let claimed = trial_from_row(&tx.query_one(
             &format!("{TRIAL_COLUMNS} FROM trials t WHERE t.id = ?1"),
@@ -990,7 +1005,8 @@ const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t
     t.worker_pid, t.device, t.threads, t.attempts, t.heartbeat_at, t.started_at, t.ended_at,
     t.best_epoch, t.best_metric, t.error,
     (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from,
-    (SELECT MIN(r.rung_epoch) FROM rungs r WHERE r.trial_id = t.id AND r.decision = 'prune')";
+    (SELECT MIN(r.rung_epoch) FROM rungs r WHERE r.trial_id = t.id AND r.decision = 'prune'),
+    t.job";
 
 fn trial_from_row(r: &Row) -> Result<TrialRecord, StoreError> {
     Ok(TrialRecord {
@@ -1013,6 +1029,7 @@ fn trial_from_row(r: &Row) -> Result<TrialRecord, StoreError> {
         epochs: r.count(16)?,
         sampled_from: r.opt_text(17)?,
         pruned_at: r.opt_count(18)?,
+        job: r.opt_text(19)?,
     })
 }
 

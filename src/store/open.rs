@@ -20,12 +20,15 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_evaluations.sql"),
     include_str!("migrations/0004_pruned.sql"),
     include_str!("migrations/0005_sampled_from.sql"),
+    include_str!("migrations/0006_jobs.sql"),
 ];
 
 /// PostgreSQL's migrations: the schema version each brings the database to, and its SQL.
 /// Support began at version 5, so the first file makes all of it.
-pub(super) const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(5, include_str!("migrations/postgres/0005_schema.sql"))];
+pub(super) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (5, include_str!("migrations/postgres/0005_schema.sql")),
+    (6, include_str!("migrations/postgres/0006_jobs.sql")),
+];
 
 /// The newest schema version this build knows (the same for both databases).
 pub const SCHEMA_VERSION: i64 = SQLITE_MIGRATIONS.len() as i64;
@@ -193,4 +196,20 @@ fn migrate_postgres(conn: &mut Conn) -> Result<(), StoreError> {
         tx.execute("UPDATE schema_version SET version = ?1", params![*version])?;
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_databases_reach_the_same_schema_version() {
+        let last = POSTGRES_MIGRATIONS.last().map(|(version, _)| *version);
+        assert_eq!(last, Some(SCHEMA_VERSION));
+        let versions: Vec<i64> = POSTGRES_MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        assert!(
+            versions.windows(2).all(|w| w[1] == w[0] + 1),
+            "PostgreSQL migrations are numbered in turn: {versions:?}"
+        );
+    }
 }

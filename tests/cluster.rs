@@ -1,0 +1,472 @@
+//! End-to-end tests of `sweep run --launcher slurm` against a REAL Slurm and a REAL PostgreSQL
+//! (`scripts/cluster-up` starts both on this machine: a single node with 4 fake GPUs). The
+//! built binary submits job arrays with `sbatch`, workers run as Slurm tasks and write to a
+//! fresh PostgreSQL database per test; `scancel` and `sweep cancel` deliver the real SIGTERM.
+//!
+//! They skip (saying `SKIPPED: ...`) when `SWEEP_TEST_SLURM` or `SWEEP_TEST_POSTGRES` is unset,
+//! and fail instead when `SWEEP_REQUIRE_CLUSTER` is set (CI). Training is the fake trainer, so
+//! the whole file takes well under two minutes.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+use sweep::store::{Database, Store, TrialRecord, TrialState};
+
+/// The test server's URL and that Slurm is up, or `None` (said on stderr) to skip.
+fn cluster() -> Option<String> {
+    let postgres = std::env::var("SWEEP_TEST_POSTGRES").ok();
+    let slurm = std::env::var_os("SWEEP_TEST_SLURM").is_some();
+    match (postgres, slurm) {
+        (Some(url), true) => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("SWEEP_REQUIRE_CLUSTER").is_none(),
+                "SWEEP_REQUIRE_CLUSTER is set but SWEEP_TEST_SLURM or SWEEP_TEST_POSTGRES is not: \
+                 run scripts/cluster-up and source /tmp/sweep-cluster.env"
+            );
+            eprintln!(
+                "SKIPPED: SWEEP_TEST_SLURM and SWEEP_TEST_POSTGRES are not both set \
+                 (scripts/cluster-up starts Slurm and PostgreSQL and says how)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh PostgreSQL database for one test, dropped afterwards.
+struct TestDatabase {
+    admin: String,
+    name: String,
+}
+
+impl TestDatabase {
+    fn new(admin: &str) -> TestDatabase {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "sweep_cluster_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut client = postgres::Client::connect(admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to SWEEP_TEST_POSTGRES ({admin}): {e}"));
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("no stale test database");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("a test database");
+        TestDatabase {
+            admin: admin.to_string(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        let server = self
+            .admin
+            .rsplit_once('/')
+            .map_or(self.admin.as_str(), |(s, _)| s);
+        format!("{server}/{}", self.name)
+    }
+
+    fn store(&self) -> Store {
+        Store::open_read_only(&Database::Postgres(self.url())).expect("the test database opens")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A grid for the fake trainer: `trials` learning rates, `epochs` epochs each.
+fn fake_sweep(name: &str, trials: usize, epochs: usize) -> String {
+    let rates: Vec<String> = (0..trials)
+        .map(|i| format!("{}", 0.0005 + 0.0001 * i as f64))
+        .collect();
+    format!(
+        "name: {name}
+method: grid
+parameters:
+  learning_rate: {{values: [{}]}}
+data:
+  synthetic: {{rows: 100, seed: 1}}
+training: {{max_epochs: {epochs}, patience: {epochs}}}
+",
+        rates.join(", ")
+    )
+}
+
+/// A folder with the sweep file `s.yaml`; Slurm tasks (root, on this machine) can reach it.
+fn folder_with(spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, spec).expect("writing the sweep file");
+    (dir, path)
+}
+
+/// `sweep --db URL --runs DIR/runs ARGS...` in `dir`.
+fn sweep_on(db: &TestDatabase, dir: &Path) -> assert_cmd::Command {
+    let mut command = cargo_bin_cmd!("sweep");
+    command
+        .current_dir(dir)
+        .args(["--db", &db.url(), "--runs"])
+        .arg(dir.join("runs"))
+        .timeout(Duration::from_secs(90));
+    command
+}
+
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn trials(store: &Store, name: &str) -> Vec<TrialRecord> {
+    let sweep = store.sweep(name).expect("the sweep exists");
+    store.trials(sweep.id).expect("trials")
+}
+
+/// The tasks Slurm still has of `job` (`squeue --array`).
+fn queued(job: &str) -> Vec<String> {
+    let output = Command::new("squeue")
+        .args(["--noheader", "--array", "--format=%i", "--jobs", job])
+        .output()
+        .expect("squeue runs");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The one job the store recorded for `name`.
+fn only_job(store: &Store, name: &str) -> String {
+    let sweep = store.sweep(name).expect("the sweep exists");
+    let jobs = store.jobs(sweep.id).expect("jobs");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    jobs[0].job_id.clone()
+}
+
+/// Every trial completed, with its epochs 1..=`epochs` recorded once each.
+fn assert_all_complete_once(store: &Store, name: &str, count: usize, epochs: usize) {
+    let trials = trials(store, name);
+    assert_eq!(trials.len(), count);
+    for trial in &trials {
+        assert_eq!(trial.state, TrialState::Completed, "{trial:?}");
+        let numbers: Vec<usize> = store
+            .epochs(trial.id)
+            .expect("epochs")
+            .iter()
+            .map(|m| m.epoch)
+            .collect();
+        assert_eq!(
+            numbers,
+            (1..=epochs).collect::<Vec<_>>(),
+            "trial {}",
+            trial.number
+        );
+    }
+}
+
+#[test]
+fn a_sweep_through_slurm_on_postgres_trains_every_trial_once_like_a_local_run() {
+    let Some(admin) = cluster() else { return };
+    let started = Instant::now();
+    let db = TestDatabase::new(&admin);
+    let (dir, spec) = folder_with(&fake_sweep("onslurm", 12, 6));
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "3"])
+        .args(["--slurm-args", "--gres=gpu:1 --time=5"])
+        .args(["--fake-trainer", "150", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("submitted Slurm job"))
+        .stdout(contains("sweep onslurm: 12/12 complete, 0 failed"));
+
+    let store = db.store();
+    assert_all_complete_once(&store, "onslurm", 12, 6);
+    let trials = trials(&store, "onslurm");
+    assert!(trials.iter().all(|t| t.attempts == 1), "{trials:?}");
+    let job = only_job(&store, "onslurm");
+    let tasks: BTreeSet<&str> = trials.iter().filter_map(|t| t.job.as_deref()).collect();
+    assert!(
+        tasks.len() > 1,
+        "more than one array task claimed trials: {tasks:?}"
+    );
+    for task in &tasks {
+        assert!(
+            task.starts_with(&format!("{job}_")),
+            "{task} is a task of job {job}"
+        );
+    }
+    // Each task asked for its one (fake) GPU through --slurm-args.
+    let shown = Command::new("scontrol")
+        .args(["show", "job", &job])
+        .output()
+        .expect("scontrol runs");
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    let with_gpu = shown
+        .lines()
+        .filter(|l| l.contains("TresPerNode=") && l.contains("gpu:1"))
+        .count();
+    assert_eq!(with_gpu, 3, "every task asked for one GPU:\n{shown}");
+    sweep_on(&db, dir.path())
+        .args(["status", "onslurm"])
+        .assert()
+        .success()
+        .stdout(contains(format!("slurm {job}")));
+
+    // The same sweep file run locally on SQLite ranks the same trials with the same metrics.
+    let local = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(&spec, local.path().join("s.yaml")).expect("copy");
+    cargo_bin_cmd!("sweep")
+        .current_dir(local.path())
+        .args(["run", "s.yaml", "--workers", "3", "--fake-trainer", "20"])
+        .arg("--no-report")
+        .assert()
+        .success();
+    let local_board = cargo_bin_cmd!("sweep")
+        .current_dir(local.path())
+        .args(["leaderboard", "onslurm", "--format", "csv"])
+        .output()
+        .expect("leaderboard");
+    let slurm_board = sweep_on(&db, dir.path())
+        .args(["leaderboard", "onslurm", "--format", "csv"])
+        .output()
+        .expect("leaderboard");
+    let local_board = String::from_utf8_lossy(&local_board.stdout).into_owned();
+    assert_eq!(local_board.lines().count(), 13, "{local_board}");
+    assert_eq!(
+        String::from_utf8_lossy(&slurm_board.stdout),
+        local_board,
+        "the leaderboards of the Slurm and the local run are the same"
+    );
+    eprintln!("slurm sweep test took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_task_cancelled_mid_trial_resumes_its_trial_from_the_checkpoint_on_resubmit() {
+    let Some(admin) = cluster() else { return };
+    let started = Instant::now();
+    let db = TestDatabase::new(&admin);
+    let (dir, spec) = folder_with(&fake_sweep("cancelled", 3, 8));
+    // One task, so that no other task picks the interrupted trial up before the resubmit.
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "1", "--detach"])
+        .args(["--fake-trainer", "300", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("detached: Slurm job"));
+    let store = db.store();
+    let job = only_job(&store, "cancelled");
+
+    // The task holding a trial that has a few epochs behind it, found through trials.job.
+    let mut held = None;
+    wait_for(
+        "a running trial with 2 epochs",
+        Duration::from_secs(60),
+        || {
+            held = trials(&store, "cancelled")
+                .into_iter()
+                .find(|t| t.state == TrialState::Running && t.epochs >= 2);
+            held.is_some()
+        },
+    );
+    let held = held.expect("a running trial");
+    let task = held.job.clone().expect("the trial names its task");
+    assert_eq!(task, format!("{job}_1"));
+    let before = store.epochs(held.id).expect("epochs");
+    let status = Command::new("scancel")
+        .arg(&task)
+        .status()
+        .expect("scancel runs");
+    assert!(status.success());
+    wait_for(
+        "the trial interrupted and the task gone",
+        Duration::from_secs(40),
+        || {
+            let trial = store
+                .trial(store.sweep("cancelled").expect("sweep").id, held.number)
+                .expect("trial")
+                .expect("it exists");
+            trial.state == TrialState::Interrupted && queued(&job).is_empty()
+        },
+    );
+    let interrupted = store.epochs(held.id).expect("epochs");
+    assert!(
+        interrupted.len() < 8,
+        "stopped mid-trial: {}",
+        interrupted.len()
+    );
+    assert_eq!(
+        &interrupted[..before.len()],
+        &before[..],
+        "the epochs before the cancel are kept"
+    );
+
+    // The same command again resubmits; a faster fake epoch tells retrained epochs (0.1 s)
+    // from those the checkpoint brought back (0.3 s).
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "1"])
+        .args(["--fake-trainer", "100", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("submitted Slurm job"))
+        .stdout(contains("sweep cancelled: 3/3 complete"));
+    assert_all_complete_once(&store, "cancelled", 3, 8);
+    let sweep = store.sweep("cancelled").expect("sweep");
+    let resumed = store
+        .trial(sweep.id, held.number)
+        .expect("trial")
+        .expect("it exists");
+    assert_eq!(resumed.attempts, 2, "{resumed:?}");
+    let epochs = store.epochs(held.id).expect("epochs");
+    assert_eq!(
+        &epochs[..interrupted.len()],
+        &interrupted[..],
+        "the checkpoint's epochs are unchanged"
+    );
+    assert!(
+        epochs[interrupted.len()..]
+            .iter()
+            .all(|m| (m.seconds - 0.1).abs() < 1e-9),
+        "only the epochs after the checkpoint were trained again: {epochs:?}"
+    );
+    let others = trials(&store, "cancelled");
+    assert!(
+        others
+            .iter()
+            .filter(|t| t.number != held.number)
+            .all(|t| t.attempts == 1),
+        "{others:?}"
+    );
+    assert_eq!(store.jobs(sweep.id).expect("jobs").len(), 2);
+    eprintln!("scancel test took {:?}", started.elapsed());
+}
+
+#[test]
+fn sweep_cancel_stops_a_detached_sweeps_jobs_and_a_rerun_finishes_it() {
+    let Some(admin) = cluster() else { return };
+    let started = Instant::now();
+    let db = TestDatabase::new(&admin);
+    let (dir, spec) = folder_with(&fake_sweep("detached", 6, 6));
+    sweep_on(&db, dir.path())
+        .args(["cancel", "nosuch"])
+        .assert()
+        .code(2)
+        .stderr(contains("nosuch"));
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "2", "--detach"])
+        .args(["--fake-trainer", "250", "--no-report"])
+        .assert()
+        .success();
+    let store = db.store();
+    let job = only_job(&store, "detached");
+    wait_for("a trial with an epoch", Duration::from_secs(60), || {
+        trials(&store, "detached").iter().any(|t| t.epochs >= 1)
+    });
+    sweep_on(&db, dir.path())
+        .args(["cancel", "detached"])
+        .assert()
+        .success()
+        .stdout(contains(format!("cancelled Slurm job {job} (2 task(s))")));
+    wait_for("the tasks gone", Duration::from_secs(40), || {
+        queued(&job).is_empty()
+    });
+    let left = trials(&store, "detached");
+    assert!(
+        left.iter().all(|t| matches!(
+            t.state,
+            TrialState::Interrupted | TrialState::Pending | TrialState::Completed
+        )),
+        "{left:?}"
+    );
+    assert!(
+        left.iter().any(|t| t.state != TrialState::Completed),
+        "cancelled before the end: {left:?}"
+    );
+    let sweep = store.sweep("detached").expect("sweep");
+    assert!(store.jobs(sweep.id).expect("jobs")[0].is_cancelled());
+    sweep_on(&db, dir.path())
+        .args(["cancel", "detached"])
+        .assert()
+        .success()
+        .stdout(contains("no Slurm job"));
+
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "2"])
+        .args(["--fake-trainer", "100", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("sweep detached: 6/6 complete"));
+    assert_all_complete_once(&store, "detached", 6, 6);
+    // A finished sweep submits nothing.
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "2"])
+        .args(["--fake-trainer", "100", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("submitted").not());
+    assert_eq!(store.jobs(sweep.id).expect("jobs").len(), 2);
+    eprintln!("sweep cancel test took {:?}", started.elapsed());
+}
+
+#[test]
+fn slurm_flags_are_checked_before_anything_is_submitted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("flags", 2, 2)).expect("spec");
+    let run = |args: &[&str]| {
+        cargo_bin_cmd!("sweep")
+            .current_dir(dir.path())
+            .args(["run", "s.yaml", "--fake-trainer", "10", "--no-report"])
+            .args(args)
+            .assert()
+    };
+    run(&["--launcher", "slurm", "--slurm-args", "--comment 'unclosed"])
+        .code(2)
+        .stderr(contains("--slurm-args"));
+    run(&["--array", "3"])
+        .code(2)
+        .stderr(contains("--array is for `--launcher slurm` only"));
+    run(&["--launcher", "slurm", "--array", "0"])
+        .code(2)
+        .stderr(contains("--array must be at least 1"));
+    // sbatch refusing its arguments is the user's to fix, and says what sbatch said.
+    if cluster().is_some() {
+        run(&[
+            "--launcher",
+            "slurm",
+            "--slurm-args",
+            "--partition no-such-partition",
+        ])
+        .code(2)
+        .stderr(contains("sbatch"))
+        .stderr(contains("no-such-partition").or(contains("partition")));
+    }
+}
