@@ -18,9 +18,14 @@ pub struct Args {
     /// Worker processes training trials in parallel.
     #[arg(long, default_value_t = 1)]
     workers: usize,
-    /// Devices to spread the workers over: `cpu`, or `cuda:0,cuda:1` (several workers may share one).
+    /// Devices to spread the workers over, round robin: `cpu` (the default backend), `tch-cpu`
+    /// (LibTorch on the CPU), `cuda:0,cuda:1` (LibTorch on GPUs; a `--features tch` build).
     #[arg(long, default_value = "cpu")]
     devices: String,
+    /// Start this many workers on each device of `--devices` (instead of `--workers` in all):
+    /// small trials leave most of a GPU idle, and several workers share it.
+    #[arg(long, value_name = "K", conflicts_with = "workers")]
+    workers_per_device: Option<std::num::NonZeroUsize>,
     /// Train the failed trials again.
     #[arg(long)]
     retry_failed: bool,
@@ -37,13 +42,21 @@ pub struct Args {
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
     let devices = backend::parse_devices(&args.devices)?;
-    for device in &devices {
-        backend::device_for(*device)?;
+    // Before any trial starts. The fake trainer touches no device, so tests of how workers
+    // are spread over GPUs run on machines without any.
+    if args.fake_trainer.is_none() {
+        for device in &devices {
+            backend::check(*device)?;
+        }
     }
+    let workers = match args.workers_per_device {
+        Some(k) => k.get() * devices.len().max(1),
+        None => args.workers,
+    };
     let options = RunOptions {
         spec_path: args.spec,
         runs: runs.clone(),
-        workers: args.workers,
+        workers,
         devices,
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
