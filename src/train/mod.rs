@@ -275,12 +275,28 @@ pub fn train_trial(
     }))
 }
 
-/// A trial's initial weights on `device`: drawn from `seed` on the CPU by the default backend
-/// whatever the device (as PyTorch draws them before `.to(device)`), so one seed starts every
-/// device from the same weights (a GPU's random streams differ from the CPU's), then loaded the
-/// way a checkpoint is. burn draws a layer's weights lazily, at their first use; serializing
-/// them here draws them all at once, in module order, right after seeding.
+/// A trial's initial weights on `device`.
+///
+/// The default backend draws a layer's weights lazily, at its first use (in the first training
+/// step, after the epoch's seeding): kept as it always was, so a seed trains there exactly as
+/// before. LibTorch devices get weights drawn from `seed` on the CPU by the default backend, all
+/// at once ([`weights_drawn_on_cpu`]), as PyTorch draws them before `.to(device)`: a GPU's
+/// random streams differ from the CPU's, and this way one seed starts `tch-cpu` and every GPU
+/// from the same weights.
 fn initial_model(config: &ModelConfig, seed: u64, device: &Device) -> anyhow::Result<CnnBiLstm> {
+    if device.clone().inner() == Device::flex() {
+        device.seed(seed);
+        return Ok(config.init(device));
+    }
+    config
+        .init(device)
+        .try_load_record(weights_drawn_on_cpu(config, seed)?)
+        .map_err(|e| anyhow::anyhow!("loading the initial weights onto {device:?}: {e}"))
+}
+
+/// Weights for `config` drawn from `seed` on the default backend, every layer at once in module
+/// order (serializing a module draws its lazy weights), as a record any device can load.
+fn weights_drawn_on_cpu(config: &ModelConfig, seed: u64) -> anyhow::Result<ModuleRecord> {
     let cpu = Device::flex();
     cpu.seed(seed);
     let bytes = config
@@ -288,12 +304,8 @@ fn initial_model(config: &ModelConfig, seed: u64, device: &Device) -> anyhow::Re
         .into_record()
         .into_bytes()
         .map_err(|e| anyhow::anyhow!("serializing the initial weights: {e}"))?;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| anyhow::anyhow!("reading the initial weights: {e}"))?;
-    config
-        .init(device)
-        .try_load_record(record)
-        .map_err(|e| anyhow::anyhow!("loading the initial weights onto {device:?}: {e}"))
+    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| anyhow::anyhow!("reading the initial weights: {e}"))
 }
 
 fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
@@ -720,8 +732,8 @@ mod tests {
 mod libtorch_tests {
     use super::*;
 
-    /// One seed gives the same initial weights on LibTorch as on the default backend, and the
-    /// two compute the same predictions from them (up to float rounding).
+    /// LibTorch starts from the weights the default backend draws from the same seed on the
+    /// CPU, and the two compute the same predictions from them (up to float rounding).
     #[test]
     fn initial_weights_and_predictions_agree_across_backends() {
         let config = crate::model::ModelConfig {
@@ -734,7 +746,13 @@ mod libtorch_tests {
         let flex = crate::backend::training_device();
         let tch = crate::backend::device_for(crate::backend::DeviceArg::TchCpu)
             .expect("a tch build has LibTorch's CPU");
-        let on_flex = initial_model(&config, 7, &flex).expect("flex init");
+        let drawn = |seed| {
+            config
+                .init(&flex)
+                .try_load_record(weights_drawn_on_cpu(&config, seed).expect("drawn"))
+                .expect("loads")
+        };
+        let on_flex = drawn(7);
         let on_tch = initial_model(&config, 7, &tch).expect("tch init");
         let rows = 3;
         let len = config.seq_len;
@@ -753,7 +771,7 @@ mod libtorch_tests {
                 &device.clone().inner(),
             )
         };
-        let other_seed = initial_model(&config, 8, &flex).expect("flex init");
+        let other_seed = drawn(8);
         let a = predict(on_flex, &flex);
         let b = predict(on_tch, &tch);
         let c = predict(other_seed, &flex);
