@@ -220,6 +220,21 @@ fn workers_per_device_spreads_pinned_workers_over_the_gpus() {
         .map(|rows| rows.iter().filter_map(|r| r["device"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(devices.len(), 16, "{rows}");
+
+    sweep(dir.path())
+        .args(["report", "spread", "-o", "spread.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("spread.html")).unwrap_or_default();
+    assert!(
+        html.contains("<th data-type=\"text\">device</th>"),
+        "a device column"
+    );
+    assert!(
+        html.contains("<p class=\"device\">trained on cuda:1, "),
+        "each trial's device"
+    );
+    assert!(html.contains(" samples/s</p>"), "and its samples/s");
 }
 
 /// A coordinator that itself sees only GPUs 5 and 7 pins its `cuda:1` workers to GPU 7.

@@ -547,7 +547,7 @@ mod tests {
             "{table}"
         );
         let csv = export(&CsvExporter, &board);
-        assert!(csv.contains("\n4,6,pruned,0.9,2,3,,64,,,3\n"), "{csv}");
+        assert!(csv.contains("\n4,6,pruned,0.9,2,3,,64,,,3,\n"), "{csv}");
         let json: serde_json::Value =
             serde_json::from_str(&export(&JsonExporter, &board)).expect("valid JSON");
         assert_eq!(json[3]["state"], "pruned");
@@ -603,6 +603,32 @@ mod tests {
              \x1b[1m*     1      2  completed  0.4500           2       3  256         0.003123\x1b[0m\n\
              \x20     2      1  completed  0.3000           2       3  128         0.001\n"
         );
+    }
+
+    #[test]
+    fn a_device_column_shows_once_a_trial_trained_off_the_cpu() {
+        let mut rows = rows();
+        for row in &mut rows {
+            row.device = Some("cpu".to_string());
+        }
+        let board = Leaderboard::new(MetricName::ValR2, true, rows.clone());
+        let table = export(&TableExporter::default(), &board);
+        assert!(!table.contains("device"), "{table}");
+        assert!(export(&CsvExporter, &board).contains(",,cpu\n"));
+        rows[1].device = Some("cuda:1".to_string());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let table = export(&TableExporter::default(), &board);
+        let header = table.lines().next().unwrap_or_default();
+        assert!(header.contains("epochs  device"), "{table}");
+        assert!(table.lines().any(|l| l.contains("cuda:1")), "{table}");
+        let json: serde_json::Value =
+            serde_json::from_str(&export(&JsonExporter, &board)).expect("valid JSON");
+        let devices: Vec<&str> = json
+            .as_array()
+            .map(|rows| rows.iter().filter_map(|r| r["device"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(devices.iter().filter(|d| **d == "cuda:1").count(), 1);
+        assert_eq!(devices.len(), 5);
     }
 
     #[test]
@@ -731,7 +757,7 @@ mod tests {
         );
         let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
         assert!(csv.starts_with(
-            "rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error,pruned_at\n"
+            "rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error,pruned_at,device\n"
         ));
         assert!(csv.contains(",tpe,"));
         let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");
