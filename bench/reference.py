@@ -1,7 +1,8 @@
 """PyTorch reference of the CNN-BiLSTM in DESIGN.md ("MODEL"), for benchmarking `sweep`.
 
 Checks at startup that the parameter count, counted the Keras way, matches DESIGN.md
-(1,007,169 for lstm 8 / dense 64, 1,365,249 for lstm 32 / dense 64), then measures on CPU:
+(1,007,169 for lstm 8 / dense 64, 1,365,249 for lstm 32 / dense 64), then measures on the CPU
+(or on --device cuda, where each timed stretch ends with a CUDA synchronize):
   - training throughput (forward + backward + Adam step, train mode) at each --batch;
   - inference throughput (eval mode, no_grad) at --predict-batch, and the derived time
     to predict 71,103 sequences.
@@ -76,20 +77,24 @@ def random_batch(batch, gen):
     return x, y
 
 
-def median_rate(step, items_per_step, warmup, stretches, stretch_seconds):
-    """Items/s: warm up, calibrate the steps per stretch, return the median over stretches."""
+def median_rate(step, items_per_step, warmup, stretches, stretch_seconds, sync=lambda: None):
+    """Items/s: warm up, calibrate the steps per stretch, return the median over stretches.
+    `sync` waits for queued device work (CUDA runs asynchronously)."""
     for _ in range(warmup):
         step()
+    sync()
     k, t0 = 0, time.perf_counter()  # calibration: steps for at least 1 s
     while k == 0 or time.perf_counter() - t0 < 1.0:
         step()
         k += 1
+        sync()
     n = max(1, round(stretch_seconds * k / (time.perf_counter() - t0)))
     rates = []
     for _ in range(stretches):
         t0 = time.perf_counter()
         for _ in range(n):
             step()
+        sync()
         rates.append(n * items_per_step / (time.perf_counter() - t0))
     return statistics.median(rates), n, rates
 
@@ -108,7 +113,10 @@ def main():
     ap.add_argument("--stretches", type=int, default=5)
     ap.add_argument("--stretch-seconds", type=float, default=3.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N")
     args = ap.parse_args()
+    device = torch.device(args.device)
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
@@ -120,16 +128,18 @@ def main():
             sys.exit(f"reference.py: lstm_units={units}: Keras-style parameter count {got:,} != {expected:,}")
 
     common = {"threads": args.threads, "lstm_units": args.lstm_units, "dense_units": args.dense_units,
-              "torch": torch.__version__}
+              "torch": torch.__version__, "device": str(device)}
+    if device.type == "cuda":
+        common["card"] = torch.cuda.get_device_name(device)
     emit = lambda **kv: print(json.dumps({**kv, **common}), flush=True)
     emit(what="params", checked={str(u): c for u, c in KERAS_PARAMS.items()})
 
     gen = torch.Generator().manual_seed(args.seed)
-    model = CnnBiLstm(args.lstm_units, args.dense_units, dropout_lstm=0.1, dropout_dense=0.2)
+    model = CnnBiLstm(args.lstm_units, args.dense_units, dropout_lstm=0.1, dropout_dense=0.2).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
 
     for batch in [] if args.no_train else args.batch:
-        x, y = random_batch(batch, gen)
+        x, y = (t.to(device) for t in random_batch(batch, gen))
         model.train()
 
         def train_step():
@@ -138,12 +148,13 @@ def main():
             loss.backward()
             opt.step()
 
-        rate, n, rates = median_rate(train_step, batch, args.warmup, args.stretches, args.stretch_seconds)
+        rate, n, rates = median_rate(train_step, batch, args.warmup, args.stretches, args.stretch_seconds,
+                                     sync)
         emit(what="train", batch=batch, samples_per_s=round(rate, 1), steps_per_stretch=n,
              stretch_rates=[round(r, 1) for r in rates])
 
     if not args.no_predict:
-        x, _ = random_batch(args.predict_batch, gen)
+        x = random_batch(args.predict_batch, gen)[0].to(device)
         model.eval()
 
         def predict_step():
@@ -151,7 +162,7 @@ def main():
                 model(x)
 
         rate, n, rates = median_rate(predict_step, args.predict_batch, args.warmup, args.stretches,
-                                     args.stretch_seconds)
+                                     args.stretch_seconds, sync)
         emit(what="predict", batch=args.predict_batch, sequences_per_s=round(rate, 1),
              seconds_for_71103=round(N_PREDICT / rate, 2), steps_per_stretch=n,
              stretch_rates=[round(r, 1) for r in rates])

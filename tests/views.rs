@@ -157,11 +157,11 @@ fn leaderboard_csv_has_a_column_per_parameter() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "rank,trial,state,best_metric,best_epoch,epochs,batch_size,learning_rate,error,pruned_at"
+        "rank,trial,state,best_metric,best_epoch,epochs,batch_size,learning_rate,error,pruned_at,device"
     );
     assert_eq!(lines.len(), 6);
-    assert_eq!(lines[1], "1,2,completed,0.45,2,2,256,0.002,,");
-    assert_eq!(lines[5], ",5,pending,,,0,64,0.005,,");
+    assert_eq!(lines[1], "1,2,completed,0.45,2,2,256,0.002,,,cpu");
+    assert_eq!(lines[5], ",5,pending,,,0,64,0.005,,,");
 }
 
 #[test]

@@ -146,7 +146,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || crate::predict::is_bad_input(cause)
             || cause.is::<crate::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
-            || cause.is::<crate::backend::NoGpuSupport>()
+            || cause.is::<crate::backend::Unavailable>()
             || cause.is::<db::SameDatabase>()
             || cause
                 .downcast_ref::<crate::orchestrate::SlurmError>()

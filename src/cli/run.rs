@@ -22,11 +22,16 @@ pub struct Args {
     /// of --array).
     #[arg(long, default_value_t = 1)]
     workers: usize,
-    /// Devices to spread the workers over: `cpu`, or `cuda:0,cuda:1` (several workers may share
-    /// one). With `--launcher slurm`, `cpu` asks for no GPU, and any `cuda` asks for one GPU per
+    /// Devices to spread the workers over, round robin: `cpu` (the default backend), `tch-cpu`
+    /// (LibTorch on the CPU), `cuda:0,cuda:1` (LibTorch on GPUs; a `--features tch` build).
+    /// With `--launcher slurm`, `cpu` asks for no GPU, and any `cuda` asks for one GPU per
     /// task (`--gres=gpu:1`, unless --slurm-args asks for GPUs itself) that trains as cuda:0.
     #[arg(long, default_value = "cpu")]
     devices: String,
+    /// Start this many workers on each device of `--devices` (instead of `--workers` in all):
+    /// small trials leave most of a GPU idle, and several workers share it.
+    #[arg(long, value_name = "K", conflicts_with = "workers")]
+    workers_per_device: Option<std::num::NonZeroUsize>,
     /// Who starts the workers: `local` (child processes of this command) or `slurm` (one
     /// `sbatch` job array whose tasks each run one worker against the same --db).
     #[arg(long, value_enum, default_value_t = LauncherArg::Local)]
@@ -66,14 +71,22 @@ enum LauncherArg {
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
     let devices = backend::parse_devices(&args.devices)?;
-    for device in &devices {
-        backend::device_for(*device)?;
+    // Before any trial starts. The fake trainer touches no device, so tests of how workers
+    // are spread over GPUs run on machines without any.
+    if args.fake_trainer.is_none() {
+        for device in &devices {
+            backend::check(*device)?;
+        }
     }
     let launcher = launcher(&args)?;
+    let workers = match args.workers_per_device {
+        Some(k) => k.get() * devices.len().max(1),
+        None => args.workers,
+    };
     let options = RunOptions {
         spec_path: args.spec,
         runs: runs.clone(),
-        workers: args.workers,
+        workers,
         devices,
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),

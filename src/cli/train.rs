@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::ArgGroup;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::backend;
+use crate::backend::{self, DeviceArg};
 use crate::data::PreparedData;
 use crate::data::synth;
 use crate::train::{self, EpochMetrics, TrainEvent, TrainSettings, TrialEnd, TrialParams};
@@ -38,6 +38,15 @@ pub struct Args {
     /// Seed of the weights, batch order and dropout.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The device to train on: `cpu` (the default backend), `tch-cpu` or `cuda:N` (LibTorch,
+    /// in a `--features tch` build). Resuming needs the same device to repeat the numbers.
+    #[arg(
+        long,
+        visible_alias = "devices",
+        env = "SWEEP_DEVICE",
+        default_value = "cpu"
+    )]
+    device: DeviceArg,
     /// CPU threads [default: all cores]. Resuming needs the same count to repeat the numbers.
     #[arg(long)]
     threads: Option<usize>,
@@ -57,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--val-fraction must be between 0 and 1, not {}",
         args.val_fraction
     );
+    let device = backend::device_for(args.device)?;
     let threads = args.threads.unwrap_or_else(backend::all_cores);
     backend::set_cpu_threads(threads)?;
 
@@ -78,9 +88,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(out) => out,
         None => default_out_dir(&data, &params, &settings),
     };
-    let device = backend::training_device();
     println!(
-        "trial: {} parameters, batch {}, learning rate {}, seed {}, {threads} threads -> {}",
+        "trial: {} parameters, batch {}, learning rate {}, seed {}, {}, {threads} threads -> {}",
         params
             .model
             .init(&device.clone().inner())
@@ -88,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         params.batch_size,
         params.learning_rate,
         settings.seed,
+        args.device,
         out.display()
     );
 

@@ -12,7 +12,8 @@ pub struct Args {
     /// The sweep to work on (it must exist: `sweep run` creates it).
     #[arg(long)]
     sweep: String,
-    /// The device to train on: `cpu` or `cuda:N`.
+    /// The device to train on: `cpu`, `tch-cpu` or `cuda:N` (N among the GPUs
+    /// `CUDA_VISIBLE_DEVICES` leaves visible).
     #[arg(long, default_value = "cpu")]
     device: DeviceArg,
     /// CPU threads per trial [default: all cores].
@@ -28,7 +29,9 @@ pub struct Args {
 
 /// Run `sweep worker`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
-    backend::device_for(args.device)?;
+    if args.fake_trainer.is_none() {
+        backend::check(args.device)?;
+    }
     let options = WorkerOptions {
         runs: runs.clone(),
         sweep: args.sweep,

@@ -29,7 +29,7 @@ pub use process::{StopSignal, host_name, is_dead};
 pub use slurm::{SlurmError, SlurmOptions};
 pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 
-use crate::backend::DeviceArg;
+use crate::backend::{self, DeviceArg};
 use crate::data::{CacheHeader, PreparedData, synth};
 use crate::runs::Runs;
 use crate::search;
@@ -56,7 +56,8 @@ pub struct RunOptions {
     pub runs: Runs,
     /// Worker processes.
     pub workers: usize,
-    /// Devices to spread the workers over, round robin.
+    /// Devices to spread the workers over, round robin; a GPU worker is pinned to its GPU
+    /// (`CUDA_VISIBLE_DEVICES`).
     pub devices: Vec<DeviceArg>,
     /// Make failed trials pending again before starting.
     pub retry_failed: bool,
@@ -341,19 +342,16 @@ fn spawn_workers(
     let exe = std::env::current_exe().context("finding this program to start workers")?;
     let logs = options.runs.workers_dir(&sweep.name);
     std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
-    let devices = if options.devices.is_empty() {
-        vec![DeviceArg::Cpu]
-    } else {
-        options.devices.clone()
-    };
-    let assigned: Vec<DeviceArg> = (0..count).map(|k| devices[k % devices.len()]).collect();
-    let cpu_workers = assigned.iter().filter(|d| **d == DeviceArg::Cpu).count();
-    let cores = crate::backend::all_cores();
+    let assigned = backend::assign(&options.devices, count);
+    // Workers training on the CPU (flex or LibTorch) share its cores; a GPU worker needs one.
+    let cpu_workers = assigned.iter().filter(|d| d.uses_cpu_cores()).count();
+    let cores = backend::all_cores();
     let mut pool = Vec::with_capacity(count);
     for (k, device) in assigned.into_iter().enumerate() {
-        let threads = match device {
-            DeviceArg::Cpu => (cores / cpu_workers.max(1)).max(1),
-            DeviceArg::Cuda(_) => 1,
+        let threads = if device.uses_cpu_cores() {
+            (cores / cpu_workers.max(1)).max(1)
+        } else {
+            1
         };
         let log = logs.join(format!("worker-{}.log", k + 1));
         let child = spawn_worker(&exe, options, sweep, device, threads, &log)?;
@@ -382,7 +380,14 @@ fn spawn_worker(
         .append(true)
         .open(log)
         .with_context(|| format!("opening {}", log.display()))?;
+    let pin = backend::pin(
+        device,
+        std::env::var("CUDA_VISIBLE_DEVICES").ok().as_deref(),
+    );
     let mut command = Command::new(exe);
+    if let Some(visible) = &pin.cuda_visible {
+        command.env("CUDA_VISIBLE_DEVICES", visible);
+    }
     command
         .arg("worker")
         .args(["--sweep", &sweep.name])
@@ -392,7 +397,7 @@ fn spawn_worker(
                 .args()
                 .context("resolving the run database's path")?,
         )
-        .args(["--device", &device.to_string()])
+        .args(["--device", &pin.device.to_string()])
         .args(["--threads", &threads.to_string()])
         .args(["--coordinator", &std::process::id().to_string()]);
     if let Some(epoch) = options.fake_epoch {

@@ -76,10 +76,20 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
     let me = WorkerInfo {
         host: process::host_name(),
         pid: std::process::id(),
-        device: options.device.to_string(),
+        device: backend::recorded_name(
+            options.device,
+            std::env::var("CUDA_VISIBLE_DEVICES").ok().as_deref(),
+        ),
         threads: options.threads,
         job: options.job.clone(),
     };
+    match (options.device, std::env::var("CUDA_VISIBLE_DEVICES")) {
+        (DeviceArg::Cuda(_), Ok(visible)) => eprintln!(
+            "worker {}: device {} ({} with CUDA_VISIBLE_DEVICES={visible})",
+            me.pid, me.device, options.device
+        ),
+        _ => eprintln!("worker {}: device {}", me.pid, me.device),
+    }
     let mut summary = WorkerSummary::default();
     while !should_stop(options, stop) {
         let is_dead = |host: &str, pid| host == me.host && process::is_dead(pid);
@@ -180,6 +190,8 @@ impl TrialRun<'_> {
             dir: &dir,
         };
         let threads = trial.threads.unwrap_or(self.me.threads).max(1);
+        // LibTorch's pool, for `tch-cpu`; rayon's below, for `cpu`.
+        backend::set_torch_threads(threads);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()

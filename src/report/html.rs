@@ -266,6 +266,7 @@ fn wall_time(input: &ReportInput) -> String {
 
 fn leaderboard_table(board: &Leaderboard) -> String {
     let params = board.swept_param_names();
+    let with_devices = board.has_other_devices();
     let mut html = String::from(
         "<h2>Leaderboard</h2>\n<p class=\"hint\">Click a column to sort; tick trials to \
          compare them below.</p>\n<table id=\"leaderboard\" class=\"sortable\">\n<thead><tr>\
@@ -278,19 +279,27 @@ fn leaderboard_table(board: &Leaderboard) -> String {
          <th data-type=\"number\">epochs</th>",
         escape(board.metric.as_str())
     );
+    if with_devices {
+        html.push_str("<th data-type=\"text\">device</th>");
+    }
     for name in &params {
         let _ = write!(html, "<th data-type=\"auto\">{}</th>", escape(name));
     }
     html.push_str("<th data-type=\"text\">error</th></tr></thead>\n<tbody>\n");
     let best = board.best().map(|b| b.trial);
     for row in &board.rows {
-        html.push_str(&leaderboard_row(row, &params, best == Some(row.trial)));
+        html.push_str(&leaderboard_row(
+            row,
+            &params,
+            with_devices,
+            best == Some(row.trial),
+        ));
     }
     html.push_str("</tbody>\n</table>\n");
     html
 }
 
-fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
+fn leaderboard_row(row: &TrialRow, params: &[&str], with_devices: bool, best: bool) -> String {
     let class = if best {
         " class=\"best\""
     } else if row.state == TrialState::Failed {
@@ -328,6 +337,13 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], best: bool) -> String {
         Some(row.epochs as f64),
         row.epochs.to_string(),
     ));
+    if with_devices {
+        let _ = write!(
+            html,
+            "<td>{}</td>",
+            escape(row.device.as_deref().unwrap_or(""))
+        );
+    }
     for name in params {
         let value = row.params.get(*name);
         let shown = value.map(text::param_exact).unwrap_or_default();
@@ -778,6 +794,14 @@ fn trials_section(input: &ReportInput, board: &Leaderboard, charts: &ReportChart
             epochs = row.epochs,
             params = escape(&params.join("  "))
         );
+        if let Some(device) = &row.device {
+            let _ = writeln!(
+                html,
+                "<p class=\"device\">trained on {}{}</p>",
+                escape(device),
+                throughput(input.epochs_of(row.trial))
+            );
+        }
         if let Some(error) = &row.error {
             let _ = writeln!(html, "<p class=\"error\">{}</p>", escape(error));
         }
@@ -787,6 +811,21 @@ fn trials_section(input: &ReportInput, board: &Leaderboard, charts: &ReportChart
         html.push_str("\n</details>\n");
     }
     html
+}
+
+/// `, 1234 samples/s` (the median of the epochs' training throughput), or nothing before
+/// the first epoch.
+fn throughput(epochs: &[EpochMetrics]) -> String {
+    let mut rates: Vec<f64> = epochs
+        .iter()
+        .map(|e| e.samples_per_s)
+        .filter(|r| r.is_finite())
+        .collect();
+    if rates.is_empty() {
+        return String::new();
+    }
+    rates.sort_by(f64::total_cmp);
+    format!(", {:.0} samples/s", rates[rates.len() / 2])
 }
 
 /// The compare view's data: each trial's parameters and downsampled curves, as JSON inside

@@ -42,6 +42,8 @@ pub struct TrialRow {
     pub draw: Option<DrawKind>,
     /// The rung epoch where it was pruned.
     pub pruned_at: Option<usize>,
+    /// The device it trained on (`cpu`, `tch-cpu`, `cuda:1`), once a worker claimed it.
+    pub device: Option<String>,
 }
 
 impl TrialRow {
@@ -62,6 +64,7 @@ impl TrialRow {
                 .and_then(SampledFrom::from_json)
                 .map(|s| s.draw),
             pruned_at: trial.pruned_at,
+            device: trial.device.clone(),
         })
     }
 
@@ -111,6 +114,14 @@ impl Leaderboard {
             snapshot.sweep.maximizes(),
             rows,
         ))
+    }
+
+    /// Whether any trial trained elsewhere than on the default `cpu` device: only then do the
+    /// tables show a device column (a CPU-only sweep's tables read as they always did).
+    pub fn has_other_devices(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|row| row.device.as_deref().is_some_and(|d| d != "cpu"))
     }
 
     /// Keep the first `k` rows (all when `None`).
@@ -203,8 +214,8 @@ pub fn exporter(format: Format, bold: bool) -> Box<dyn Exporter> {
     }
 }
 
-/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, how it was drawn
-/// (bayes sweeps only), each parameter that differs between rows
+/// Aligned columns: rank, trial, state, the metric, best epoch, epochs, the device (when any
+/// trial trained elsewhere than on `cpu`), how it was drawn (bayes sweeps only), each parameter that differs between rows
 /// ([`Leaderboard::swept_param_names`]), the rung epoch of pruned trials (`pruned at`, when
 /// any trial is), and the error of failed trials; the best row is marked `*`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -219,6 +230,7 @@ impl Exporter for TableExporter {
         let with_errors = board.rows.iter().any(|row| row.error.is_some());
         let with_draws = board.has_draws();
         let with_pruned = board.rows.iter().any(|row| row.pruned_at.is_some());
+        let with_devices = board.has_other_devices();
         let mut columns = vec![
             ("", Align::Left),
             ("rank", Align::Right),
@@ -228,6 +240,9 @@ impl Exporter for TableExporter {
             ("best epoch", Align::Right),
             ("epochs", Align::Right),
         ];
+        if with_devices {
+            columns.push(("device", Align::Left));
+        }
         if with_draws {
             columns.push(("draw", Align::Left));
         }
@@ -249,6 +264,9 @@ impl Exporter for TableExporter {
                 text::count(row.best_epoch),
                 row.epochs.to_string(),
             ];
+            if with_devices {
+                cells.push(row.device.clone().unwrap_or_default());
+            }
             if with_draws {
                 cells.push(draw_name(row.draw));
             }
@@ -288,7 +306,8 @@ impl Exporter for TableExporter {
 }
 
 /// RFC 4180 CSV: a header, then one line per trial; one column per parameter name (the union
-/// over all trials, sorted), `error`, then `pruned_at` (the rung epoch of a pruned trial);
+/// over all trials, sorted), `error`, `pruned_at` (the rung epoch of a pruned trial), then
+/// `device` (where it trained);
 /// empty fields for what a trial lacks; numbers at full precision.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CsvExporter;
@@ -310,7 +329,7 @@ impl Exporter for CsvExporter {
             .into_iter()
             .chain(draw_column)
             .chain(names.iter().copied())
-            .chain(["error", "pruned_at"])
+            .chain(["error", "pruned_at", "device"])
             .collect();
         let mut out = csv_line(header.iter().copied());
         for row in &board.rows {
@@ -332,6 +351,7 @@ impl Exporter for CsvExporter {
             }));
             fields.push(row.error.clone().unwrap_or_default());
             fields.push(row.pruned_at.map_or_else(String::new, |e| e.to_string()));
+            fields.push(row.device.clone().unwrap_or_default());
             out.push_str(&csv_line(fields.iter().map(String::as_str)));
         }
         Ok(out.into_bytes())
@@ -359,7 +379,8 @@ fn csv_field(field: &str) -> String {
 
 /// A JSON array of objects, one per trial: `rank`, `trial`, `state`, `best_metric`,
 /// `best_epoch`, `epochs`, `draw` (bayes sweeps only: `startup` or `tpe`), `params` (an
-/// object), `error`, `pruned_at` (the rung epoch of a pruned trial); absent values are `null`.
+/// object), `error`, `pruned_at` (the rung epoch of a pruned trial), `device` (where it
+/// trained); absent values are `null`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JsonExporter;
 
@@ -377,6 +398,7 @@ struct JsonRow<'a> {
     params: &'a Params,
     error: Option<&'a str>,
     pruned_at: Option<usize>,
+    device: Option<&'a str>,
 }
 
 impl Exporter for JsonExporter {
@@ -395,6 +417,7 @@ impl Exporter for JsonExporter {
                 params: &row.params,
                 error: row.error.as_deref(),
                 pruned_at: row.pruned_at,
+                device: row.device.as_deref(),
             })
             .collect();
         let mut out = serde_json::to_vec_pretty(&rows)?;
@@ -524,7 +547,7 @@ mod tests {
             "{table}"
         );
         let csv = export(&CsvExporter, &board);
-        assert!(csv.contains("\n4,6,pruned,0.9,2,3,,64,,,3\n"), "{csv}");
+        assert!(csv.contains("\n4,6,pruned,0.9,2,3,,64,,,3,\n"), "{csv}");
         let json: serde_json::Value =
             serde_json::from_str(&export(&JsonExporter, &board)).expect("valid JSON");
         assert_eq!(json[3]["state"], "pruned");
@@ -583,16 +606,42 @@ mod tests {
     }
 
     #[test]
+    fn a_device_column_shows_once_a_trial_trained_off_the_cpu() {
+        let mut rows = rows();
+        for row in &mut rows {
+            row.device = Some("cpu".to_string());
+        }
+        let board = Leaderboard::new(MetricName::ValR2, true, rows.clone());
+        let table = export(&TableExporter::default(), &board);
+        assert!(!table.contains("device"), "{table}");
+        assert!(export(&CsvExporter, &board).contains(",,cpu\n"));
+        rows[1].device = Some("cuda:1".to_string());
+        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let table = export(&TableExporter::default(), &board);
+        let header = table.lines().next().unwrap_or_default();
+        assert!(header.contains("epochs  device"), "{table}");
+        assert!(table.lines().any(|l| l.contains("cuda:1")), "{table}");
+        let json: serde_json::Value =
+            serde_json::from_str(&export(&JsonExporter, &board)).expect("valid JSON");
+        let devices: Vec<&str> = json
+            .as_array()
+            .map(|rows| rows.iter().filter_map(|r| r["device"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(devices.iter().filter(|d| **d == "cuda:1").count(), 1);
+        assert_eq!(devices.len(), 5);
+    }
+
+    #[test]
     fn csv_export() {
         let board = Leaderboard::new(MetricName::ValR2, true, rows());
         assert_eq!(
             export(&CsvExporter, &board),
-            "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error,pruned_at\n\
-             1,2,completed,0.45,2,3,,256,0.0031234,,\n\
-             2,1,completed,0.3,2,3,,128,0.001,,\n\
-             3,4,running,0.3,2,3,relu,128,0.002,,\n\
-             ,3,failed,0.05,2,3,,512,0.01,\"diverged: loss is NaN, at epoch 2\n\"\"stack\"\"\",\n\
-             ,5,pending,,,0,,64,0.005,,\n"
+            "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error,pruned_at,device\n\
+             1,2,completed,0.45,2,3,,256,0.0031234,,,\n\
+             2,1,completed,0.3,2,3,,128,0.001,,,\n\
+             3,4,running,0.3,2,3,relu,128,0.002,,,\n\
+             ,3,failed,0.05,2,3,,512,0.01,\"diverged: loss is NaN, at epoch 2\n\"\"stack\"\"\",,\n\
+             ,5,pending,,,0,,64,0.005,,,\n"
         );
     }
 
@@ -616,7 +665,8 @@ mod tests {
       "lr": 0.0031234
     },
     "error": null,
-    "pruned_at": null
+    "pruned_at": null,
+    "device": null
   },
   {
     "rank": null,
@@ -630,7 +680,8 @@ mod tests {
       "lr": 0.01
     },
     "error": "diverged: loss is NaN, at epoch 2\n\"stack\"",
-    "pruned_at": null
+    "pruned_at": null,
+    "device": null
   }
 ]
 "#
@@ -706,7 +757,7 @@ mod tests {
         );
         let csv = String::from_utf8(CsvExporter.serialize(&board).expect("csv")).expect("utf-8");
         assert!(csv.starts_with(
-            "rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error,pruned_at\n"
+            "rank,trial,state,best_metric,best_epoch,epochs,draw,lr,error,pruned_at,device\n"
         ));
         assert!(csv.contains(",tpe,"));
         let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");

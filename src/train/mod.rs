@@ -18,13 +18,15 @@ use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{self, PreparedData};
-use crate::model::CnnBiLstm;
+use crate::model::{CnnBiLstm, ModelConfig};
 use checkpoint::{Checkpoint, Progress};
 pub use metrics::Agreement;
 pub use params::{Optimizer, ParamError, TrialParams};
@@ -161,8 +163,11 @@ pub fn train_trial(
         data.len()
     );
 
-    device.seed(derive_seed(settings.seed, Stream::Init, 0));
-    let fresh_model = params.model.init(device);
+    let fresh_model = initial_model(
+        &params.model,
+        derive_seed(settings.seed, Stream::Init, 0),
+        device,
+    )?;
     let fresh_optimizer = new_optimizer(params);
     let (mut model, mut optimizer, mut progress) = match Checkpoint::load(dir)? {
         Some(checkpoint) => {
@@ -270,6 +275,39 @@ pub fn train_trial(
     }))
 }
 
+/// A trial's initial weights on `device`.
+///
+/// The default backend draws a layer's weights lazily, at its first use (in the first training
+/// step, after the epoch's seeding): kept as it always was, so a seed trains there exactly as
+/// before. LibTorch devices get weights drawn from `seed` on the CPU by the default backend, all
+/// at once ([`weights_drawn_on_cpu`]), as PyTorch draws them before `.to(device)`: a GPU's
+/// random streams differ from the CPU's, and this way one seed starts `tch-cpu` and every GPU
+/// from the same weights.
+fn initial_model(config: &ModelConfig, seed: u64, device: &Device) -> anyhow::Result<CnnBiLstm> {
+    if device.clone().inner() == Device::flex() {
+        device.seed(seed);
+        return Ok(config.init(device));
+    }
+    config
+        .init(device)
+        .try_load_record(weights_drawn_on_cpu(config, seed)?)
+        .map_err(|e| anyhow::anyhow!("loading the initial weights onto {device:?}: {e}"))
+}
+
+/// Weights for `config` drawn from `seed` on the default backend, every layer at once in module
+/// order (serializing a module draws its lazy weights), as a record any device can load.
+fn weights_drawn_on_cpu(config: &ModelConfig, seed: u64) -> anyhow::Result<ModuleRecord> {
+    let cpu = Device::flex();
+    cpu.seed(seed);
+    let bytes = config
+        .init(&cpu)
+        .into_record()
+        .into_bytes()
+        .map_err(|e| anyhow::anyhow!("serializing the initial weights: {e}"))?;
+    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| anyhow::anyhow!("reading the initial weights: {e}"))
+}
+
 fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
     progress.best_epoch.is_some() && progress.epochs_since_best >= settings.patience
 }
@@ -366,32 +404,105 @@ fn train_epoch(
     }
 
     let learning_rate = epoch_learning_rate(params, epoch);
-    let mut loss_sum = 0.0;
-    let mut one_hot = Vec::new();
-    let mut rows = Vec::with_capacity(params.batch_size);
-    for samples in order.chunks(params.batch_size) {
-        rows.clear();
-        rows.extend(samples.iter().map(|s| s.row));
-        let x = batch_input(data, samples, &rows, &mut one_hot, device);
-        let y = targets(data, &rows, device);
-        let mse = (model.forward(x) - y).powi_scalar(2).mean();
-        let loss_value: f32 = mse.clone().into_scalar();
-        if !loss_value.is_finite() {
-            return Err(Diverged {
-                epoch,
-                loss: loss_value,
+    let seq_len = data.header().seq_len;
+    std::thread::scope(|scope| {
+        let batches = prefetch(scope, data, &order, params.batch_size);
+        let mut loss_sum = 0.0;
+        let mut pending: Option<PendingLoss> = None;
+        for batch in batches {
+            let x = Tensor::from_data(
+                TensorData::new(batch.one_hot, [batch.rows, 4, seq_len]),
+                device,
+            );
+            let y = Tensor::from_data(TensorData::new(batch.targets, [batch.rows, 1]), device);
+            let mse = (model.forward(x) - y).powi_scalar(2).mean();
+            let value = mse.clone().detach();
+            let loss = penalized(mse, &model, params.l2);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(learning_rate, model, grads);
+            // The previous batch's loss is read only now, once this batch's work is queued:
+            // reading a value waits for the device, and a GPU waited on after queuing has the
+            // next batch to compute meanwhile. (On the CPU every operation is done when it
+            // returns, so nothing changes there but when the loss is looked at.)
+            if let Some(previous) = pending.replace(PendingLoss {
+                value,
+                rows: batch.rows,
+            }) && previous.record(epoch, &mut loss_sum, on_event)?.is_break()
+            {
+                return Ok(None);
             }
-            .into());
         }
-        let loss = penalized(mse, &model, params.l2);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(learning_rate, model, grads);
-        loss_sum += f64::from(loss_value) * rows.len() as f64;
-        if on_event(TrainEvent::BatchFinished { loss: loss_value }).is_break() {
+        if let Some(last) = pending
+            && last.record(epoch, &mut loss_sum, on_event)?.is_break()
+        {
             return Ok(None);
         }
+        Ok(Some((model, loss_sum / order.len() as f64)))
+    })
+}
+
+/// Training batches buffered ahead of the one computing.
+const PREFETCH_BATCHES: usize = 2;
+
+/// One training batch, encoded on the host.
+struct HostBatch {
+    /// One-hot sequences, `[rows, 4, seq_len]`.
+    one_hot: Vec<f32>,
+    /// Standardized targets, `[rows, 1]`.
+    targets: Vec<f32>,
+    rows: usize,
+}
+
+/// The epoch's batches, in `order`, encoded on a thread of their own while earlier batches
+/// compute, so that the device never waits for the one-hot encoding. The thread stops when
+/// the receiver is dropped (a stop, a diverged loss). The batches are exactly those the
+/// training loop would encode itself, so results do not change.
+fn prefetch<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    data: &'scope PreparedData,
+    order: &'scope [Sample],
+    batch_size: usize,
+) -> std::sync::mpsc::Receiver<HostBatch> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(PREFETCH_BATCHES);
+    scope.spawn(move || {
+        let mut rows = Vec::with_capacity(batch_size);
+        for samples in order.chunks(batch_size) {
+            rows.clear();
+            rows.extend(samples.iter().map(|s| s.row));
+            let batch = HostBatch {
+                one_hot: batch_one_hot(data, samples, &rows),
+                targets: scaled_targets(data, &rows),
+                rows: rows.len(),
+            };
+            if sender.send(batch).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// A batch's loss, still on the device.
+struct PendingLoss {
+    value: Tensor<1>,
+    rows: usize,
+}
+
+impl PendingLoss {
+    /// Read the loss, fail on a non-finite one, add it to the epoch's sum and tell the watcher.
+    fn record(
+        self,
+        epoch: usize,
+        loss_sum: &mut f64,
+        on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
+    ) -> anyhow::Result<ControlFlow<()>> {
+        let loss: f32 = self.value.into_scalar();
+        if !loss.is_finite() {
+            return Err(Diverged { epoch, loss }.into());
+        }
+        *loss_sum += f64::from(loss) * self.rows as f64;
+        Ok(on_event(TrainEvent::BatchFinished { loss }))
     }
-    Ok(Some((model, loss_sum / order.len() as f64)))
 }
 
 /// Predictions in standardized units for `rows`, in order, from a model in validation mode;
@@ -428,24 +539,18 @@ pub fn predict_scaled(
     predicted
 }
 
-/// The one-hot input of a batch; `rows` are the samples' rows, in order.
-fn batch_input(
-    data: &PreparedData,
-    samples: &[Sample],
-    rows: &[u32],
-    one_hot: &mut Vec<f32>,
-    device: &Device,
-) -> Tensor<3> {
-    data::one_hot_batch(data, rows, one_hot);
+/// The one-hot input of a batch, `[rows, 4, seq_len]`; `rows` are the samples' rows, in
+/// order.
+fn batch_one_hot(data: &PreparedData, samples: &[Sample], rows: &[u32]) -> Vec<f32> {
+    let mut one_hot = Vec::new();
+    data::one_hot_batch(data, rows, &mut one_hot);
     let per_row = data::CHANNELS * data::SEQ_LEN;
     for (sample, row) in samples.iter().zip(one_hot.chunks_exact_mut(per_row)) {
         if sample.reverse {
             data::reverse_complement_one_hot(row);
         }
     }
-    let shape = [rows.len(), 4, data.header().seq_len];
-    // Taking the buffer hands it to the tensor without a copy; the next batch refills a new one.
-    Tensor::from_data(TensorData::new(std::mem::take(one_hot), shape), device)
+    one_hot
 }
 
 fn scaled_targets(data: &PreparedData, rows: &[u32]) -> Vec<f32> {
@@ -453,11 +558,6 @@ fn scaled_targets(data: &PreparedData, rows: &[u32]) -> Vec<f32> {
     rows.iter()
         .map(|&r| scaler.scale(data.expression(r as usize)))
         .collect()
-}
-
-fn targets(data: &PreparedData, rows: &[u32], device: &Device) -> Tensor<2> {
-    let values = scaled_targets(data, rows);
-    Tensor::from_data(TensorData::new(values, [rows.len(), 1]), device)
 }
 
 /// Independent random streams of a trial.
@@ -625,5 +725,63 @@ mod tests {
         assert_ne!(a, derive_seed(7, Stream::Dropout, 1));
         assert_ne!(a, derive_seed(8, Stream::Shuffle, 1));
         assert_eq!(a, derive_seed(7, Stream::Shuffle, 1));
+    }
+}
+
+#[cfg(all(test, feature = "tch"))]
+mod libtorch_tests {
+    use super::*;
+
+    /// LibTorch starts from the weights the default backend draws from the same seed on the
+    /// CPU, and the two compute the same predictions from them (up to float rounding).
+    #[test]
+    fn initial_weights_and_predictions_agree_across_backends() {
+        let config = crate::model::ModelConfig {
+            conv_channels: [8, 8, 4],
+            conv_kernels: [9, 5, 4],
+            lstm_units: 4,
+            dense_units: 8,
+            ..crate::model::ModelConfig::default()
+        };
+        let flex = crate::backend::training_device();
+        let tch = crate::backend::device_for(crate::backend::DeviceArg::TchCpu)
+            .expect("a tch build has LibTorch's CPU");
+        let drawn = |seed| {
+            config
+                .init(&flex)
+                .try_load_record(weights_drawn_on_cpu(&config, seed).expect("drawn"))
+                .expect("loads")
+        };
+        let on_flex = drawn(7);
+        let on_tch = initial_model(&config, 7, &tch).expect("tch init");
+        let rows = 3;
+        let len = config.seq_len;
+        // Row r, channel c, position p: base (31·r + 7·p + p²) mod 4.
+        let one_hot: Vec<f32> = (0..rows * 4 * len)
+            .map(|i| {
+                let (r, c, p) = (i / (4 * len), i / len % 4, i % len);
+                f32::from(u8::from((31 * r + 7 * p + p * p) % 4 == c))
+            })
+            .collect();
+        let predict = |model: CnnBiLstm, device: &Device| {
+            model.valid().predict_one_hot(
+                one_hot.clone(),
+                rows,
+                config.seq_len,
+                &device.clone().inner(),
+            )
+        };
+        let other_seed = drawn(8);
+        let a = predict(on_flex, &flex);
+        let b = predict(on_tch, &tch);
+        let c = predict(other_seed, &flex);
+        assert!(a[0] != a[1], "rows differ: {a:?}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-4, "flex {a:?} vs LibTorch {b:?}");
+        }
+        assert!(
+            a.iter().zip(&c).any(|(x, y)| (x - y).abs() > 1e-3),
+            "seeds matter"
+        );
     }
 }
