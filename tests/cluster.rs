@@ -10,7 +10,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -18,77 +17,27 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::store::{Database, Store, TrialRecord, TrialState};
 
-/// The test server's URL and that Slurm is up, or `None` (said on stderr) to skip.
+mod common;
+use common::TestDatabase;
+
+/// The test server's URL when Slurm is up too, or `None` (said on stderr) to skip.
 fn cluster() -> Option<String> {
-    let postgres = std::env::var("SWEEP_TEST_POSTGRES").ok();
-    let slurm = std::env::var_os("SWEEP_TEST_SLURM").is_some();
-    match (postgres, slurm) {
-        (Some(url), true) => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("SWEEP_REQUIRE_CLUSTER").is_none(),
-                "SWEEP_REQUIRE_CLUSTER is set but SWEEP_TEST_SLURM or SWEEP_TEST_POSTGRES is not: \
-                 run scripts/cluster-up and source /tmp/sweep-cluster.env"
-            );
-            eprintln!(
-                "SKIPPED: SWEEP_TEST_SLURM and SWEEP_TEST_POSTGRES are not both set \
-                 (scripts/cluster-up starts Slurm and PostgreSQL and says how)"
-            );
-            None
-        }
-    }
-}
-
-/// A fresh PostgreSQL database for one test, dropped afterwards.
-struct TestDatabase {
-    admin: String,
-    name: String,
-}
-
-impl TestDatabase {
-    fn new(admin: &str) -> TestDatabase {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "sweep_cluster_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
+    if std::env::var_os("SWEEP_TEST_SLURM").is_none() {
+        assert!(
+            !common::cluster_required(),
+            "SWEEP_REQUIRE_CLUSTER is set but SWEEP_TEST_SLURM is not: run scripts/cluster-up \
+             and source /tmp/sweep-cluster.env"
         );
-        let mut client = postgres::Client::connect(admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connecting to SWEEP_TEST_POSTGRES ({admin}): {e}"));
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .expect("no stale test database");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("a test database");
-        TestDatabase {
-            admin: admin.to_string(),
-            name,
-        }
+        eprintln!("SKIPPED: SWEEP_TEST_SLURM is not set (scripts/cluster-up starts Slurm)");
+        return None;
     }
-
-    fn url(&self) -> String {
-        let server = self
-            .admin
-            .rsplit_once('/')
-            .map_or(self.admin.as_str(), |(s, _)| s);
-        format!("{server}/{}", self.name)
-    }
-
-    fn store(&self) -> Store {
-        Store::open_read_only(&Database::Postgres(self.url())).expect("the test database opens")
-    }
+    common::postgres_server("the Slurm tests")
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+/// The test database, read-only.
+fn store(db: &TestDatabase) -> Store {
+    Store::open_read_only(&Database::Postgres(db.url().to_string()))
+        .expect("the test database opens")
 }
 
 /// A grid for the fake trainer: `trials` learning rates, `epochs` epochs each.
@@ -122,7 +71,7 @@ fn sweep_on(db: &TestDatabase, dir: &Path) -> assert_cmd::Command {
     let mut command = cargo_bin_cmd!("sweep");
     command
         .current_dir(dir)
-        .args(["--db", &db.url(), "--runs"])
+        .args(["--db", db.url(), "--runs"])
         .arg(dir.join("runs"))
         .timeout(Duration::from_secs(90));
     command
@@ -186,7 +135,7 @@ fn assert_all_complete_once(store: &Store, name: &str, count: usize, epochs: usi
 fn a_sweep_through_slurm_on_postgres_trains_every_trial_once_like_a_local_run() {
     let Some(admin) = cluster() else { return };
     let started = Instant::now();
-    let db = TestDatabase::new(&admin);
+    let db = TestDatabase::new(&admin, "sweep_cluster");
     let (dir, spec) = folder_with(&fake_sweep("onslurm", 12, 6));
     sweep_on(&db, dir.path())
         .arg("run")
@@ -199,7 +148,7 @@ fn a_sweep_through_slurm_on_postgres_trains_every_trial_once_like_a_local_run() 
         .stdout(contains("submitted Slurm job"))
         .stdout(contains("sweep onslurm: 12/12 complete, 0 failed"));
 
-    let store = db.store();
+    let store = store(&db);
     assert_all_complete_once(&store, "onslurm", 12, 6);
     let trials = trials(&store, "onslurm");
     assert!(trials.iter().all(|t| t.attempts == 1), "{trials:?}");
@@ -264,7 +213,7 @@ fn a_sweep_through_slurm_on_postgres_trains_every_trial_once_like_a_local_run() 
 fn a_task_cancelled_mid_trial_resumes_its_trial_from_the_checkpoint_on_resubmit() {
     let Some(admin) = cluster() else { return };
     let started = Instant::now();
-    let db = TestDatabase::new(&admin);
+    let db = TestDatabase::new(&admin, "sweep_cluster");
     let (dir, spec) = folder_with(&fake_sweep("cancelled", 3, 8));
     // One task, so that no other task picks the interrupted trial up before the resubmit.
     sweep_on(&db, dir.path())
@@ -275,7 +224,7 @@ fn a_task_cancelled_mid_trial_resumes_its_trial_from_the_checkpoint_on_resubmit(
         .assert()
         .success()
         .stdout(contains("detached: Slurm job"));
-    let store = db.store();
+    let store = store(&db);
     let job = only_job(&store, "cancelled");
 
     // The task holding a trial that has a few epochs behind it, found through trials.job.
@@ -368,7 +317,7 @@ fn a_task_cancelled_mid_trial_resumes_its_trial_from_the_checkpoint_on_resubmit(
 fn sweep_cancel_stops_a_detached_sweeps_jobs_and_a_rerun_finishes_it() {
     let Some(admin) = cluster() else { return };
     let started = Instant::now();
-    let db = TestDatabase::new(&admin);
+    let db = TestDatabase::new(&admin, "sweep_cluster");
     let (dir, spec) = folder_with(&fake_sweep("detached", 6, 6));
     sweep_on(&db, dir.path())
         .args(["cancel", "nosuch"])
@@ -382,7 +331,7 @@ fn sweep_cancel_stops_a_detached_sweeps_jobs_and_a_rerun_finishes_it() {
         .args(["--fake-trainer", "250", "--no-report"])
         .assert()
         .success();
-    let store = db.store();
+    let store = store(&db);
     let job = only_job(&store, "detached");
     wait_for("a trial with an epoch", Duration::from_secs(60), || {
         trials(&store, "detached").iter().any(|t| t.epochs >= 1)

@@ -4,62 +4,17 @@
 //! SKIPPED, unless `SWEEP_REQUIRE_CLUSTER` is set (CI), where that is a failure.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
-const POSTGRES_VARIABLE: &str = "SWEEP_TEST_POSTGRES";
+mod common;
+use common::TestDatabase;
 
-/// A fresh database on the test server, dropped afterwards.
-struct TestDatabase {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    fn new(test: &str) -> Option<TestDatabase> {
-        let Ok(admin) = std::env::var(POSTGRES_VARIABLE) else {
-            assert!(
-                std::env::var_os("SWEEP_REQUIRE_CLUSTER").is_none(),
-                "SWEEP_REQUIRE_CLUSTER is set but {POSTGRES_VARIABLE} is not: run scripts/cluster-up"
-            );
-            eprintln!(
-                "SKIPPED {test}: {POSTGRES_VARIABLE} is not set (scripts/cluster-up starts a server)"
-            );
-            return None;
-        };
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "sweep_e2e_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connecting to {POSTGRES_VARIABLE} ({admin}): {e}"));
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .expect("no stale database");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("a test database");
-        let server = admin.rsplit_once('/').map_or(admin.as_str(), |(s, _)| s);
-        let url = format!("{server}/{name}");
-        Some(TestDatabase { admin, name, url })
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+/// A fresh database on the test server for `test`, or `None` to skip.
+fn test_database(test: &str) -> Option<TestDatabase> {
+    common::postgres_server(test).map(|server| TestDatabase::new(&server, "sweep_e2e"))
 }
 
 fn sweep(dir: &Path) -> assert_cmd::Command {
@@ -115,7 +70,7 @@ fn run(dir: &Path, file: &str, db: &str, runs: &str, workers: &str) {
 
 #[test]
 fn a_sweep_on_postgres_ranks_the_trials_of_the_same_sweep_on_sqlite() {
-    let Some(pg) = TestDatabase::new("a_sweep_on_postgres_ranks_the_trials") else {
+    let Some(pg) = test_database("a_sweep_on_postgres_ranks_the_trials") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -133,20 +88,20 @@ fn a_sweep_on_postgres_ranks_the_trials_of_the_same_sweep_on_sqlite() {
          training: {max_epochs: 8, patience: 8}",
     );
     for (file, workers) in [(&random, "4"), (&adaptive, "1")] {
-        run(dir.path(), file, &pg.url, "pg-runs", workers);
+        run(dir.path(), file, pg.url(), "pg-runs", workers);
         run(dir.path(), file, "local/sweeps.db", "local", workers);
     }
     for name in ["random", "adaptive"] {
-        let on_pg = leaderboard(dir.path(), &pg.url, name);
+        let on_pg = leaderboard(dir.path(), pg.url(), name);
         let on_sqlite = leaderboard(dir.path(), "local/sweeps.db", name);
         assert!(on_pg.lines().count() > 10, "{on_pg}");
         assert_eq!(on_pg, on_sqlite, "sweep {name}");
     }
-    let adaptive_board = leaderboard(dir.path(), &pg.url, "adaptive");
+    let adaptive_board = leaderboard(dir.path(), pg.url(), "adaptive");
     assert!(adaptive_board.contains(",tpe,") && adaptive_board.contains("pruned"));
     assert!(dir.path().join("pg-runs/random/trial-0016").is_dir());
     sweep(dir.path())
-        .args(["status", "random", "--db", &pg.url])
+        .args(["status", "random", "--db", pg.url()])
         .assert()
         .success()
         .stdout(contains("16 completed"));
@@ -154,7 +109,7 @@ fn a_sweep_on_postgres_ranks_the_trials_of_the_same_sweep_on_sqlite() {
 
 #[test]
 fn db_copy_moves_a_sweep_to_postgres_and_back_where_it_reads_and_resumes_the_same() {
-    let Some(pg) = TestDatabase::new("db_copy_moves_a_sweep") else {
+    let Some(pg) = test_database("db_copy_moves_a_sweep") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -167,28 +122,35 @@ fn db_copy_moves_a_sweep_to_postgres_and_back_where_it_reads_and_resumes_the_sam
     run(dir.path(), &file, "runs/sweeps.db", "runs", "2");
     let original = leaderboard(dir.path(), "runs/sweeps.db", "moved");
     sweep(dir.path())
-        .args(["db", "copy", "--from", "runs/sweeps.db", "--to", &pg.url])
+        .args(["db", "copy", "--from", "runs/sweeps.db", "--to", pg.url()])
         .assert()
         .success()
         .stdout(contains("copied sweep moved: 6 trials"));
-    assert_eq!(leaderboard(dir.path(), &pg.url, "moved"), original);
+    assert_eq!(leaderboard(dir.path(), pg.url(), "moved"), original);
     // Running the file against the copy finds the sweep finished: nothing trains again.
     sweep(dir.path())
         .args(["run", &file, "--fake-trainer", "5", "--no-report"])
-        .args(["--db", &pg.url, "--runs", "runs"])
+        .args(["--db", pg.url(), "--runs", "runs"])
         .assert()
         .success()
         .stdout(contains("sweep moved: "));
-    assert_eq!(leaderboard(dir.path(), &pg.url, "moved"), original);
+    assert_eq!(leaderboard(dir.path(), pg.url(), "moved"), original);
     // A second copy is refused (exit 2) and changes nothing; back to a new file works.
     sweep(dir.path())
-        .args(["db", "copy", "--from", "runs/sweeps.db", "--to", &pg.url])
+        .args(["db", "copy", "--from", "runs/sweeps.db", "--to", pg.url()])
         .assert()
         .code(2)
         .stderr(contains("already has a sweep named `moved`"));
     sweep(dir.path())
         .args([
-            "db", "copy", "--from", &pg.url, "--to", "back.db", "--sweep", "moved",
+            "db",
+            "copy",
+            "--from",
+            pg.url(),
+            "--to",
+            "back.db",
+            "--sweep",
+            "moved",
         ])
         .assert()
         .success();
