@@ -59,6 +59,12 @@ pub enum SlurmError {
          (a login node), or use --launcher local"
     )]
     NotInstalled(&'static str),
+    /// `--slurm-args` names the array itself.
+    #[error(
+        "`{0}` in --slurm-args: give the number of tasks with `--array N` instead (sweep \
+         submits and records the array)"
+    )]
+    ArrayInArgs(String),
     /// The command refused what it was asked (bad arguments, partition, account, limits).
     #[error("`{command}` failed ({status}): {stderr}")]
     Refused {
@@ -105,6 +111,7 @@ impl SlurmError {
         matches!(
             self,
             SlurmError::BadArgs(_)
+                | SlurmError::ArrayInArgs(_)
                 | SlurmError::NoTasks
                 | SlurmError::NotSlurm(_)
                 | SlurmError::MixedDevices(_)
@@ -114,9 +121,17 @@ impl SlurmError {
     }
 }
 
-/// Split `--slurm-args` as a POSIX shell would (`"--time 4:00:00 --comment 'a b'"`).
+/// Split `--slurm-args` as a POSIX shell would (`"--time 4:00:00 --comment 'a b'"`). An
+/// `--array` there is refused: the tasks are `--array N`'s, and the store records that count.
 pub fn split_args(text: &str) -> Result<Vec<String>, SlurmError> {
-    shlex::split(text).ok_or_else(|| SlurmError::BadArgs(text.to_string()))
+    let args = shlex::split(text).ok_or_else(|| SlurmError::BadArgs(text.to_string()))?;
+    if let Some(array) = args.iter().find(|arg| {
+        let name = arg.split_once('=').map_or(arg.as_str(), |(name, _)| name);
+        name == "--array" || name.starts_with("-a")
+    }) {
+        return Err(SlurmError::ArrayInArgs(array.clone()));
+    }
+    Ok(args)
 }
 
 /// The device every task's worker trains on: `cpu`, or `cuda:0` (the one GPU Slurm gives the
@@ -446,6 +461,11 @@ mod tests {
         let error = split_args("--comment 'a b").expect_err("unclosed quote");
         assert!(error.is_bad_input());
         assert!(error.to_string().contains("--comment 'a b"), "{error}");
+        for array in ["--array=1-4", "--array 1-4", "-a 1-4", "-a1-4"] {
+            let error = split_args(array).expect_err("the array is --array N's");
+            assert!(matches!(error, SlurmError::ArrayInArgs(_)) && error.is_bad_input());
+        }
+        assert!(split_args("--account=abc --partition gpu").is_ok());
     }
 
     #[test]
