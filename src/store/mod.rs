@@ -448,13 +448,6 @@ impl Store {
         })
     }
 
-    /// An in-memory SQLite database, for tests.
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        Ok(Store {
-            conn: open::open_sqlite_in_memory()?,
-        })
-    }
-
     /// Open an existing database for reading only: never blocks a writer, never changes it
     /// (except once, to apply the migrations a database made by an older `sweep` lacks).
     pub fn open_read_only(db: &Database) -> Result<Store, StoreError> {

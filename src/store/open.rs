@@ -54,11 +54,6 @@ pub fn open(db: &Database) -> Result<Conn, StoreError> {
     }
 }
 
-/// An in-memory SQLite database.
-pub fn open_sqlite_in_memory() -> Result<Conn, StoreError> {
-    prepare_sqlite(Connection::open_in_memory()?)
-}
-
 /// Open an existing database to read: a SQLite file read-only (a newer schema refused, an
 /// older one migrated first); a PostgreSQL database as it is, migrated if it is older.
 pub fn open_read_only(db: &Database) -> Result<Conn, StoreError> {
