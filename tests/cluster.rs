@@ -17,8 +17,13 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::store::{Database, Store, TrialRecord, TrialState};
 
+#[path = "common/postgres.rs"]
 mod common;
 use common::TestDatabase;
+
+#[path = "common/fake_sweep.rs"]
+mod fake_sweep;
+use fake_sweep::fake_sweep;
 
 /// The test server's URL when Slurm is up too, or `None` (said on stderr) to skip.
 fn cluster() -> Option<String> {
@@ -38,24 +43,6 @@ fn cluster() -> Option<String> {
 fn store(db: &TestDatabase) -> Store {
     Store::open_read_only(&Database::Postgres(db.url().to_string()))
         .expect("the test database opens")
-}
-
-/// A grid for the fake trainer: `trials` learning rates, `epochs` epochs each.
-fn fake_sweep(name: &str, trials: usize, epochs: usize) -> String {
-    let rates: Vec<String> = (0..trials)
-        .map(|i| format!("{}", 0.0005 + 0.0001 * i as f64))
-        .collect();
-    format!(
-        "name: {name}
-method: grid
-parameters:
-  learning_rate: {{values: [{}]}}
-data:
-  synthetic: {{rows: 100, seed: 1}}
-training: {{max_epochs: {epochs}, patience: {epochs}}}
-",
-        rates.join(", ")
-    )
 }
 
 /// A folder with the sweep file `s.yaml`; Slurm tasks (root, on this machine) can reach it.

@@ -11,28 +11,14 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 use sweep::store::{Database, Store, TrialState};
 
+#[path = "common/fake_sweep.rs"]
+mod fake_sweep;
+use fake_sweep::fake_sweep;
+
 fn sweep(dir: &Path) -> assert_cmd::Command {
     let mut command = cargo_bin_cmd!("sweep");
     command.current_dir(dir).env_remove("CUDA_VISIBLE_DEVICES");
     command
-}
-
-/// A grid of `trials` fake-trainer trials.
-fn fake_sweep(name: &str, trials: usize) -> String {
-    let rates: Vec<String> = (0..trials)
-        .map(|i| format!("{}", 0.0005 + 0.0001 * i as f64))
-        .collect();
-    format!(
-        "name: {name}
-method: grid
-parameters:
-  learning_rate: {{values: [{}]}}
-data:
-  synthetic: {{rows: 100, seed: 1}}
-training: {{max_epochs: 3, patience: 3}}
-",
-        rates.join(", ")
-    )
 }
 
 /// Trials per recorded device, and how many distinct worker processes trained on each.
@@ -56,7 +42,7 @@ fn devices_of(dir: &Path, name: &str) -> BTreeMap<String, (usize, usize)> {
 #[test]
 fn unknown_devices_exit_2_naming_what_is_expected() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("s.yaml"), fake_sweep("bad-device", 2)).expect("write");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("bad-device", 2, 3)).expect("write");
     sweep(dir.path())
         .args(["run", "s.yaml", "--devices", "cpu,tpu:0"])
         .assert()
@@ -99,7 +85,7 @@ fn devices_of_is_empty(dir: &Path) -> bool {
 #[test]
 fn libtorch_devices_in_a_build_without_them_exit_2_before_any_trial() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("s.yaml"), fake_sweep("no-tch", 2)).expect("write");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("no-tch", 2, 3)).expect("write");
     for devices in ["cuda:0", "cpu,tch-cpu"] {
         sweep(dir.path())
             .args(["run", "s.yaml", "--devices", devices])
@@ -136,7 +122,7 @@ fn libtorch_devices_in_a_build_without_them_exit_2_before_any_trial() {
 #[test]
 fn a_gpu_libtorch_does_not_see_exits_2_before_any_trial() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("s.yaml"), fake_sweep("no-gpu", 2)).expect("write");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("no-gpu", 2, 3)).expect("write");
     sweep(dir.path())
         .args(["run", "s.yaml", "--devices", "cuda:64"])
         .assert()
@@ -157,7 +143,7 @@ fn a_gpu_libtorch_does_not_see_exits_2_before_any_trial() {
 #[test]
 fn workers_per_device_spreads_pinned_workers_over_the_gpus() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("s.yaml"), fake_sweep("spread", 16)).expect("write");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("spread", 16, 3)).expect("write");
     sweep(dir.path())
         .args(["run", "s.yaml", "--devices", "cuda:0,cuda:1"])
         .args(["--workers-per-device", "2", "--fake-trainer", "60"])
@@ -241,7 +227,7 @@ fn workers_per_device_spreads_pinned_workers_over_the_gpus() {
 #[test]
 fn pinning_follows_the_coordinators_own_visible_gpus() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("s.yaml"), fake_sweep("visible", 3)).expect("write");
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("visible", 3, 3)).expect("write");
     sweep(dir.path())
         .env("CUDA_VISIBLE_DEVICES", "5,7")
         .args(["run", "s.yaml", "--devices", "cuda:1", "--workers", "2"])

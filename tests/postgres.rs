@@ -9,6 +9,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+#[path = "common/postgres.rs"]
 mod common;
 use common::TestDatabase;
 

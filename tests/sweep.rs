@@ -13,6 +13,10 @@ use predicates::str::contains;
 use sweep::store::{Database, Store, TrialState};
 use sweep::train::EpochMetrics;
 
+#[path = "common/fake_sweep.rs"]
+mod fake_sweep;
+use fake_sweep::fake_sweep;
+
 /// A grid of 4 trials (2 learning rates × 2 dropouts) of a tiny network on synthetic data.
 fn tiny_sweep(name: &str, rows: usize, epochs: usize, learning_rates: &str) -> String {
     format!(
@@ -34,24 +38,6 @@ data:
   synthetic: {{rows: {rows}, seed: 3}}
 training: {{max_epochs: {epochs}, patience: 10}}
 "
-    )
-}
-
-/// A grid for the fake trainer: `trials` learning rates × 1, `epochs` epochs each.
-fn fake_sweep(name: &str, trials: usize, epochs: usize) -> String {
-    let rates: Vec<String> = (0..trials)
-        .map(|i| format!("{}", 0.0005 + 0.0001 * i as f64))
-        .collect();
-    format!(
-        "name: {name}
-method: grid
-parameters:
-  learning_rate: {{values: [{}]}}
-data:
-  synthetic: {{rows: 100, seed: 1}}
-training: {{max_epochs: {epochs}, patience: {epochs}}}
-",
-        rates.join(", ")
     )
 }
 
