@@ -1,6 +1,7 @@
 //! The reference network of DESIGN.md's MODEL section: three convolutions with batch
 //! normalization, a bidirectional LSTM over the full sequence, and a dense head.
 
+mod conv;
 mod lstm;
 
 pub use lstm::{BiLstm, BiLstmConfig};
@@ -168,7 +169,11 @@ impl ConvBlock {
     /// `[batch, channels_in, length]` -> `[batch, channels_out, length]`, before the
     /// activation.
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.norm.forward(self.conv.forward(x))
+        let y = match &self.conv.bias {
+            Some(bias) => conv::same_conv1d(x, self.conv.weight.val(), bias.val()),
+            None => self.conv.forward(x),
+        };
+        self.norm.forward(y)
     }
 }
 
