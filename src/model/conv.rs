@@ -29,9 +29,11 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ModuleOps;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, Backend, Dispatch, DispatchDevice, Flex, backend_extension};
+use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
+
+use super::flex::{f32s, runs_on_flex, tensor};
 /// A backend that can run a stride-1, "same"-padded 1-D convolution with bias (Keras'
 /// padding: for an even kernel the extra zero goes on the right).
 #[backend_extension(Flex, Autodiff)]
@@ -58,14 +60,6 @@ pub fn same_conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Tensor<1>) -> Tensor<3
         let kernel = weight.dims()[2];
         burn::tensor::module::conv1d(x, weight, Some(bias), same_options(kernel))
     }
-}
-
-/// Whether `device` is burn's `flex` CPU backend, with or without autodiff.
-fn runs_on_flex(device: &Device) -> bool {
-    matches!(
-        device.clone().without_autodiff().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
 }
 
 /// Zeros before and after a sequence for a stride-1 "same" convolution (burn's
@@ -231,25 +225,6 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
             OpsKind::UnTracked(prep) => prep.finish(Flex::same_conv1d(x, weight, bias)),
         }
     }
-}
-
-/// A tensor's values in row-major order (a copy only when its layout is not contiguous).
-struct F32s(FlexTensor);
-
-impl F32s {
-    fn as_slice(&self) -> &[f32] {
-        self.0
-            .as_slice::<f32>()
-            .expect("a contiguous f32 tensor (checked by the callers)")
-    }
-}
-
-fn f32s(tensor: &FlexTensor) -> F32s {
-    F32s(tensor.to_contiguous())
-}
-
-fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
 }
 
 /// The arithmetic, on plain row-major `f32` buffers.

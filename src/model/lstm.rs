@@ -19,6 +19,8 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 
 use super::GLOROT_UNIFORM;
+
+mod recurrence;
 use burn::nn::Initializer;
 
 /// Sizes of a [`BiLstm`].
@@ -84,7 +86,6 @@ impl BiLstm {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<2> {
         let [time, batch, features] = x.dims();
         let h = self.units;
-        let device = x.device();
 
         // Both directions read the sequence forwards: the backward one gets it reversed.
         let both = Tensor::stack::<4>(vec![x.clone(), x.flip([0])], 0); // [2, T, B, F]
@@ -92,33 +93,46 @@ impl BiLstm {
             .reshape([2, time * batch, features])
             .matmul(self.kernel.val())
             .add(self.bias.val()) // [2, T·B, 4H]
-            .reshape([2, time, batch, 4 * h])
-            .swap_dims(0, 1); // [T, 2, B, 4H]
+            .reshape([2, time, batch, 4 * h]);
 
         let recurrent = self.recurrent_kernel.val();
-        let mut hidden = Tensor::<3>::zeros([2, batch, h], &device);
-        let mut cell = Tensor::<3>::zeros([2, batch, h], &device);
-        let mut outputs = Vec::with_capacity(time);
-        for step_input in two_level_steps(projected) {
-            let gates = step_input.add(hidden.matmul(recurrent.clone())); // [2, B, 4H]
-            let mut gates = gates.chunk(4, 2).into_iter();
-            let (Some(i), Some(f), Some(g), Some(o)) =
-                (gates.next(), gates.next(), gates.next(), gates.next())
-            else {
-                unreachable!("chunk(4) of 4·units gives four gates")
-            };
-            cell = sigmoid(f).mul(cell).add(sigmoid(i).mul(g.tanh()));
-            hidden = sigmoid(o).mul(cell.clone().tanh());
-            outputs.push(hidden.clone());
+        if recurrence::runs_fused(&projected) {
+            recurrence::lstm_recurrence(projected, recurrent)
+        } else {
+            recurrence_with_tensor_ops(projected, recurrent)
         }
-
-        let outputs = Tensor::stack::<4>(outputs, 0); // [T, 2, B, H], backward in reverse time
-        let forward = outputs.clone().narrow(1, 0, 1);
-        let backward = outputs.narrow(1, 1, 1).flip([0]);
-        Tensor::cat(vec![forward, backward], 1) // [T, 2, B, H]
-            .permute([2, 0, 1, 3])
-            .reshape([batch, time * 2 * h])
     }
+}
+
+/// The recurrence of [`recurrence::lstm_recurrence`] (same inputs, same output) written with
+/// burn's tensor operations: what backends other than `flex` run, and the reference the fused
+/// operation is tested against.
+fn recurrence_with_tensor_ops(projected: Tensor<4>, recurrent: Tensor<3>) -> Tensor<2> {
+    let [_, time, batch, gates] = projected.dims();
+    let h = gates / 4;
+    let device = projected.device();
+    let mut hidden = Tensor::<3>::zeros([2, batch, h], &device);
+    let mut cell = Tensor::<3>::zeros([2, batch, h], &device);
+    let mut outputs = Vec::with_capacity(time);
+    for step_input in two_level_steps(projected.swap_dims(0, 1)) {
+        let gates = step_input.add(hidden.matmul(recurrent.clone())); // [2, B, 4H]
+        let mut gates = gates.chunk(4, 2).into_iter();
+        let (Some(i), Some(f), Some(g), Some(o)) =
+            (gates.next(), gates.next(), gates.next(), gates.next())
+        else {
+            unreachable!("chunk(4) of 4·units gives four gates")
+        };
+        cell = sigmoid(f).mul(cell).add(sigmoid(i).mul(g.tanh()));
+        hidden = sigmoid(o).mul(cell.clone().tanh());
+        outputs.push(hidden.clone());
+    }
+
+    let outputs = Tensor::stack::<4>(outputs, 0); // [T, 2, B, H], backward in reverse time
+    let forward = outputs.clone().narrow(1, 0, 1);
+    let backward = outputs.narrow(1, 1, 1).flip([0]);
+    Tensor::cat(vec![forward, backward], 1) // [T, 2, B, H]
+        .permute([2, 0, 1, 3])
+        .reshape([batch, time * 2 * h])
 }
 
 /// The steps of a `[T, ...]` tensor as `[...]` tensors, split in two levels (see the module

@@ -2,6 +2,7 @@
 //! normalization, a bidirectional LSTM over the full sequence, and a dense head.
 
 mod conv;
+mod flex;
 mod lstm;
 
 pub use lstm::{BiLstm, BiLstmConfig};
