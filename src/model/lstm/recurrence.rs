@@ -123,6 +123,12 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// tanh through `exp`: glibc's `tanhf` goes through `expm1f` and was a third of the
+/// recurrence's time; this is within about 1e-7 of it (absolute), and exact at ±∞.
+fn tanh(x: f32) -> f32 {
+    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
+}
+
 /// `out[m, n] (+)= lhs[m, k] · rhs[k, n]` for row-major slices; strides give transposes.
 #[allow(clippy::too_many_arguments)]
 fn product(
@@ -200,14 +206,14 @@ fn task_forward(task: &Task, projected: &[f32], recurrent: &[f32], sizes: Sizes)
             for unit in 0..h {
                 let input = sigmoid(gate[unit]);
                 let forget = sigmoid(gate[h + unit]);
-                let candidate = gate[2 * h + unit].tanh();
+                let candidate = tanh(gate[2 * h + unit]);
                 let output = sigmoid(gate[3 * h + unit]);
                 (gate[unit], gate[h + unit]) = (input, forget);
                 (gate[2 * h + unit], gate[3 * h + unit]) = (candidate, output);
                 let before = previous_cells.map_or(0.0, |c| c[row * h + unit]);
                 let cell = forget * before + input * candidate;
                 cells_now[row * h + unit] = cell;
-                hidden_now[row * h + unit] = output * cell.tanh();
+                hidden_now[row * h + unit] = output * tanh(cell);
             }
         }
     }
@@ -276,7 +282,7 @@ fn task_backward(
                 let (input, forget) = (gate[unit], gate[h + unit]);
                 let (candidate, output) = (gate[2 * h + unit], gate[3 * h + unit]);
                 let d_hidden = grad[out_at + unit] + grad_hidden[at];
-                let cell_tanh = cells[at].tanh();
+                let cell_tanh = tanh(cells[at]);
                 let d_output = d_hidden * cell_tanh;
                 let d_cell = grad_cell[at] + d_hidden * output * (1.0 - cell_tanh * cell_tanh);
                 let d_input = d_cell * candidate;
