@@ -1,6 +1,7 @@
 //! The reference network of DESIGN.md's MODEL section: three convolutions with batch
 //! normalization, a bidirectional LSTM over the full sequence, and a dense head.
 
+mod batch_norm;
 mod conv;
 mod flex;
 mod lstm;
@@ -174,7 +175,7 @@ impl ConvBlock {
             Some(bias) => conv::same_conv1d(x, self.conv.weight.val(), bias.val()),
             None => self.conv.forward(x),
         };
-        self.norm.forward(y)
+        batch_norm::forward(&self.norm, y)
     }
 }
 
