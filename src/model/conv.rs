@@ -253,13 +253,28 @@ mod kernels {
             .zip(x.par_chunks(channels * length))
             .for_each(|(out, x)| {
                 let rows = &mut out[before * channels..(before + length) * channels];
-                for (c, x_c) in x.chunks_exact(length).enumerate() {
-                    for (t, &value) in x_c.iter().enumerate() {
-                        rows[t * channels + c] = value;
-                    }
-                }
+                transpose(x, rows, channels, length);
             });
         out
+    }
+
+    /// `from [rows, cols]` -> `to [cols, rows]`, both row-major, in square tiles so that
+    /// both sides stay in cache (a plain loop writes with a stride of `rows` and was 7% of a
+    /// training step).
+    fn transpose(from: &[f32], to: &mut [f32], rows: usize, cols: usize) {
+        const TILE: usize = 16;
+        for row_start in (0..rows).step_by(TILE) {
+            let row_end = (row_start + TILE).min(rows);
+            for col_start in (0..cols).step_by(TILE) {
+                let col_end = (col_start + TILE).min(cols);
+                for row in row_start..row_end {
+                    let source = &from[row * cols + col_start..row * cols + col_end];
+                    for (col, &value) in (col_start..col_end).zip(source) {
+                        to[col * rows + row] = value;
+                    }
+                }
+            }
+        }
     }
 
     /// `weight [a, b, kernel]` -> `[a, kernel, b]`, with the kernel reversed when `flip`.
