@@ -117,33 +117,34 @@ mod kernels {
     use super::{Sizes, par_channel_sums};
     use rayon::prelude::*;
 
-    /// Means then biased variances, `[2 · channels]`, accumulated in `f64`.
+    /// Means then biased variances, `[2 · channels]` (each sequence's row summed in `f32`,
+    /// the rows in `f64`).
     pub(super) fn statistics(x: &[f32], sizes: Sizes) -> Vec<f32> {
         let count = sizes.count().max(1) as f64;
-        let means: Vec<f64> = par_channel_sums(sizes, |_, range| {
-            x[range].iter().map(|&v| f64::from(v)).sum::<f64>()
+        let means: Vec<f32> = par_channel_sums(sizes, |_, range| {
+            f64::from(lane_sum(x[range].iter().copied()))
         })
         .into_iter()
-        .map(|sum| sum / count)
+        .map(|sum| (sum / count) as f32)
         .collect();
-        let variances = par_channel_sums(sizes, |channel, range| {
+        let variances: Vec<f32> = par_channel_sums(sizes, |channel, range| {
             let mean = means[channel];
-            x[range]
-                .iter()
-                .map(|&v| (f64::from(v) - mean).powi(2))
-                .sum::<f64>()
-        });
-        means
-            .iter()
-            .chain(
-                variances
-                    .iter()
-                    .map(|v| v / count)
-                    .collect::<Vec<_>>()
-                    .iter(),
-            )
-            .map(|&v| v as f32)
-            .collect()
+            f64::from(lane_sum(x[range].iter().map(|&v| (v - mean) * (v - mean))))
+        })
+        .into_iter()
+        .map(|sum| (sum / count) as f32)
+        .collect();
+        [means, variances].concat()
+    }
+
+    /// A sum in sixteen interleaved lanes, which the compiler turns into vector adds (a plain
+    /// `sum` must add in order, one value at a time).
+    pub(super) fn lane_sum(values: impl Iterator<Item = f32>) -> f32 {
+        let mut lanes = [0f32; 16];
+        for (i, value) in values.enumerate() {
+            lanes[i % 16] += value;
+        }
+        lanes.iter().sum()
     }
 
     /// Each channel's mean and `1 / sqrt(variance + epsilon)`.
@@ -203,12 +204,14 @@ mod kernels {
         // Σ grad and Σ grad · x̂ per channel, with x̂ the normalized input.
         let sums = par_channel_sums(sizes, |channel, range| {
             let (mean, inverse_std) = per_channel[channel];
-            x[range.clone()].iter().zip(&grad[range]).fold(
-                (0f64, 0f64),
-                |(sum, projected), (&x, &g)| {
-                    let normalized = (x - mean) * inverse_std;
-                    (sum + f64::from(g), projected + f64::from(g * normalized))
-                },
+            let (x, grad) = (&x[range.clone()], &grad[range]);
+            let projected = x
+                .iter()
+                .zip(grad)
+                .map(|(&x, &g)| g * (x - mean) * inverse_std);
+            (
+                f64::from(lane_sum(grad.iter().copied())),
+                f64::from(lane_sum(projected)),
             )
         });
         let count = sizes.count().max(1) as f32;

@@ -388,47 +388,65 @@ mod kernels {
         per_sequence_product(grad_pad, &lhs, c_in, c_out, shape, out)
     }
 
-    /// The weight's gradient `[c_out, c_in, kernel]`: one product over every position of
-    /// the batch, `dw[o, (k, c)] = Σ_i grad_pad[i + after, o] · x_pad[i + k, c]` with `i`
-    /// running over the batch's padded rows as one buffer.
+    /// The weight's gradient `[c_out, c_in, kernel]`: `dw[o, (k, c)] = Σ_i grad_pad[i + after,
+    /// o] · x_pad[i + k, c]`, with `i` running over the batch's padded rows as one buffer (the
+    /// windows that straddle two sequences meet zero gradient). Each thread takes a share of
+    /// the sequences as one product of its own and the shares are added in order: a single
+    /// product split across threads ran at about 60% of that speed at batch 128.
     pub(super) fn weight_gradient(x_pad: &[f32], grad_pad: &[f32], shape: ConvShape) -> Vec<f32> {
         let (c_in, c_out, kernel) = (shape.channels_in, shape.channels_out, shape.kernel);
         let padded = shape.padded_length();
         assert_eq!(x_pad.len(), shape.batch * padded * c_in);
         assert_eq!(grad_pad.len(), shape.batch * padded * c_out);
-        let mut dw = vec![0.0; c_out * kernel * c_in];
-        // Rows `i` where the kernel window starts; windows past the last full one would read
-        // beyond the buffer, and all of them straddle the end, where the gradient is zero.
+        let size = c_out * kernel * c_in;
+        // Windows past the last full one would read beyond the buffers; they all straddle
+        // the end, where the gradient is zero.
         let positions = (shape.batch * padded).saturating_sub(kernel - 1);
-        if positions > 0 && !dw.is_empty() {
-            // SAFETY: `dw` is `[c_out, kernel · c_in]`; the left matrix's element `(o, i)` is
-            // `grad_pad[(i + after) · c_out + o]`, at most
-            // `(positions − 1 + after) · c_out + c_out − 1 < batch · padded · c_out` since
-            // `after ≤ kernel − 1`; the right matrix's element `(i, j)` is
-            // `x_pad[i · c_in + j]` with `j < kernel · c_in`, at most
-            // `(positions − 1 + kernel) · c_in − 1 = batch · padded · c_in − 1`.
-            unsafe {
-                gemm(
-                    c_out,
-                    kernel * c_in,
-                    positions,
-                    dw.as_mut_ptr(),
-                    1,
-                    (kernel * c_in) as isize,
-                    false,
-                    grad_pad.as_ptr().add(shape.after() * c_out),
-                    c_out as isize,
-                    1,
-                    x_pad.as_ptr(),
-                    1,
-                    c_in as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    Parallelism::Rayon(rayon::current_num_threads()),
-                );
+        let shares = rayon::current_num_threads().clamp(1, shape.batch.max(1));
+        let parts: Vec<Vec<f32>> = (0..shares)
+            .into_par_iter()
+            .map(|share| {
+                let first = share * shape.batch / shares * padded;
+                let end = ((share + 1) * shape.batch / shares * padded).min(positions);
+                let mut dw = vec![0.0; size];
+                if end > first && size > 0 {
+                    // SAFETY: `dw` is `[c_out, kernel · c_in]`; the left matrix's element
+                    // `(o, i)` is `grad_pad[(first + i + after) · c_out + o]` with
+                    // `first + i < positions` and `after ≤ kernel − 1`, so below
+                    // `batch · padded · c_out`; the right matrix's element `(i, j)` is
+                    // `x_pad[(first + i) · c_in + j]` with `j < kernel · c_in`, at most
+                    // `(positions − 1 + kernel) · c_in − 1 = batch · padded · c_in − 1`.
+                    unsafe {
+                        gemm(
+                            c_out,
+                            kernel * c_in,
+                            end - first,
+                            dw.as_mut_ptr(),
+                            1,
+                            (kernel * c_in) as isize,
+                            false,
+                            grad_pad.as_ptr().add((first + shape.after()) * c_out),
+                            c_out as isize,
+                            1,
+                            x_pad.as_ptr().add(first * c_in),
+                            1,
+                            c_in as isize,
+                            0.0,
+                            1.0,
+                            false,
+                            false,
+                            false,
+                            Parallelism::None,
+                        );
+                    }
+                }
+                dw
+            })
+            .collect();
+        let mut dw = vec![0.0; size];
+        for part in &parts {
+            for (total, value) in dw.iter_mut().zip(part) {
+                *total += value;
             }
         }
         // [c_out, kernel, c_in] -> [c_out, c_in, kernel]
