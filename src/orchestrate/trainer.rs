@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
@@ -167,8 +167,12 @@ impl Trainer for FakeTrainer {
             {
                 return Ok(stopped);
             }
-            for _ in 0..FAKE_BATCHES {
-                std::thread::sleep(self.epoch_time / FAKE_BATCHES as u32);
+            // Each batch ends at its due time from the epoch's start, so the sleeps'
+            // overshoots do not add up: the epoch takes the `seconds` it records.
+            let epoch_started = Instant::now();
+            for batch in 1..=FAKE_BATCHES {
+                let due = epoch_started + self.epoch_time * batch as u32 / FAKE_BATCHES as u32;
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
                 if on_event(TrainEvent::BatchFinished { loss: 0.5 }).is_break() {
                     return Ok(stopped);
                 }
