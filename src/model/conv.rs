@@ -120,16 +120,20 @@ impl SameConvBackend for Flex {
             return Flex::conv1d(x, weight, Some(bias), same_options(kernel));
         }
         let shape = ConvShape::of(&x, &weight);
-        let x_pad = kernels::padded_channels_last(
-            f32s(&x).as_slice(),
-            shape.batch,
-            shape.channels_in,
-            shape.length,
-            shape.before(),
-            shape.after(),
-        );
-        forward(&x_pad, &weight, &bias, shape)
+        forward(&padded_input(&x, shape), &weight, &bias, shape)
     }
+}
+
+/// The input `[batch, c_in, length]` as the products read it: zero-padded channels-last.
+fn padded_input(x: &FlexTensor, shape: ConvShape) -> Vec<f32> {
+    kernels::padded_channels_last(
+        f32s(x).as_slice(),
+        shape.batch,
+        shape.channels_in,
+        shape.length,
+        shape.before(),
+        shape.after(),
+    )
 }
 
 fn forward(x_pad: &[f32], weight: &FlexTensor, bias: &FlexTensor, shape: ConvShape) -> FlexTensor {
@@ -207,14 +211,7 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
         match prepared {
             OpsKind::Tracked(prep) => {
                 let shape = ConvShape::of(&x, &weight);
-                let x_pad = kernels::padded_channels_last(
-                    f32s(&x).as_slice(),
-                    shape.batch,
-                    shape.channels_in,
-                    shape.length,
-                    shape.before(),
-                    shape.after(),
-                );
+                let x_pad = padded_input(&x, shape);
                 let out = forward(&x_pad, &weight, &bias, shape);
                 let x_pad = tensor(
                     x_pad,
@@ -230,7 +227,7 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
 /// The arithmetic, on plain row-major `f32` buffers.
 mod kernels {
     use super::ConvShape;
-    use gemm::{Parallelism, gemm};
+    use crate::model::flex::{Strided, product};
     use rayon::prelude::*;
 
     /// `[batch, channels, length]` -> `[batch, before + length + after, channels]`, the pad
@@ -326,34 +323,22 @@ mod kernels {
         out.par_chunks_mut(rows * length)
             .zip(pad.par_chunks(padded * cols))
             .for_each(|(out, pad)| {
-                // SAFETY: `out` is `[rows, length]` (row stride `length`); `lhs` is
-                // `[rows, kernel · cols]` (row stride `kernel · cols`); the right-hand
-                // matrix's element `(j, t)` is `pad[t · cols + j]` with `j < kernel · cols`
-                // and `t < length`, at most `(length + kernel − 1) · cols − 1`, inside
-                // this sequence's `pad` (asserted above).
-                unsafe {
-                    gemm(
-                        rows,
-                        length,
-                        kernel * cols,
-                        out.as_mut_ptr(),
-                        1,
-                        length as isize,
-                        true,
-                        lhs.as_ptr(),
-                        1,
-                        (kernel * cols) as isize,
-                        pad.as_ptr(),
-                        cols as isize,
-                        1,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        Parallelism::None,
-                    );
-                }
+                // The unfolded input, `[kernel · cols, length]`: element `(j, t)` is
+                // `pad[t · cols + j]`, so columns overlap.
+                let unfolded = Strided {
+                    values: pad,
+                    row: 1,
+                    col: cols,
+                };
+                let lhs = Strided::rows(lhs, kernel * cols);
+                product(
+                    (rows, length, kernel * cols),
+                    out,
+                    true,
+                    lhs,
+                    unfolded,
+                    false,
+                );
             });
         out
     }
@@ -409,36 +394,22 @@ mod kernels {
                 let first = share * shape.batch / shares * padded;
                 let end = ((share + 1) * shape.batch / shares * padded).min(positions);
                 let mut dw = vec![0.0; size];
-                if end > first && size > 0 {
-                    // SAFETY: `dw` is `[c_out, kernel · c_in]`; the left matrix's element
-                    // `(o, i)` is `grad_pad[(first + i + after) · c_out + o]` with
-                    // `first + i < positions` and `after ≤ kernel − 1`, so below
-                    // `batch · padded · c_out`; the right matrix's element `(i, j)` is
-                    // `x_pad[(first + i) · c_in + j]` with `j < kernel · c_in`, at most
-                    // `(positions − 1 + kernel) · c_in − 1 = batch · padded · c_in − 1`.
-                    unsafe {
-                        gemm(
-                            c_out,
-                            kernel * c_in,
-                            end - first,
-                            dw.as_mut_ptr(),
-                            1,
-                            (kernel * c_in) as isize,
-                            false,
-                            grad_pad.as_ptr().add((first + shape.after()) * c_out),
-                            c_out as isize,
-                            1,
-                            x_pad.as_ptr().add(first * c_in),
-                            1,
-                            c_in as isize,
-                            0.0,
-                            1.0,
-                            false,
-                            false,
-                            false,
-                            Parallelism::None,
-                        );
-                    }
+                if end > first {
+                    // `[c_out, positions]`: element `(o, i)` is `grad_pad[(i + after) · c_out + o]`.
+                    let grad = Strided {
+                        values: &grad_pad[(first + shape.after()) * c_out..],
+                        row: 1,
+                        col: c_out,
+                    };
+                    // `[positions, kernel · c_in]`, rows overlapping: `(i, j)` is
+                    // `x_pad[i · c_in + j]`.
+                    let unfolded = Strided {
+                        values: &x_pad[first * c_in..],
+                        row: c_in,
+                        col: 1,
+                    };
+                    let shape = (c_out, kernel * c_in, end - first);
+                    product(shape, &mut dw, false, grad, unfolded, false);
                 }
                 dw
             })

@@ -1,10 +1,11 @@
 //! What the layers written for burn's `flex` CPU backend share (src/model/conv.rs,
-//! src/model/lstm/recurrence.rs): telling whether a tensor lives there, and moving `f32`
-//! values in and out of its tensors.
+//! src/model/batch_norm.rs, src/model/lstm/recurrence.rs): telling whether a tensor lives
+//! there, moving `f32` values in and out of its tensors, and a bounds-checked matrix product.
 
 use burn::backend::DispatchDevice;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{Device, TensorData};
+use gemm::{Parallelism, gemm};
 
 /// Whether `device` is burn's `flex` CPU backend, with or without autodiff.
 pub(super) fn runs_on_flex(device: &Device) -> bool {
@@ -33,4 +34,102 @@ pub(super) fn f32s(tensor: &FlexTensor) -> F32s {
 /// A tensor of `shape` holding `values` in row-major order.
 pub(super) fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// A matrix read from a slice with any strides: element `(i, j)` is `values[i · row + j · col]`.
+/// Rows may overlap (the convolutions read an unfolded input this way) and strides may
+/// transpose.
+#[derive(Clone, Copy)]
+pub(super) struct Strided<'a> {
+    pub values: &'a [f32],
+    pub row: usize,
+    pub col: usize,
+}
+
+impl<'a> Strided<'a> {
+    /// A row-major matrix with `cols` columns.
+    pub fn rows(values: &'a [f32], cols: usize) -> Self {
+        Self {
+            values,
+            row: cols,
+            col: 1,
+        }
+    }
+
+    /// Whether every element of an `m × n` matrix lies inside `values`.
+    fn holds(&self, m: usize, n: usize) -> bool {
+        m == 0 || n == 0 || self.values.len() > (m - 1) * self.row + (n - 1) * self.col
+    }
+}
+
+/// `out[m, n] = lhs[m, k] · rhs[k, n]`, or `+=` when `accumulate`, with `out` row-major; on
+/// this thread, or split over the pool's threads when `parallel`.
+pub(super) fn product(
+    (m, n, k): (usize, usize, usize),
+    out: &mut [f32],
+    accumulate: bool,
+    lhs: Strided,
+    rhs: Strided,
+    parallel: bool,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(out.len() >= m * n, "product: output too small");
+    assert!(
+        lhs.holds(m, k) && rhs.holds(k, n),
+        "product: operand too small"
+    );
+    let parallelism = if parallel {
+        Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        Parallelism::None
+    };
+    // SAFETY: the asserts above keep every element `gemm` reads (`lhs` and `rhs` through
+    // their strides) and writes (`out`, row-major `m × n`) inside the slices.
+    unsafe {
+        gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.values.as_ptr(),
+            lhs.col as isize,
+            lhs.row as isize,
+            rhs.values.as_ptr(),
+            rhs.col as isize,
+            rhs.row as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// What the layers' tests share: they compare a layer with burn's own on random input.
+#[cfg(test)]
+pub(super) mod test_support {
+    use burn::tensor::TensorData;
+
+    /// How far a layer may be from burn's: relative to the largest value of burn's result.
+    pub const TOLERANCE: f32 = 1e-4;
+
+    /// The largest absolute difference, relative to the largest absolute value of `expected`.
+    pub fn relative_error(actual: TensorData, expected: TensorData) -> f32 {
+        let actual = actual.try_to_vec::<f32>().expect("f32 values");
+        let expected = expected.try_to_vec::<f32>().expect("f32 values");
+        assert_eq!(actual.len(), expected.len(), "different sizes");
+        let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+        let worst = actual
+            .iter()
+            .zip(&expected)
+            .fold(0f32, |m, (a, e)| m.max((a - e).abs()));
+        worst / scale
+    }
 }

@@ -7,19 +7,7 @@ use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-const TOLERANCE: f32 = 1e-4;
-
-fn relative_error(actual: TensorData, expected: TensorData) -> f32 {
-    let actual = actual.try_to_vec::<f32>().expect("f32 values");
-    let expected = expected.try_to_vec::<f32>().expect("f32 values");
-    assert_eq!(actual.len(), expected.len(), "different sizes");
-    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    let worst = actual
-        .iter()
-        .zip(&expected)
-        .fold(0f32, |m, (a, e)| m.max((a - e).abs()));
-    worst / scale
-}
+use crate::model::flex::test_support::{TOLERANCE, relative_error};
 
 /// A layer as the network builds it (Keras' epsilon and momentum), with random gamma and beta.
 fn layer(channels: usize, gamma: &Tensor<1>, beta: &Tensor<1>, device: &Device) -> BatchNorm {

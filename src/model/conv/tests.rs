@@ -2,22 +2,9 @@
 //! implementation"): same outputs and gradients on random input, to 1e-4 of the values' scale.
 
 use super::{same_conv1d, same_options};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Tensor};
 
-/// Largest absolute difference, relative to the largest absolute value of `expected`.
-fn relative_error(actual: TensorData, expected: TensorData) -> f32 {
-    let actual = actual.try_to_vec::<f32>().expect("f32 values");
-    let expected = expected.try_to_vec::<f32>().expect("f32 values");
-    assert_eq!(actual.len(), expected.len(), "different sizes");
-    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    let worst = actual
-        .iter()
-        .zip(&expected)
-        .fold(0f32, |m, (a, e)| m.max((a - e).abs()));
-    worst / scale
-}
-
-const TOLERANCE: f32 = 1e-4;
+use crate::model::flex::test_support::{TOLERANCE, relative_error};
 
 struct Case {
     batch: usize,

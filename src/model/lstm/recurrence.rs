@@ -22,10 +22,9 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{DType, Tensor};
-use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
-use crate::model::flex::{f32s, runs_on_flex, tensor};
+use crate::model::flex::{Strided, f32s, product, runs_on_flex, tensor};
 
 /// A backend that can run the bidirectional LSTM's recurrence as one operation.
 #[backend_extension(Flex, Autodiff)]
@@ -129,51 +128,6 @@ fn tanh(x: f32) -> f32 {
     1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
 }
 
-/// `out[m, n] (+)= lhs[m, k] · rhs[k, n]` for row-major slices; strides give transposes.
-#[allow(clippy::too_many_arguments)]
-fn product(
-    (m, n, k): (usize, usize, usize),
-    out: &mut [f32],
-    accumulate: bool,
-    lhs: &[f32],
-    (lhs_row, lhs_col): (usize, usize),
-    rhs: &[f32],
-    (rhs_row, rhs_col): (usize, usize),
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(out.len() >= m * n);
-    if k > 0 {
-        assert!(lhs.len() > (m - 1) * lhs_row + (k - 1) * lhs_col);
-        assert!(rhs.len() > (k - 1) * rhs_row + (n - 1) * rhs_col);
-    }
-    // SAFETY: the asserts above bound every element the product reads and writes.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.as_ptr(),
-            lhs_col as isize,
-            lhs_row as isize,
-            rhs.as_ptr(),
-            rhs_col as isize,
-            rhs_row as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
-}
-
 /// One task through every step, forward.
 fn task_forward(task: &Task, projected: &[f32], recurrent: &[f32], sizes: Sizes) -> TaskForward {
     let (h, g) = (sizes.units, sizes.gates());
@@ -194,10 +148,9 @@ fn task_forward(task: &Task, projected: &[f32], recurrent: &[f32], sizes: Sizes)
                 (rows, g, h),
                 gates_now,
                 true,
-                previous,
-                (h, 1),
-                weights,
-                (g, 1),
+                Strided::rows(previous, h),
+                Strided::rows(weights, g),
+                false,
             );
         }
         let previous_cells = (step > 0).then(|| &done_cells[(step - 1) * rows * h..]);
@@ -296,27 +249,35 @@ fn task_backward(
             }
         }
         // The hidden state fed this step's gates through the recurrent kernel.
+        let weights_transposed = Strided {
+            values: weights,
+            row: 1,
+            col: g,
+        };
         product(
             (rows, h, g),
             &mut grad_hidden,
             false,
-            grad_now,
-            (g, 1),
-            weights,
-            (1, g),
+            Strided::rows(grad_now, g),
+            weights_transposed,
+            false,
         );
     }
     // d kernel = Σ_step hidden[step − 1]ᵀ · d gates[step], as one product over all steps.
     let mut grad_kernel = vec![0.0; h * g];
     let steps = sizes.time.saturating_sub(1) * rows;
+    let hidden_transposed = Strided {
+        values: &pass.hidden,
+        row: 1,
+        col: h,
+    };
     product(
         (h, g, steps),
         &mut grad_kernel,
         false,
-        &pass.hidden,
-        (1, h),
-        &grad_gates[rows * g..],
-        (g, 1),
+        hidden_transposed,
+        Strided::rows(&grad_gates[rows * g..], g),
+        false,
     );
     (grad_gates, grad_kernel)
 }
@@ -433,21 +394,8 @@ mod tests {
 
     use super::super::recurrence_with_tensor_ops;
     use super::{lstm_recurrence, runs_fused};
-    use burn::tensor::{Device, Distribution, Tensor, TensorData};
-
-    const TOLERANCE: f32 = 1e-4;
-
-    fn relative_error(actual: TensorData, expected: TensorData) -> f32 {
-        let actual = actual.try_to_vec::<f32>().expect("f32 values");
-        let expected = expected.try_to_vec::<f32>().expect("f32 values");
-        assert_eq!(actual.len(), expected.len(), "different sizes");
-        let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-        let worst = actual
-            .iter()
-            .zip(&expected)
-            .fold(0f32, |m, (a, e)| m.max((a - e).abs()));
-        worst / scale
-    }
+    use crate::model::flex::test_support::{TOLERANCE, relative_error};
+    use burn::tensor::{Device, Distribution, Tensor};
 
     /// (time, batch, units): the reference network's length at a small batch, an odd batch
     /// that the row split divides unevenly, and a single step.
