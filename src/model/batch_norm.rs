@@ -115,36 +115,26 @@ impl Sizes {
 /// The arithmetic, on plain row-major `f32` buffers `[batch, channels, length]`.
 mod kernels {
     use super::{Sizes, par_channel_sums};
+    use crate::model::flex::{lane_sum, lane_sum2};
     use rayon::prelude::*;
 
     /// Means then biased variances, `[2 · channels]` (each sequence's row summed in `f32`,
     /// the rows in `f64`).
     pub(super) fn statistics(x: &[f32], sizes: Sizes) -> Vec<f32> {
         let count = sizes.count().max(1) as f64;
-        let means: Vec<f32> = par_channel_sums(sizes, |_, range| {
-            f64::from(lane_sum(x[range].iter().copied()))
-        })
-        .into_iter()
-        .map(|sum| (sum / count) as f32)
-        .collect();
+        let means: Vec<f32> =
+            par_channel_sums(sizes, |_, range| f64::from(lane_sum(&x[range], |v| v)))
+                .into_iter()
+                .map(|sum| (sum / count) as f32)
+                .collect();
         let variances: Vec<f32> = par_channel_sums(sizes, |channel, range| {
             let mean = means[channel];
-            f64::from(lane_sum(x[range].iter().map(|&v| (v - mean) * (v - mean))))
+            f64::from(lane_sum(&x[range], |v| (v - mean) * (v - mean)))
         })
         .into_iter()
         .map(|sum| (sum / count) as f32)
         .collect();
         [means, variances].concat()
-    }
-
-    /// A sum in sixteen interleaved lanes, which the compiler turns into vector adds (a plain
-    /// `sum` must add in order, one value at a time).
-    pub(super) fn lane_sum(values: impl Iterator<Item = f32>) -> f32 {
-        let mut lanes = [0f32; 16];
-        for (i, value) in values.enumerate() {
-            lanes[i % 16] += value;
-        }
-        lanes.iter().sum()
     }
 
     /// Each channel's mean and `1 / sqrt(variance + epsilon)`.
@@ -205,13 +195,9 @@ mod kernels {
         let sums = par_channel_sums(sizes, |channel, range| {
             let (mean, inverse_std) = per_channel[channel];
             let (x, grad) = (&x[range.clone()], &grad[range]);
-            let projected = x
-                .iter()
-                .zip(grad)
-                .map(|(&x, &g)| g * (x - mean) * inverse_std);
             (
-                f64::from(lane_sum(grad.iter().copied())),
-                f64::from(lane_sum(projected)),
+                f64::from(lane_sum(grad, |g| g)),
+                f64::from(lane_sum2(x, grad, |x, g| g * (x - mean) * inverse_std)),
             )
         });
         let count = sizes.count().max(1) as f32;

@@ -227,7 +227,7 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
 /// The arithmetic, on plain row-major `f32` buffers.
 mod kernels {
     use super::ConvShape;
-    use crate::model::flex::{Strided, product};
+    use crate::model::flex::{Strided, lane_sum, product};
     use rayon::prelude::*;
 
     /// `[batch, channels, length]` -> `[batch, before + length + after, channels]`, the pad
@@ -435,13 +435,17 @@ mod kernels {
     /// The bias's gradient: the output gradient summed over the batch and positions.
     pub(super) fn bias_gradient(grad: &[f32], shape: ConvShape) -> Vec<f32> {
         let (c_out, length) = (shape.channels_out, shape.length);
-        let mut db = vec![0.0; c_out];
-        for sequence in grad.chunks_exact(c_out * length) {
-            for (total, row) in db.iter_mut().zip(sequence.chunks_exact(length)) {
-                *total += row.iter().sum::<f32>();
-            }
-        }
-        db
+        (0..c_out)
+            .into_par_iter()
+            .map(|channel| {
+                (0..shape.batch)
+                    .map(|b| {
+                        let start = (b * c_out + channel) * length;
+                        lane_sum(&grad[start..start + length], |g| g)
+                    })
+                    .sum()
+            })
+            .collect()
     }
 }
 

@@ -36,6 +36,32 @@ pub(super) fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> Fle
     FlexTensor::from_data(TensorData::new(values, shape))
 }
 
+/// `Σ f(v)` over `values` in sixteen interleaved lanes, which the compiler turns into
+/// vector arithmetic (a plain `sum` must add in order, one value at a time).
+pub(super) fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    lane_sum2(values, values, |v, _| f(v))
+}
+
+/// `Σ f(a, b)` over two equally long slices, in lanes as [`lane_sum`].
+pub(super) fn lane_sum2(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    const LANES: usize = 16;
+    assert_eq!(a.len(), b.len());
+    let mut lanes = [0f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(&x, &y)| f(x, y))
+        .sum();
+    for (a, b) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            lanes[lane] += f(a[lane], b[lane]);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// A matrix read from a slice with any strides: element `(i, j)` is `values[i · row + j · col]`.
 /// Rows may overlap (the convolutions read an unfolded input this way) and strides may
 /// transpose.
