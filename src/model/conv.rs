@@ -20,7 +20,8 @@
 //!   output gradient, so they add nothing).
 //!
 //! Only `f32` on `flex` takes this path; other backends (LibTorch) and dtypes use burn's
-//! `conv1d`, and [`tests`] check that both give the same outputs and gradients.
+//! `conv1d`, and the tests beside this file check that both give the same outputs and
+//! gradients.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;

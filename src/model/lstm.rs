@@ -2,13 +2,14 @@
 //!
 //! burn's own `BiLstm` runs the two directions one after the other with several small matmuls
 //! per step, and slices each step out of full-size tensors; every such slice makes the backward
-//! pass allocate and add a gradient the size of the whole sequence. Here:
-//! 1. the input projection of every time step of both directions is one batched matmul,
-//!    time-major;
-//! 2. each step runs one batched `[2, B, H] x [2, H, 4H]` matmul for both directions;
-//! 3. steps are taken out in two levels (blocks of about sqrt(T) steps, then steps within a
-//!    block), so the backward pass adds about 2·sqrt(T) block-sized gradients instead of T
-//!    full-size ones.
+//! pass allocate and add a gradient the size of the whole sequence. Here the input projection
+//! of every time step of both directions is one batched matmul, time-major, and then:
+//! - on burn's `flex` CPU backend, the recurrence is one operation with its own backward pass
+//!   ([`recurrence`]);
+//! - elsewhere (LibTorch), [`recurrence_with_tensor_ops`] runs each step as one batched
+//!   `[2, B, H] x [2, H, 4H]` matmul for both directions, and takes the steps out in two levels
+//!   (blocks of about sqrt(T) steps, then steps within a block), so the backward pass adds
+//!   about 2·sqrt(T) block-sized gradients instead of T full-size ones.
 //!
 //! Weights follow Keras: Glorot-uniform input kernels, orthogonal recurrent kernels, a single
 //! bias of 4·units per direction with the forget gate's set to 1; gates in Keras order
