@@ -323,20 +323,24 @@ fn every_design_choice_trains_and_learns() {
     );
     sweep(dir.path())
         .args(["train", "--synthetic", "3000", "--params", &params])
-        .args(["--max-epochs", "3", "--threads", "2", "--out", "trial"])
+        .args(["--max-epochs", "5", "--threads", "2", "--out", "trial"])
         .assert()
         .success()
-        .stdout(contains("epoch   3/3"));
+        .stdout(contains("epoch   5/5"));
     let epochs = read_metrics(&dir.path().join("trial/metrics.csv"));
-    assert_eq!(epochs.len(), 3);
+    assert_eq!(epochs.len(), 5);
     const LEARNING_RATE: usize = 6;
     let rates: Vec<f64> = epochs.iter().map(|e| e.get(LEARNING_RATE)).collect();
-    assert_eq!(rates, vec![0.02, 0.02 * 0.7, 0.02 * 0.7 * 0.7]);
+    let decayed = |epochs: usize| (0..epochs).fold(0.02, |rate, _| rate * 0.7);
+    assert_eq!(rates, (0..5).map(decayed).collect::<Vec<_>>());
     let best = epochs
         .iter()
         .map(|e| e.get(VAL_R2))
         .fold(f64::MIN, f64::max);
-    // Measured: 0.31 after 3 epochs (seed 0, 2 threads; the noise ceiling is about 0.77).
+    // Measured: 0.44 after 5 epochs (seed 0, 2 threads; the noise ceiling is about 0.77).
+    // After 3 epochs this SGD trial's R² still swings with rounding: seed 0 gave 0.31, 0.23
+    // and 0.15 on three builds whose arithmetic differs only in summation order, while seeds
+    // 2-5 reached 0.12-0.55; by epoch 5 every build and seed but a dead one is past 0.25.
     assert!(best > 0.2, "best validation R² {best}");
 }
 
