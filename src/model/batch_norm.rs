@@ -20,7 +20,6 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, Flex, backend_extension};
 use burn::nn::BatchNorm;
 use burn::tensor::{DType, Tensor};
-use rayon::prelude::*;
 
 use super::flex::{f32s, runs_on_flex, tensor};
 
@@ -106,6 +105,11 @@ impl Sizes {
         }
     }
 
+    /// `[batch, channels, length]`.
+    fn shape(&self) -> [usize; 3] {
+        [self.batch, self.channels, self.length]
+    }
+
     /// Values per channel.
     fn count(&self) -> usize {
         self.batch * self.length
@@ -114,20 +118,21 @@ impl Sizes {
 
 /// The arithmetic, on plain row-major `f32` buffers `[batch, channels, length]`.
 mod kernels {
-    use super::{Sizes, par_channel_sums};
-    use crate::model::flex::{lane_sum, lane_sum2};
+    use super::Sizes;
+    use crate::model::flex::{lane_sum, lane_sum2, par_channel_sums};
     use rayon::prelude::*;
 
     /// Means then biased variances, `[2 · channels]` (each sequence's row summed in `f32`,
     /// the rows in `f64`).
     pub(super) fn statistics(x: &[f32], sizes: Sizes) -> Vec<f32> {
         let count = sizes.count().max(1) as f64;
-        let means: Vec<f32> =
-            par_channel_sums(sizes, |_, range| f64::from(lane_sum(&x[range], |v| v)))
-                .into_iter()
-                .map(|sum| (sum / count) as f32)
-                .collect();
-        let variances: Vec<f32> = par_channel_sums(sizes, |channel, range| {
+        let means: Vec<f32> = par_channel_sums(sizes.shape(), |_, range| {
+            f64::from(lane_sum(&x[range], |v| v))
+        })
+        .into_iter()
+        .map(|sum| (sum / count) as f32)
+        .collect();
+        let variances: Vec<f32> = par_channel_sums(sizes.shape(), |channel, range| {
             let mean = means[channel];
             f64::from(lane_sum(&x[range], |v| (v - mean) * (v - mean)))
         })
@@ -192,7 +197,7 @@ mod kernels {
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let per_channel = mean_and_inverse_std(statistics, epsilon);
         // Σ grad and Σ grad · x̂ per channel, with x̂ the normalized input.
-        let sums = par_channel_sums(sizes, |channel, range| {
+        let sums = par_channel_sums(sizes.shape(), |channel, range| {
             let (mean, inverse_std) = per_channel[channel];
             let (x, grad) = (&x[range.clone()], &grad[range]);
             (
@@ -228,42 +233,6 @@ mod kernels {
                 });
         }
         (grad_x, grad_gamma, grad_beta)
-    }
-}
-
-/// `reduce(channel, range)` over each channel's range of values in every sequence, summed
-/// over the sequences in order (so the result does not depend on the thread count); channels
-/// in parallel.
-fn par_channel_sums<T, F>(sizes: Sizes, reduce: F) -> Vec<T>
-where
-    T: Send + Default + ChannelSum,
-    F: Fn(usize, std::ops::Range<usize>) -> T + Sync,
-{
-    (0..sizes.channels)
-        .into_par_iter()
-        .map(|c| {
-            (0..sizes.batch).fold(T::default(), |total, b| {
-                let start = (b * sizes.channels + c) * sizes.length;
-                total.plus(reduce(c, start..start + sizes.length))
-            })
-        })
-        .collect()
-}
-
-/// What [`par_channel_sums`] adds up: one sum or a pair of them.
-trait ChannelSum {
-    fn plus(self, other: Self) -> Self;
-}
-
-impl ChannelSum for f64 {
-    fn plus(self, other: Self) -> Self {
-        self + other
-    }
-}
-
-impl ChannelSum for (f64, f64) {
-    fn plus(self, other: Self) -> Self {
-        (self.0 + other.0, self.1 + other.1)
     }
 }
 

@@ -228,7 +228,7 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
 /// The arithmetic, on plain row-major `f32` buffers.
 mod kernels {
     use super::ConvShape;
-    use crate::model::flex::{Strided, lane_sum, product};
+    use crate::model::flex::{Strided, lane_sum, par_channel_sums, product};
     use rayon::prelude::*;
 
     /// `[batch, channels, length]` -> `[batch, before + length + after, channels]`, the pad
@@ -435,18 +435,8 @@ mod kernels {
 
     /// The bias's gradient: the output gradient summed over the batch and positions.
     pub(super) fn bias_gradient(grad: &[f32], shape: ConvShape) -> Vec<f32> {
-        let (c_out, length) = (shape.channels_out, shape.length);
-        (0..c_out)
-            .into_par_iter()
-            .map(|channel| {
-                (0..shape.batch)
-                    .map(|b| {
-                        let start = (b * c_out + channel) * length;
-                        lane_sum(&grad[start..start + length], |g| g)
-                    })
-                    .sum()
-            })
-            .collect()
+        let sizes = [shape.batch, shape.channels_out, shape.length];
+        par_channel_sums(sizes, |_, range| lane_sum(&grad[range], |g| g))
     }
 }
 

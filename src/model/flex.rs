@@ -6,6 +6,7 @@ use burn::backend::DispatchDevice;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{Device, TensorData};
 use gemm::{Parallelism, gemm};
+use rayon::prelude::*;
 
 /// Whether `device` is burn's `flex` CPU backend, with or without autodiff.
 pub(super) fn runs_on_flex(device: &Device) -> bool {
@@ -60,6 +61,49 @@ pub(super) fn lane_sum2(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f3
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// For a `[batch, channels, length]` buffer: `reduce(channel, range)` over each channel's
+/// range of values in every sequence, summed
+/// over the sequences in order (so the result does not depend on the thread count); channels
+/// in parallel.
+pub(super) fn par_channel_sums<T, F>([batch, channels, length]: [usize; 3], reduce: F) -> Vec<T>
+where
+    T: Send + Default + ChannelSum,
+    F: Fn(usize, std::ops::Range<usize>) -> T + Sync,
+{
+    (0..channels)
+        .into_par_iter()
+        .map(|c| {
+            (0..batch).fold(T::default(), |total, b| {
+                let start = (b * channels + c) * length;
+                total.plus(reduce(c, start..start + length))
+            })
+        })
+        .collect()
+}
+
+/// What [`par_channel_sums`] adds up: a sum (`f32` or `f64`) or a pair of `f64` sums.
+pub(super) trait ChannelSum {
+    fn plus(self, other: Self) -> Self;
+}
+
+impl ChannelSum for f32 {
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+}
+
+impl ChannelSum for f64 {
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+}
+
+impl ChannelSum for (f64, f64) {
+    fn plus(self, other: Self) -> Self {
+        (self.0 + other.0, self.1 + other.1)
+    }
 }
 
 /// A matrix read from a slice with any strides: element `(i, j)` is `values[i · row + j · col]`.
