@@ -23,6 +23,8 @@
 //! `conv1d`, and the tests beside this file check that both give the same outputs and
 //! gradients.
 
+use std::sync::Arc;
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -147,8 +149,9 @@ fn forward(x_pad: &[f32], weight: &FlexTensor, bias: &FlexTensor, shape: ConvSha
 struct SameConvBackward;
 
 /// What the backward step keeps from the forward: the padded channels-last input (so it is
-/// not built again), the weight, and the sizes.
-type SavedForBackward = (FlexTensor, FlexTensor, ConvShape);
+/// not built again; shared, not copied, when autodiff clones the state), the weight, and the
+/// sizes.
+type SavedForBackward = (Arc<Vec<f32>>, FlexTensor, ConvShape);
 
 impl Backward<Flex, 3> for SameConvBackward {
     type State = SavedForBackward;
@@ -176,8 +179,7 @@ impl Backward<Flex, 3> for SameConvBackward {
             );
         }
         if let Some(node) = node_weight {
-            let x_pad = f32s(&x_pad);
-            let dw = kernels::weight_gradient(x_pad.as_slice(), &grad_pad, shape);
+            let dw = kernels::weight_gradient(&x_pad, &grad_pad, shape);
             grads.register::<Flex>(
                 node.id,
                 tensor(dw, [shape.channels_out, shape.channels_in, shape.kernel]),
@@ -214,11 +216,7 @@ impl<C: CheckpointStrategy> SameConvBackend for Autodiff<Flex, C> {
                 let shape = ConvShape::of(&x, &weight);
                 let x_pad = padded_input(&x, shape);
                 let out = forward(&x_pad, &weight, &bias, shape);
-                let x_pad = tensor(
-                    x_pad,
-                    [shape.batch, shape.padded_length(), shape.channels_in],
-                );
-                prep.finish((x_pad, weight, shape), out)
+                prep.finish((Arc::new(x_pad), weight, shape), out)
             }
             OpsKind::UnTracked(prep) => prep.finish(Flex::same_conv1d(x, weight, bias)),
         }
