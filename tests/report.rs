@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
-use sweep::spec::{Goal, MetricName};
+use sweep::metric::{Goal, MetricName};
 use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
-use sweep::train::EpochMetrics;
+use sweep::metric::EpochMetrics;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 
@@ -491,7 +491,7 @@ fn the_report_says_what_mattered_with_intervals() {
 
 #[test]
 fn a_pruned_trial_is_shown_with_its_rung_and_the_pruning_chart() {
-    use sweep::prune::Pruner;
+    use sweep::search::Pruner;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("sweeps.db");
     let mut store = Store::open(&Database::sqlite(&db)).expect("store");

@@ -11,7 +11,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use sweep::store::{Database, Store, TrialState};
-use sweep::train::EpochMetrics;
+use sweep::metric::EpochMetrics;
 
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
@@ -617,25 +617,25 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
     assert_eq!(numbers, (1..=16).collect::<Vec<_>>());
     assert!(trials.iter().all(|t| t.state == TrialState::Completed));
     assert!(trials.iter().all(|t| t.attempts == 1), "a trial ran twice");
-    let sampled: Vec<sweep::tpe::SampledFrom> = trials
+    let sampled: Vec<sweep::search::SampledFrom> = trials
         .iter()
         .map(|t| {
             let json = t.sampled_from.as_deref().expect("sampled_from recorded");
-            sweep::tpe::SampledFrom::from_json(json).expect("sampled_from parses")
+            sweep::search::SampledFrom::from_json(json).expect("sampled_from parses")
         })
         .collect();
-    let startup = sweep::tpe::startup_count(16);
+    let startup = sweep::search::tpe::startup_count(16);
     for (t, s) in trials.iter().zip(&sampled) {
         // What the sampler saw were trials before this one, each either finished or a liar.
         assert!(s.finished.iter().all(|&(n, _)| n < t.number));
         assert!(s.running.iter().all(|&n| n < t.number));
         assert_eq!(s.finished.len() + s.running.len(), t.number - 1);
         if t.number <= startup {
-            assert_eq!(s.draw, sweep::tpe::DrawKind::Startup);
+            assert_eq!(s.draw, sweep::search::DrawKind::Startup);
         }
     }
     assert!(
-        sampled.iter().any(|s| s.draw == sweep::tpe::DrawKind::Tpe),
+        sampled.iter().any(|s| s.draw == sweep::search::DrawKind::Tpe),
         "no trial was a TPE draw"
     );
     drop(store);
@@ -834,7 +834,7 @@ fn hyperband_prunes_the_worst_trials_at_each_rung_across_four_workers() {
             );
             let should_prune = rank > kept;
             assert_eq!(
-                r.decision == sweep::store::RungDecision::Prune,
+                r.decision == sweep::spec::RungDecision::Prune,
                 should_prune,
                 "trial {} at rung {rung}: rank {rank} of {}, top {kept} continue",
                 r.trial,
@@ -960,7 +960,7 @@ fn a_wandb_bayes_sweep_with_hyperband_runs_unchanged_and_learns_from_pruned_tria
     assert!(out.contains(&format!("{} pruned", pruned.len())), "{out}");
     // Later draws saw the pruned trials, and counted them apart from running ones.
     let last = trials.last().expect("trial 20");
-    let seen = sweep::tpe::SampledFrom::from_json(last.sampled_from.as_deref().expect("recorded"))
+    let seen = sweep::search::SampledFrom::from_json(last.sampled_from.as_deref().expect("recorded"))
         .expect("parses");
     // Every earlier trial was seen once: finished, still running (a liar) or pruned; and
     // the ones seen as pruned are pruned in the store.

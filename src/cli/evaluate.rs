@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::evaluate::{Evaluation, Format};
+use crate::inference::evaluate::Format;
+
+use crate::metric::Evaluation;
 
 /// Arguments of `sweep evaluate`.
 #[derive(Debug, clap::Args)]

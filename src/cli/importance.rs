@@ -1,7 +1,7 @@
 //! `sweep importance NAME [--format table|json] [--detect DELTA]`: what mattered, with the
-//! uncertainty seed noise leaves (see [`crate::importance`]).
+//! uncertainty seed noise leaves (see [`crate::report::importance`]).
 
-use crate::importance::{self, analyze_snapshot};
+use crate::report::importance::{self, analyze_snapshot};
 use crate::report::SweepSnapshot;
 use crate::runs::Runs;
 

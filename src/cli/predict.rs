@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::backend;
-use crate::predict::{self, Request};
+use crate::inference::predict::{self, Request};
 use crate::runs::Runs;
 
 /// Arguments of `sweep predict`.

@@ -8,7 +8,7 @@ use crate::backend;
 use crate::orchestrate::{
     self, Launcher, Outcome, RunOptions, SlurmError, SlurmOptions, StopSignal,
 };
-use crate::predict;
+use crate::inference::predict;
 use crate::report;
 use crate::runs::Runs;
 use crate::store::Database;

@@ -86,6 +86,18 @@ pub struct CacheHeader {
     pub split_seed: u64,
 }
 
+impl CacheHeader {
+    /// The header as JSON, as the run database records it with a sweep.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// A header recorded with [`CacheHeader::to_json`].
+    pub fn from_json(text: &str) -> Result<CacheHeader, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
 /// The filtered, encoded data set, memory-mapped from the cache. Sequences: one byte
 /// per base (0=A, 1=C, 2=G, 3=T), `rows*110` bytes, read straight from the map.
 ///

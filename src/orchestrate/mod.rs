@@ -32,8 +32,9 @@ pub use worker::{WorkerOptions, WorkerSummary, run_worker};
 use crate::backend::{self, DeviceArg};
 use crate::data::{CacheHeader, PreparedData, synth};
 use crate::runs::Runs;
-use crate::search;
-use crate::spec::{DataSource, Method, Spec};
+use crate::search::{self, Sampler};
+use crate::spec::{DataSource, Spec};
+use crate::train::params::BuiltIn;
 use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
 use progress::Progress;
 
@@ -117,16 +118,18 @@ pub struct RunSummary {
 
 /// Run a sweep to completion (or until Ctrl-C).
 pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunSummary> {
-    let (spec, spec_text) = Spec::load(&options.spec_path)?;
+    let (spec, spec_text) = Spec::load(&options.spec_path, &BuiltIn)?;
+    let sampler = search::sampler(spec.method);
     let (data_path, data_header) =
         prepare_data(&spec, &options.runs, options.fake_epoch.is_some())?;
     let mut store = options
         .runs
         .open()
         .with_context(|| format!("opening the run database {}", options.runs.db()))?;
+    let data_header = data_header.map(|h| h.to_json()).transpose()?;
     let (sweep, created) =
         store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path, data_header))?;
-    if spec.method == Method::Bayes {
+    if sampler.draws_when_claimed() {
         // Its trials are drawn as workers claim them; this many in all.
         store.set_planned_trials(sweep.id, spec.trial_count())?;
     }
@@ -138,7 +141,7 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         0
     };
     let counts = store.state_counts(sweep.id)?;
-    announce(&sweep, created, &counts, abandoned, retried, spec.method);
+    announce(&sweep, created, &counts, abandoned, retried, sampler);
 
     let report_path = options
         .reports
@@ -252,12 +255,13 @@ fn new_sweep(
     spec: &Spec,
     spec_text: String,
     data_path: PathBuf,
-    data_header: Option<CacheHeader>,
+    data_header: Option<String>,
 ) -> NewSweep {
     // A bayes sweep's trials are drawn when workers claim them, from the finished ones.
-    let planned = match spec.method {
-        Method::Bayes => Vec::new(),
-        Method::Grid | Method::Random => search::plan(spec),
+    let planned = if search::sampler(spec.method).draws_when_claimed() {
+        Vec::new()
+    } else {
+        search::plan(spec)
     };
     let trials = planned
         .into_iter()
@@ -285,9 +289,9 @@ fn announce(
     counts: &StateCounts,
     abandoned: usize,
     retried: usize,
-    method: Method,
+    sampler: &dyn Sampler,
 ) {
-    if created && method == Method::Bayes {
+    if created && sampler.draws_when_claimed() {
         println!(
             "sweep {}: {} trials planned, each drawn by TPE when a worker claims it",
             sweep.name,

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::backend::DeviceArg;
-use crate::spec::MetricName;
+use crate::metric::MetricName;
 use crate::store::{SweepRecord, TrialRecord, TrialState};
 
 /// A worker as the display shows it.

@@ -15,16 +15,17 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::process::{self, StopSignal};
-use super::trainer::{BurnTrainer, FakeTrainer, Trainer, TrialJob};
+use super::trainer::{BuiltInTrainer, FakeTrainer, Trainer, TrialJob};
 use super::{HEARTBEAT_EVERY, STALE_AFTER};
 use crate::backend::{self, DeviceArg};
 use crate::runs::Runs;
-use crate::search::ParamSet;
-use crate::spec::{Method, Spec};
+use crate::search::{self, Observation, Observed, Pruner, Sampler, trial_seed};
+use crate::spec::{ParamSet, RungDecision, RungRule, Spec};
 use crate::store::{
-    Finish, RungDecision, Store, StoreError, SweepRecord, TrialId, TrialRecord, WorkerInfo,
+    DrawnTrial, Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, TrialState,
+    WorkerInfo,
 };
-use crate::tpe;
+use crate::train::params::BuiltIn;
 use crate::train::{TrainEvent, TrialEnd};
 
 /// What a worker is told.
@@ -71,7 +72,9 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
     let spec = Spec::parse(
         &sweep.spec_text,
         &format!("the stored spec of sweep `{}`", sweep.name),
+        &BuiltIn,
     )?;
+    let sampler = search::sampler(spec.method);
     let trainer = make_trainer(options, &sweep)?;
     let me = WorkerInfo {
         host: process::host_name(),
@@ -93,14 +96,11 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
     let mut summary = WorkerSummary::default();
     while !should_stop(options, stop) {
         let is_dead = |host: &str, pid| host == me.host && process::is_dead(pid);
-        let claimed = match spec.method {
-            Method::Bayes => {
-                let draw = |number, trials: &[TrialRecord]| tpe::draw_trial(&spec, number, trials);
-                store.claim_or_draw(sweep.id, &me, STALE_AFTER, &is_dead, &draw)?
-            }
-            Method::Grid | Method::Random => {
-                store.claim_next(sweep.id, &me, STALE_AFTER, &is_dead)?
-            }
+        let claimed = if sampler.draws_when_claimed() {
+            let draw = |number, trials: &[TrialRecord]| draw_trial(&spec, sampler, number, trials);
+            store.claim_or_draw(sweep.id, &me, STALE_AFTER, &is_dead, &draw)?
+        } else {
+            store.claim_next(sweep.id, &me, STALE_AFTER, &is_dead)?
         };
         let Some(trial) = claimed else { break };
         eprintln!(
@@ -129,12 +129,51 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
     Ok(summary)
 }
 
+/// Trial `number` of a sweep whose sampler draws at claim time, from the stored trials: what a
+/// worker's claim inserts ([`Store::claim_or_draw`]).
+fn draw_trial(
+    spec: &Spec,
+    sampler: &dyn Sampler,
+    number: usize,
+    trials: &[TrialRecord],
+) -> DrawnTrial {
+    let draw = sampler.suggest(spec, number, &history(trials));
+    DrawnTrial {
+        seed: trial_seed(spec.seed, number),
+        params_json: draw.params.to_json(),
+        sampled_from: draw.sampled_from.map(|s| s.to_json()),
+    }
+}
+
+/// The stored trials as a sampler sees them (a trial whose parameters do not parse is left
+/// out: it tells the sampler nothing).
+fn history(trials: &[TrialRecord]) -> Vec<Observation> {
+    trials
+        .iter()
+        .filter_map(|t| {
+            let status = match t.state {
+                TrialState::Completed => t.best_metric.map_or(Observed::Failed, Observed::Finished),
+                TrialState::Failed => Observed::Failed,
+                TrialState::Pruned => Observed::Pruned,
+                TrialState::Pending | TrialState::Running | TrialState::Interrupted => {
+                    Observed::Running
+                }
+            };
+            Some(Observation {
+                number: t.number,
+                params: ParamSet::from_json(&t.params_json).ok()?,
+                status,
+            })
+        })
+        .collect()
+}
+
 fn make_trainer(options: &WorkerOptions, sweep: &SweepRecord) -> anyhow::Result<Box<dyn Trainer>> {
     if let Some(epoch_time) = options.fake_epoch {
         return Ok(Box::new(FakeTrainer { epoch_time }));
     }
     let device = backend::device_for(options.device)?;
-    let trainer = BurnTrainer::new(&sweep.data_path, &options.runs.cache_dir(), device)?;
+    let trainer = BuiltInTrainer::new(&sweep.data_path, &options.runs.cache_dir(), device)?;
     Ok(Box::new(trainer))
 }
 
@@ -175,18 +214,17 @@ impl TrialRun<'_> {
         trainer: &dyn Trainer,
         trial: &TrialRecord,
     ) -> anyhow::Result<Ended> {
-        let params = match ParamSet::from_json(&trial.params_json)
-            .context("stored parameters")
-            .and_then(|p| Ok(p.to_trial_params()?))
-        {
+        let params = match ParamSet::from_json(&trial.params_json).context("stored parameters") {
             Ok(params) => params,
             Err(e) => return self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
         };
-        let settings = self.spec.train_settings(trial.seed);
         let dir = self.options.runs.trial_dir(&self.sweep.name, trial.number);
         let job = TrialJob {
+            spec: self.spec,
+            number: trial.number,
+            seed: trial.seed,
+            attempt: trial.attempts,
             params: &params,
-            settings: &settings,
             dir: &dir,
         };
         let threads = trial.threads.unwrap_or(self.me.threads).max(1);
@@ -198,12 +236,12 @@ impl TrialRun<'_> {
             .with_context(|| format!("setting up {threads} CPU threads"))?;
 
         let heartbeat = Heartbeat::start(&self.options.runs, trial.id, self.me.clone());
-        let pruner = self.spec.pruner();
+        let pruner = Pruner::of(self.spec);
         let mut recorder = Recorder {
             store,
             trial: trial.id,
             me: self.me,
-            pruner: pruner.as_ref(),
+            rule: pruner.as_ref().map(|p| p as &dyn RungRule),
             started: false,
             pruned: false,
             error: None,
@@ -267,7 +305,7 @@ struct Recorder<'a> {
     trial: TrialId,
     me: &'a WorkerInfo,
     /// The sweep's rung rule, when it has `early_terminate`.
-    pruner: Option<&'a crate::prune::Pruner>,
+    rule: Option<&'a dyn RungRule>,
     /// Whether the stored epochs were made to match the checkpoint yet.
     started: bool,
     /// Whether the store pruned the trial at a rung.
@@ -282,15 +320,15 @@ impl Recorder<'_> {
             TrainEvent::Resumed { epochs, .. } => {
                 self.started = true;
                 self.store
-                    .start_epochs(self.trial, self.me, epochs, self.pruner)
+                    .start_epochs(self.trial, self.me, epochs, self.rule)
             }
             TrainEvent::EpochStarted { .. } if !self.started => {
                 self.started = true;
                 self.store
-                    .start_epochs(self.trial, self.me, &[], self.pruner)
+                    .start_epochs(self.trial, self.me, &[], self.rule)
             }
             TrainEvent::EpochFinished(m) => {
-                self.store.record_epoch(self.trial, self.me, m, self.pruner)
+                self.store.record_epoch(self.trial, self.me, m, self.rule)
             }
             _ => Ok(RungDecision::NotARung),
         };

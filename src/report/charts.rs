@@ -29,8 +29,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::spec::{Goal, MetricName};
-use crate::train::EpochMetrics;
+use crate::metric::{Goal, MetricName};
+use crate::metric::EpochMetrics;
 
 /// One trial's epochs for drawing.
 pub struct TrialCurves<'a> {

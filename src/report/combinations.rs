@@ -12,9 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::leaderboard::{Format, Leaderboard, TrialRow};
-use super::text::{self, Align, Table};
+use crate::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot};
-use crate::spec::MetricName;
+use crate::metric::MetricName;
 use crate::store::TrialState;
 
 /// One parameter combination and its completed trials' statistics.

@@ -3,12 +3,12 @@
 
 use super::charts::{self, Chart, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
-use super::text::{self, Align, Table};
+use crate::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
-use crate::spec::MetricName;
+use crate::metric::MetricName;
 use crate::store::{Store, SweepRecord};
-use crate::tpe::SampledFrom;
-use crate::train::EpochMetrics;
+use crate::search::SampledFrom;
+use crate::metric::EpochMetrics;
 
 /// One trial of a comparison: its leaderboard row and every epoch it recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn trials_are_shown_side_by_side_with_their_curves() {
         let comparison = Comparison {
-            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
             trials: vec![
                 compared(1, r#"{"batch_size":128,"lr":0.001}"#, &[0.1, 0.3, 0.25], 2),
                 compared(
@@ -299,8 +299,8 @@ mod tests {
     fn a_loss_metric_gets_one_curve_and_no_epochs_are_said_so() {
         let mut comparison = Comparison {
             sweep: sweep_record(
-                crate::spec::MetricName::ValLoss,
-                crate::spec::Goal::Minimize,
+                crate::metric::MetricName::ValLoss,
+                crate::metric::Goal::Minimize,
             ),
             trials: vec![compared(1, "{}", &[0.1], 1)],
         };
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn bayes_trials_say_how_they_were_drawn() {
         let mut comparison = Comparison {
-            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
             trials: vec![
                 compared(1, r#"{"lr":0.001}"#, &[0.1], 1),
                 compared(2, r#"{"lr":0.001}"#, &[0.2], 1),

@@ -16,12 +16,15 @@ use serde_json::Value;
 
 use super::charts::{self, Chart, ParamPoint, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
-use super::text;
+use crate::text;
 use super::{ReportError, SweepSnapshot};
+use crate::data::CacheHeader;
 use crate::runs::Runs;
-use crate::spec::{Method, MetricName, Spec};
+use crate::train::params::BuiltIn;
+use crate::spec::{Method, Spec};
+use crate::metric::MetricName;
 use crate::store::{RungRecord, Store, SweepRecord, TestEvaluation, TrialState};
-use crate::train::EpochMetrics;
+use crate::metric::EpochMetrics;
 
 /// Trials overlaid in the "top K" charts.
 const TOP_K: usize = 8;
@@ -79,7 +82,7 @@ impl ReportInput {
 /// For a bayes sweep, the oldest random sweep in the store over the same parameters, ranked by
 /// the same metric and goal; `None` otherwise (or when a stored spec no longer parses).
 fn random_baseline(store: &Store, sweep: &SweepRecord) -> Result<Option<Baseline>, ReportError> {
-    let parse = |s: &SweepRecord| Spec::parse(&s.spec_text, &s.name).ok();
+    let parse = |s: &SweepRecord| Spec::parse(&s.spec_text, &s.name, &BuiltIn).ok();
     let Some(own) = parse(sweep).filter(|spec| spec.method == Method::Bayes) else {
         return Ok(None);
     };
@@ -204,7 +207,11 @@ fn summary(input: &ReportInput, board: &Leaderboard) -> String {
         ("wall time", wall_time(input)),
         ("data", sweep.data_path.display().to_string()),
     ];
-    if let Some(header) = &sweep.data_header {
+    if let Some(header) = sweep
+        .data_header
+        .as_deref()
+        .and_then(|json| CacheHeader::from_json(json).ok())
+    {
         facts.push(("filtering", header.counts.to_string()));
         facts.push((
             "scaler",
@@ -480,7 +487,7 @@ fn pruning_chart(input: &ReportInput) -> Option<NamedChart> {
     let pruned = input
         .rungs
         .iter()
-        .filter(|r| r.decision == crate::store::RungDecision::Prune)
+        .filter(|r| r.decision == crate::spec::RungDecision::Prune)
         .count();
     let trials: Vec<(TrialCurves, Option<usize>)> = input
         .snapshot
@@ -628,10 +635,10 @@ fn param_point(value: &Value) -> ParamPoint {
 }
 
 /// The "What mattered" section: the ranking, then per parameter its verdict and each
-/// value's mean with its 95% interval ([`crate::importance`]).
+/// value's mean with its 95% interval ([`crate::report::importance`]).
 fn what_mattered(input: &ReportInput) -> String {
     let mut html = String::from("<h2 id=\"what-mattered\">What mattered</h2>\n");
-    let analysis = match crate::importance::analyze_snapshot(&input.snapshot, None) {
+    let analysis = match crate::report::importance::analyze_snapshot(&input.snapshot, None) {
         Ok(analysis) => analysis,
         Err(error) => {
             let _ = writeln!(html, "<p class=\"hint\">{}</p>", escape(&error.to_string()));
@@ -674,7 +681,7 @@ fn what_mattered(input: &ReportInput) -> String {
             p.rank,
             escape(&p.name),
             p.importance,
-            crate::importance::p_text(p.p_value),
+            crate::report::importance::p_text(p.p_value),
             escape(&p.verdict)
         );
     }
@@ -685,7 +692,7 @@ fn what_mattered(input: &ReportInput) -> String {
     html
 }
 
-fn parameter_effect(p: &crate::importance::ParameterEffect) -> String {
+fn parameter_effect(p: &crate::report::importance::ParameterEffect) -> String {
     let mut html = format!(
         "<h3 class=\"effect\" id=\"effect-{}\">{}</h3>\n<p>{}</p>\n",
         escape(&file_safe(&p.name)),
@@ -728,7 +735,7 @@ const BAR_WIDTH: f64 = 160.0;
 
 /// The range every interval bar of one parameter shares: from the lowest interval end (or
 /// mean) to the highest.
-fn interval_scale(values: &[crate::importance::ValueSummary]) -> (f64, f64) {
+fn interval_scale(values: &[crate::report::importance::ValueSummary]) -> (f64, f64) {
     let ends = values
         .iter()
         .flat_map(|v| [v.ci_low.unwrap_or(v.mean), v.ci_high.unwrap_or(v.mean)])
@@ -739,7 +746,7 @@ fn interval_scale(values: &[crate::importance::ValueSummary]) -> (f64, f64) {
 }
 
 /// A small inline SVG: the value's 95% interval as a line, its mean as a dot, on `scale`.
-fn interval_bar(v: &crate::importance::ValueSummary, (lo, hi): (f64, f64)) -> String {
+fn interval_bar(v: &crate::report::importance::ValueSummary, (lo, hi): (f64, f64)) -> String {
     let x = |value: f64| {
         let t = if hi > lo {
             (value - lo) / (hi - lo)

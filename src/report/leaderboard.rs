@@ -10,11 +10,11 @@
 
 use serde::Serialize;
 
-use super::text::{self, Align, Table};
+use crate::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot, params_of};
-use crate::spec::MetricName;
+use crate::metric::MetricName;
 use crate::store::{TrialRecord, TrialState};
-use crate::tpe::{DrawKind, SampledFrom};
+use crate::search::{DrawKind, SampledFrom};
 
 /// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
 const ERROR_WIDTH: usize = 40;

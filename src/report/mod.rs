@@ -9,11 +9,13 @@ pub mod charts;
 pub mod combinations;
 pub mod compare;
 pub mod html;
+pub mod importance;
 pub mod leaderboard;
 pub mod status;
-pub(crate) mod text;
 
 use serde_json::{Map, Value};
+
+use crate::text;
 
 use crate::store::{
     StateCounts, Store, StoreError, SweepRecord, TestEvaluation, TrialRecord, TrialState,
@@ -182,7 +184,7 @@ pub fn params_of(trial: &TrialRecord) -> Result<Params, ReportError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::spec::{Goal, MetricName};
+    use crate::metric::{Goal, MetricName};
     use crate::store::{SweepId, TrialId};
     use std::path::PathBuf;
 
@@ -235,7 +237,7 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_trial_is_named_with_the_numbers_there_are() {
         let snapshot = SweepSnapshot {
-            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
             trials: [1, 2, 3, 7]
                 .map(|n| trial_record(n, TrialState::Pending, None, "{}"))
                 .to_vec(),
@@ -285,7 +287,7 @@ pub(crate) mod tests {
             (2, 1, 1, 4)
         );
         let snapshot = SweepSnapshot {
-            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
             trials,
             planned: Some(10),
         };

@@ -5,7 +5,7 @@
 //! [`FAILED_SHOWN`] with their errors, completed ones as a count (the leaderboard lists them).
 
 use super::leaderboard::{Leaderboard, TrialRow};
-use super::text::{self, Align, Table};
+use crate::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
 use crate::store::{JobRecord, StateCounts, TrialRecord, TrialState};
 
@@ -318,7 +318,7 @@ mod tests {
         trials[2].error = Some("diverged: loss is NaN".to_string());
         trials.extend((6..=44).map(|n| trial_record(n, TrialState::Pending, None, params)));
         SweepSnapshot {
-            sweep: sweep_record(crate::spec::MetricName::ValR2, crate::spec::Goal::Maximize),
+            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
             trials,
             planned: None,
         }

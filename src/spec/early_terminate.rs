@@ -4,14 +4,13 @@
 //! `{type: hyperband, min_iter: M, eta: E}` puts rungs at `M·E^k` (k = 0, 1, …);
 //! `{type: hyperband, max_iter: X, s: S, eta: E}` puts them at `X/E^i` (i = 1..=S, rounded
 //! down, those below 1 dropped). `eta` defaults to 3; `strict` (default true) picks the
-//! share kept at a rung ([`Pruner::keep`]). Only rungs below `training.max_epochs` count (a
+//! share kept at a rung (`search::hyperband`). Only rungs below `training.max_epochs` count (a
 //! trial that reaches the last epoch ends anyway). One difference from W&B: W&B reads the
 //! metric at history index `band` (0-based, so its band 3 is the 4th logged value); here a
 //! rung is the 1-based epoch number, so rung 3 is judged after epoch 3.
 
 use super::raw::{Issue, issue};
 use super::*;
-use crate::prune::Pruner;
 
 /// `early_terminate` as serde reads it.
 #[derive(Deserialize)]
@@ -97,11 +96,60 @@ impl EarlyTerminate {
         rungs.dedup();
         rungs
     }
+}
 
-    /// The rule workers apply at the rungs of a sweep training at most `max_epochs`.
-    pub fn pruner(&self, max_epochs: usize) -> Pruner {
-        Pruner::new(self.rungs(max_epochs), self.eta, self.strict)
+/// What a recorded epoch means for its trial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RungDecision {
+    /// The epoch is not a rung (or the sweep does not prune): train on.
+    NotARung,
+    /// A rung, and the trial ranks within the top share: train on.
+    Continue,
+    /// A rung, and the trial ranks below the top share: it stops here, state `pruned`.
+    Prune,
+}
+
+impl RungDecision {
+    /// The name the `rungs` table stores (`continue` or `prune`); `None` for
+    /// [`RungDecision::NotARung`], which is never stored.
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            RungDecision::NotARung => None,
+            RungDecision::Continue => Some("continue"),
+            RungDecision::Prune => Some("prune"),
+        }
     }
+
+    /// The decision a stored name stands for.
+    pub fn parse(name: &str) -> Option<RungDecision> {
+        [RungDecision::Continue, RungDecision::Prune]
+            .into_iter()
+            .find(|d| d.as_str() == Some(name))
+    }
+}
+
+/// One rung decision with the numbers behind it (what the `rungs` table records).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RungOutcome {
+    /// 1-based place of the trial among those at the rung; ties share the better place.
+    pub rank: usize,
+    /// Trials at the rung when it was decided, the trial itself included.
+    pub reached: usize,
+    /// How many places continue: `ceil(reached / eta)` (strict) or `floor(reached / eta) + 1`.
+    pub kept: usize,
+    /// Continue or prune.
+    pub decision: RungDecision,
+}
+
+/// How a sweep judges trials at its rungs (`search::hyperband::Pruner`). The store applies it
+/// inside the transaction that records a rung's epoch, so that every worker sees one order of
+/// decisions; the rule itself does no I/O.
+pub trait RungRule: Sync {
+    /// Whether a trial is judged when it records `epoch`.
+    fn is_rung(&self, epoch: usize) -> bool;
+    /// Judge a trial whose metric at a rung is `mine`, given the metric of every trial at that
+    /// rung (`at_rung`, `mine` among them).
+    fn decide(&self, goal: Goal, mine: f64, at_rung: &[f64]) -> RungOutcome;
 }
 
 impl RawEarlyTerminate {

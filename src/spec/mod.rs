@@ -5,8 +5,8 @@
 //! structs whose fields are all optional and which all `deny_unknown_fields`, so a typo
 //! such as `mx:` fails with the key path and line serde_yaml gives; then validation turns
 //! the raw structs into the checked types below, naming the key path of anything wrong.
-//! Every parameter value is checked by the trainer's own rules
-//! ([`TrialParams::set`](crate::train::TrialParams::set)).
+//! Every parameter value is checked by the trainer's own rules ([`ParamRules`], which the
+//! caller passes: the built-in model's are `train::params::BuiltIn`).
 //! Only this module names the YAML crate (serde_yaml 0.9 is deprecated upstream).
 
 use std::collections::BTreeMap;
@@ -17,11 +17,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use crate::prune::Pruner;
-use crate::search::ParamValue;
-use crate::train::params::{self, KNOWN};
-use crate::train::{EpochMetrics, TrainSettings};
-pub use early_terminate::{DEFAULT_ETA, EarlyTerminate, RungSchedule, StopKind};
+use crate::metric::{Goal, MetricName};
+pub use early_terminate::{
+    DEFAULT_ETA, EarlyTerminate, RungDecision, RungOutcome, RungRule, RungSchedule, StopKind,
+};
+pub use params::{ParamKind, ParamRules, ParamSet, ParamValue};
 use raw::{RawSpec, check_foreign_keys, yaml_error};
 
 /// The most trials one sweep may plan (a guard against a grid of 10^12 points).
@@ -109,28 +109,34 @@ pub struct Spec {
     /// serialization when absent, so sweeps without it keep their fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub early_terminate: Option<EarlyTerminate>,
+    /// The kind of value each parameter takes, by the rules the file was checked with. Not
+    /// serialized: it follows from the parameters and the trainer.
+    #[serde(skip)]
+    pub kinds: BTreeMap<String, ParamKind>,
 }
 
 impl Spec {
-    /// Read and parse a file. Returns the spec and the file's text.
-    pub fn load(path: &Path) -> Result<(Spec, String), SpecError> {
+    /// Read and parse a file, checking its parameters with `rules` (the trainer's). Returns the
+    /// spec and the file's text.
+    pub fn load(path: &Path, rules: &dyn ParamRules) -> Result<(Spec, String), SpecError> {
         let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let spec = Spec::parse(&text, &path.display().to_string())?;
+        let spec = Spec::parse(&text, &path.display().to_string(), rules)?;
         Ok((spec, text))
     }
 
-    /// Parse text; `origin` (a file name) prefixes every message.
-    pub fn parse(text: &str, origin: &str) -> Result<Spec, SpecError> {
+    /// Parse text, checking its parameters with `rules` (the trainer's); `origin` (a file
+    /// name) prefixes every message.
+    pub fn parse(text: &str, origin: &str, rules: &dyn ParamRules) -> Result<Spec, SpecError> {
         // A first pass into a YAML tree: real syntax errors (and duplicate keys, which
         // serde would let overwrite each other in a map) come with their line, and the
         // W&B keys we do not support get their own message rather than "unknown field".
         let tree: Value = serde_yaml::from_str(text).map_err(|e| yaml_error(origin, &e))?;
         check_foreign_keys(&tree).map_err(|issue| issue.at(origin))?;
         let raw: RawSpec = serde_yaml::from_str(text).map_err(|e| yaml_error(origin, &e))?;
-        raw.validate().map_err(|issue| issue.at(origin))
+        raw.validate(rules).map_err(|issue| issue.at(origin))
     }
 
     /// 16 hex digits (xxh3) of a canonical serialization of the validated spec: unchanged
@@ -182,20 +188,10 @@ impl Spec {
             .fold(1u128, u128::saturating_mul)
     }
 
-    /// The trainer's settings for one trial of this sweep.
-    pub fn train_settings(&self, trial_seed: u64) -> TrainSettings {
-        TrainSettings {
-            max_epochs: self.training.max_epochs,
-            patience: self.training.patience,
-            seed: trial_seed,
-            val_fraction: self.data.val_fraction,
-        }
-    }
-
-    /// The rule workers apply at the rungs, when the sweep has `early_terminate`.
-    pub fn pruner(&self) -> Option<Pruner> {
-        self.early_terminate
-            .map(|e| e.pruner(self.training.max_epochs))
+    /// `value` of parameter `name` in its canonical form ([`ParamValue::normalized`]): every
+    /// value this sweep plans or draws goes through here.
+    pub fn canonical(&self, name: &str, value: ParamValue) -> ParamValue {
+        value.normalized(self.kinds.get(name).copied())
     }
 }
 
@@ -240,135 +236,6 @@ impl Default for Metric {
             name: MetricName::ValR2,
             goal: Goal::Maximize,
         }
-    }
-}
-
-/// An epoch metric a sweep can rank by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MetricName {
-    /// Validation R².
-    #[serde(rename = "val_r2")]
-    ValR2,
-    /// Validation MSE.
-    #[serde(rename = "val_loss")]
-    ValLoss,
-    /// Validation Pearson r.
-    #[serde(rename = "val_pearson")]
-    ValPearson,
-    /// Validation Spearman ρ.
-    #[serde(rename = "val_spearman")]
-    ValSpearman,
-    /// Training loss.
-    #[serde(rename = "train_loss")]
-    TrainLoss,
-}
-
-impl MetricName {
-    /// Every metric, in the order messages list them.
-    pub const ALL: [MetricName; 5] = [
-        MetricName::ValR2,
-        MetricName::ValLoss,
-        MetricName::ValPearson,
-        MetricName::ValSpearman,
-        MetricName::TrainLoss,
-    ];
-
-    /// The name the sweep file and [`EpochMetrics`] use.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            MetricName::ValR2 => "val_r2",
-            MetricName::ValLoss => "val_loss",
-            MetricName::ValPearson => "val_pearson",
-            MetricName::ValSpearman => "val_spearman",
-            MetricName::TrainLoss => "train_loss",
-        }
-    }
-
-    /// This metric's value in an epoch.
-    pub fn value(&self, m: &EpochMetrics) -> f64 {
-        match self {
-            MetricName::ValR2 => m.val_r2,
-            MetricName::ValLoss => m.val_loss,
-            MetricName::ValPearson => m.val_pearson,
-            MetricName::ValSpearman => m.val_spearman,
-            MetricName::TrainLoss => m.train_loss,
-        }
-    }
-
-    /// The goal when the file names none: maximize correlations, minimize losses.
-    pub fn default_goal(&self) -> Goal {
-        match self {
-            MetricName::ValLoss | MetricName::TrainLoss => Goal::Minimize,
-            _ => Goal::Maximize,
-        }
-    }
-}
-
-impl FromStr for MetricName {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        MetricName::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown metric `{s}`; known metrics: {}", metric_names()))
-    }
-}
-
-impl fmt::Display for MetricName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The known metric names, comma-separated.
-fn metric_names() -> String {
-    MetricName::ALL.map(|m| m.as_str()).join(", ")
-}
-
-/// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Goal {
-    /// Larger is better.
-    Maximize,
-    /// Smaller is better.
-    Minimize,
-}
-
-impl Goal {
-    /// The name the sweep file uses.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Goal::Maximize => "maximize",
-            Goal::Minimize => "minimize",
-        }
-    }
-
-    /// The goal a stored name stands for.
-    pub fn parse(name: &str) -> Option<Goal> {
-        [Goal::Maximize, Goal::Minimize]
-            .into_iter()
-            .find(|g| g.as_str() == name)
-    }
-
-    /// Whether `a` is strictly better than `b`. NaN is worse than any number (so a
-    /// running best may start at NaN) and never better than anything.
-    pub fn better(&self, a: f64, b: f64) -> bool {
-        match (a.is_nan(), b.is_nan()) {
-            (true, _) => false,
-            (false, true) => true,
-            _ => match self {
-                Goal::Maximize => a > b,
-                Goal::Minimize => a < b,
-            },
-        }
-    }
-}
-
-impl fmt::Display for Goal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -624,6 +491,9 @@ pub(crate) fn tidy(x: f64) -> f64 {
 }
 
 mod early_terminate;
+mod parameter;
+mod params;
 mod raw;
+mod validate;
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,13 @@
 use super::*;
-use crate::search::{ParamSet, plan};
+use crate::search::plan;
+use crate::train::{TrainSettings, TrialParams};
+use crate::train::params::BuiltIn;
 
 const HEAD: &str = "name: t\nmethod: grid\ndata: {synthetic: {rows: 100, seed: 1}}\n";
 
 /// The error message for `text`, or "parsed".
 fn error(text: &str) -> String {
-    match Spec::parse(text, "t.yaml") {
+    match Spec::parse(text, "t.yaml", &BuiltIn) {
         Err(e) => e.to_string(),
         Ok(_) => "parsed".to_string(),
     }
@@ -17,7 +19,7 @@ fn param_error(params: &str) -> String {
 }
 
 fn parse(text: &str) -> Spec {
-    Spec::parse(text, "t.yaml").expect("the test spec is valid")
+    Spec::parse(text, "t.yaml", &BuiltIn).expect("the test spec is valid")
 }
 
 fn assert_mentions(message: &str, parts: &[&str]) {
@@ -111,7 +113,7 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         ("design-choices.yaml", "design-choices", 384),
         ("hyperband.yaml", "table1-hyperband", 81),
     ] {
-        let (spec, text) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
+        let (spec, text) = Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
         assert_eq!(spec.trial_count(), count, "{file}");
         assert_eq!(plan(&spec).len(), count, "{file}");
@@ -605,37 +607,17 @@ fn sweep_names_cannot_escape_their_folder() {
 }
 
 #[test]
-fn metrics_and_goals() {
-    let m = EpochMetrics {
-        epoch: 1,
-        train_loss: 0.9,
-        val_loss: 0.8,
-        val_r2: 0.5,
-        val_pearson: 0.7,
-        val_spearman: 0.6,
-        learning_rate: 0.001,
-        seconds: 1.0,
-        samples_per_s: 1.0,
-    };
-    let got: Vec<f64> = MetricName::ALL.iter().map(|n| n.value(&m)).collect();
-    assert_eq!(got, vec![0.5, 0.8, 0.7, 0.6, 0.9]);
-    for name in MetricName::ALL {
-        assert_eq!(name.as_str().parse::<MetricName>(), Ok(name));
-    }
-    assert!("val_acc".parse::<MetricName>().is_err());
-    assert!(Goal::Maximize.better(0.6, 0.5) && !Goal::Maximize.better(0.5, 0.5));
-    assert!(Goal::Minimize.better(0.4, 0.5) && !Goal::Minimize.better(0.6, 0.5));
-    assert!(Goal::Minimize.better(1.0, f64::NAN) && !Goal::Maximize.better(f64::NAN, 0.0));
+fn methods_have_their_file_names() {
     assert_eq!(
-        (Goal::Maximize.as_str(), Method::Random.as_str()),
-        ("maximize", "random")
+        [Method::Grid, Method::Random, Method::Bayes].map(|m| m.as_str()),
+        ["grid", "random", "bayes"]
     );
 }
 
 #[test]
 fn load_names_a_missing_file() {
     let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps/no-such-file.yaml");
-    let message = Spec::load(&missing)
+    let message = Spec::load(&missing, &BuiltIn)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -647,7 +629,7 @@ fn a_spec_gives_the_trainer_its_settings() {
     let spec = parse(
         "name: t\nmethod: grid\ndata: {train: x, val_fraction: 0.2}\ntraining: {max_epochs: 5, patience: 2}\n",
     );
-    let settings = spec.train_settings(42);
+    let settings = TrainSettings::for_trial(&spec, 42);
     assert_eq!(
         (
             settings.max_epochs,
@@ -698,7 +680,7 @@ fn design_choices_parse_and_plan() {
     assert_eq!(trials.len(), 8);
     let all: Vec<_> = trials
         .iter()
-        .map(|t| t.params.to_trial_params().expect("valid"))
+        .map(|t| TrialParams::from_set(&t.params).expect("valid"))
         .collect();
     assert!(
         all.iter()
@@ -745,7 +727,7 @@ fn existing_sweeps_keep_their_fingerprints() {
     let got: Vec<String> = ["grid.yaml", "random.yaml"]
         .iter()
         .map(|file| {
-            let (spec, _) = Spec::load(&dir.join(file)).expect("the shipped sweep files are valid");
+            let (spec, _) = Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
             spec.fingerprint()
         })
         .collect();
@@ -760,7 +742,7 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     let early = spec.early_terminate.expect("early_terminate is read");
     assert_eq!(early.schedule, RungSchedule::MinIter(3));
     assert_eq!((early.eta, early.strict), (DEFAULT_ETA, true));
-    assert_eq!(spec.pruner().map(|p| p.rungs().to_vec()), Some(vec![3, 9]));
+    assert_eq!(spec.early_terminate.map(|e| e.rungs(spec.training.max_epochs)), Some(vec![3, 9]));
 
     let spec = parse(&format!(
         "{HEAD}early_terminate: {{type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}}\n"
@@ -768,8 +750,8 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     let early = spec.early_terminate.expect("early_terminate is read");
     assert_eq!(early.schedule, RungSchedule::MaxIter { max_iter: 27, s: 2 });
     assert!(!early.strict);
-    assert_eq!(spec.pruner().map(|p| p.rungs().to_vec()), Some(vec![3, 9]));
-    assert_eq!(parse(HEAD).pruner(), None);
+    assert_eq!(spec.early_terminate.map(|e| e.rungs(spec.training.max_epochs)), Some(vec![3, 9]));
+    assert_eq!(parse(HEAD).early_terminate, None);
 }
 
 #[test]

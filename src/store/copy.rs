@@ -104,7 +104,7 @@ impl Store {
     pub fn copy_sweep(&self, name: &str, to: &mut Store) -> Result<Copied, StoreError> {
         let source = self.sweep(name)?;
         let tx = to.conn.transaction(Lock::Database)?;
-        if super::sweep_by_name(&tx, name)?.is_some() {
+        if super::sweeps::sweep_by_name(&tx, name)?.is_some() {
             return Err(StoreError::SweepExists(name.to_string()));
         }
         let sweep_row = self.conn.query_one(

@@ -166,7 +166,7 @@ pub(super) fn broken_references(conn: &Connection) -> Result<usize, StoreError> 
 /// `sslmode=require` in the URL is refused by the driver rather than ignored).
 fn connect(url: &str) -> Result<postgres::Client, StoreError> {
     postgres::Client::connect(url, postgres::NoTls).map_err(|source| StoreError::Connect {
-        url: super::redacted(url),
+        url: super::database::redacted(url),
         source,
     })
 }

@@ -182,19 +182,6 @@ impl Row {
         let text = self.text(column)?;
         parse(&text).ok_or_else(|| corrupt(column, &format!("unexpected value `{text}`")))
     }
-
-    /// A JSON text column, NULL being `None`.
-    pub fn json<T: serde::de::DeserializeOwned>(
-        &self,
-        column: usize,
-    ) -> Result<Option<T>, StoreError> {
-        let Some(text) = self.opt_text(column)? else {
-            return Ok(None);
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| corrupt(column, &e.to_string()))
-    }
 }
 
 fn corrupt(column: usize, message: &str) -> StoreError {

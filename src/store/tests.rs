@@ -1,4 +1,6 @@
 use super::*;
+use crate::data::CacheHeader;
+use crate::search::Pruner;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -558,12 +560,13 @@ fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened(db: &TestDb)
         split_seed: 7,
     };
     let with_header = NewSweep {
-        data_header: Some(header.clone()),
+        data_header: Some(header.to_json().expect("a header is JSON")),
         ..new_sweep("s", 1, Goal::Maximize)
     };
     let (reopened, created) = store.create_or_open_sweep(&with_header).expect("reopened");
     assert!(!created);
-    assert_eq!(reopened.data_header, Some(header));
+    let stored = reopened.data_header.as_deref().map(CacheHeader::from_json);
+    assert_eq!(stored.transpose().expect("it reads back"), Some(header));
 }
 
 #[test]
@@ -582,7 +585,7 @@ fn a_read_only_open_of_an_older_file_migrates_it_first() {
 }
 
 fn test_evaluations_round_trip_with_their_subsets(db: &TestDb) {
-    use crate::evaluate::{Evaluation, Scores};
+    use crate::metric::{Evaluation, Scores};
     let (mut store, sweep) = store_with(db, 1);
     let trial = store.trial(sweep, 1).expect("read").expect("trial 1");
     let scores = |n: usize, r: f64| Scores {
@@ -641,7 +644,7 @@ fn test_draw(number: usize, trials: &[TrialRecord]) -> DrawnTrial {
     DrawnTrial {
         seed: number as u64 * 7,
         params_json: format!("{{\"batch_size\":{number}}}"),
-        sampled_from: seen.join(","),
+        sampled_from: Some(seen.join(",")),
     }
 }
 

@@ -6,7 +6,6 @@
 //! would, given the same CPU thread count.
 
 pub mod checkpoint;
-pub mod metrics;
 pub mod params;
 
 use std::ops::ControlFlow;
@@ -26,9 +25,10 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{self, PreparedData};
+use crate::metric::{Agreement, EpochMetrics};
 use crate::model::{CnnBiLstm, ModelConfig};
+use crate::spec::Spec;
 use checkpoint::{Checkpoint, Progress};
-pub use metrics::Agreement;
 pub use params::{Optimizer, ParamError, TrialParams};
 
 /// Keras' Adam epsilon (burn's default is 1e-5).
@@ -49,6 +49,18 @@ pub struct TrainSettings {
     pub val_fraction: f64,
 }
 
+impl TrainSettings {
+    /// The settings of one trial of the sweep `spec`, whose seed is `trial_seed`.
+    pub fn for_trial(spec: &Spec, trial_seed: u64) -> TrainSettings {
+        TrainSettings {
+            max_epochs: spec.training.max_epochs,
+            patience: spec.training.patience,
+            seed: trial_seed,
+            val_fraction: spec.data.val_fraction,
+        }
+    }
+}
+
 impl Default for TrainSettings {
     fn default() -> Self {
         Self {
@@ -58,29 +70,6 @@ impl Default for TrainSettings {
             val_fraction: 0.1,
         }
     }
-}
-
-/// One finished epoch, as recorded in `metrics.csv` (and later the store).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochMetrics {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Mean training loss (MSE on standardized expression, with dropout active).
-    pub train_loss: f64,
-    /// Validation MSE on standardized expression.
-    pub val_loss: f64,
-    /// Validation R².
-    pub val_r2: f64,
-    /// Validation Pearson r.
-    pub val_pearson: f64,
-    /// Validation Spearman ρ.
-    pub val_spearman: f64,
-    /// Learning rate used during the epoch.
-    pub learning_rate: f64,
-    /// Wall time of the epoch (training and validation), seconds.
-    pub seconds: f64,
-    /// Training throughput: training sequences / training seconds.
-    pub samples_per_s: f64,
 }
 
 /// What the trainer tells whoever watches it (the `train` command, a worker).

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::choice::{Choice, choice_enum};
+use crate::spec::{ParamKind, ParamRules, ParamSet};
 use crate::model::{FirstActivation, KernelInit, ModelConfig, Pooling};
 
 /// A parameter name or value the trainer cannot take. Bad user input: exit code 2.
@@ -76,19 +77,6 @@ pub const KNOWN: &[&str] = &[
     "rc_average",
 ];
 
-/// What kind of value a parameter takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamKind {
-    /// A whole number (sizes, counts).
-    Whole,
-    /// A real number (rates, probabilities).
-    Real,
-    /// One of a few names (`optimizer: sgd`).
-    Choice,
-    /// `true` or `false`.
-    Flag,
-}
-
 /// The kind of value parameter `name` takes; `None` for a name not in [`KNOWN`].
 pub fn kind(name: &str) -> Option<ParamKind> {
     match name {
@@ -129,6 +117,29 @@ choice_enum! {
 /// SGD's momentum unless a trial names one (Keras' SGD defaults to none; 0.9 is the usual
 /// choice when momentum is used at all).
 pub const DEFAULT_MOMENTUM: f64 = 0.9;
+
+/// The built-in model's parameters, as a sweep file is checked against them.
+pub struct BuiltIn;
+
+impl ParamRules for BuiltIn {
+    fn kind(&self, name: &str) -> Option<ParamKind> {
+        kind(name)
+    }
+
+    fn known(&self) -> &[&str] {
+        KNOWN
+    }
+
+    fn accepted_values(&self, name: &str) -> Option<String> {
+        accepted_values(name)
+    }
+
+    fn check(&self, name: &str, text: &str) -> Result<(), String> {
+        TrialParams::default()
+            .set(name, text)
+            .map_err(|e| e.to_string())
+    }
+}
 
 /// Whether parameter `name` takes whole numbers only (so a sweep may not draw it from a
 /// continuous distribution).
@@ -235,6 +246,15 @@ impl TrialParams {
             params.set(name, value)?;
         }
         Ok(params)
+    }
+
+    /// The reference's defaults, overridden by a trial's parameters.
+    pub fn from_set(set: &ParamSet) -> Result<TrialParams, ParamError> {
+        let mut trial = TrialParams::default();
+        for (name, value) in &set.0 {
+            trial.set(name, &value.to_string())?;
+        }
+        Ok(trial)
     }
 
     /// Set one parameter from its text form.

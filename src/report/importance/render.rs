@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Analysis, ParameterEffect};
-use crate::report::text::{Align, Table};
+use crate::text::{Align, Table};
 
 /// The analysis as aligned text: a header (trials, seed noise, test, formula), the ranking,
 /// then per parameter its verdict, a table of values and the replicates needed.

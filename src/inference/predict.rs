@@ -19,12 +19,13 @@ use rayon::prelude::*;
 
 use crate::atomic_file::TempFile;
 use crate::data::encode::INVALID;
-use crate::data::{self, FLANK_3, PreparedData, SEQ_LEN, Scaler};
-use crate::evaluate::Evaluation;
+use crate::data::{self, CacheHeader, FLANK_3, PreparedData, SEQ_LEN, Scaler};
+use crate::metric::Evaluation;
 use crate::model::CnnBiLstm;
 use crate::runs::Runs;
-use crate::search::ParamSet;
+use crate::spec::ParamSet;
 use crate::store::{Store, SweepRecord, TestEvaluation, TrialRecord, TrialState};
+use crate::train::TrialParams;
 
 /// Sequences per forward pass.
 pub const PREDICT_BATCH: usize = 256;
@@ -168,9 +169,9 @@ pub fn predict_file(
         .into());
     }
     let scaler = scaler_of(sweep, runs)?;
-    let params = ParamSet::from_json(&trial.params_json)
-        .with_context(|| format!("the stored parameters of trial {}", trial.number))?
-        .to_trial_params()?;
+    let set = ParamSet::from_json(&trial.params_json)
+        .with_context(|| format!("the stored parameters of trial {}", trial.number))?;
+    let params = TrialParams::from_set(&set)?;
     let started = Instant::now();
     let sequences = read_sequences(request.input, request.pad)?;
     let device = crate::backend::training_device().inner();
@@ -192,7 +193,9 @@ pub fn predict_file(
 /// The scaler every trial of the sweep trained with: recorded with the sweep, or (for a sweep
 /// recorded before that) read from its data set's cache.
 pub fn scaler_of(sweep: &SweepRecord, runs: &Runs) -> anyhow::Result<Scaler> {
-    if let Some(header) = &sweep.data_header {
+    if let Some(json) = &sweep.data_header {
+        let header = CacheHeader::from_json(json)
+            .with_context(|| format!("reading the data header of sweep `{}`", sweep.name))?;
         return Ok(header.scaler);
     }
     if !sweep.data_path.exists() {

@@ -1,69 +1,16 @@
-//! What a worker calls to train a trial: the real trainer, or a fake one for fast tests of
-//! orchestration (claims, resumes, signals, hundreds of trials) where training is not the
-//! subject (STYLE P11, like hyperfine's mock executor).
+//! A stand-in trainer for tests of orchestration: an analytic learning curve, checkpointed and
+//! resumed like the real one.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use burn::tensor::Device;
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::data::PreparedData;
-use crate::train::{
-    self, Diverged, EpochMetrics, TrainEvent, TrainSettings, TrialEnd, TrialOutcome, TrialParams,
-};
-
-/// One trial to train.
-pub struct TrialJob<'a> {
-    /// Its parameters.
-    pub params: &'a TrialParams,
-    /// Epochs, patience, seed, validation share.
-    pub settings: &'a TrainSettings,
-    /// Its folder: checkpoint, best weights, metrics.csv.
-    pub dir: &'a Path,
-}
-
-/// Trains trials; resumes a trial from the checkpoint in its folder.
-pub trait Trainer: Sync {
-    /// Train `job`, reporting events; `Break` from `on_event` stops at that point.
-    fn train(
-        &self,
-        job: &TrialJob,
-        on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
-    ) -> anyhow::Result<TrialEnd>;
-}
-
-/// The real trainer: the CNN-BiLSTM on a prepared data set.
-pub struct BurnTrainer {
-    data: PreparedData,
-    device: Device,
-}
-
-impl BurnTrainer {
-    /// Open (or prepare) the data set's cache and train on `device`.
-    pub fn new(data_path: &Path, cache_dir: &Path, device: Device) -> anyhow::Result<Self> {
-        let (data, _) = PreparedData::open_or_prepare(data_path, cache_dir)?;
-        Ok(Self { data, device })
-    }
-}
-
-impl Trainer for BurnTrainer {
-    fn train(
-        &self,
-        job: &TrialJob,
-        on_event: &mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
-    ) -> anyhow::Result<TrialEnd> {
-        train::train_trial(
-            &self.data,
-            job.params,
-            job.settings,
-            job.dir,
-            &self.device,
-            on_event,
-        )
-    }
-}
+use super::{TrialJob, Trainer};
+use crate::metric::EpochMetrics;
+use crate::train::{Diverged, TrainEvent, TrainSettings, TrialEnd, TrialOutcome, TrialParams};
 
 /// A stand-in trainer: an analytic learning curve of the parameters and seed, with a fixed
 /// time per epoch, checkpointed and resumed like the real one. A learning rate of 1 or more
@@ -144,7 +91,8 @@ impl Trainer for FakeTrainer {
                 });
             }
         }
-        let settings = job.settings;
+        let params = TrialParams::from_set(job.params).context("stored parameters")?;
+        let settings = TrainSettings::for_trial(job.spec, job.seed);
         while checkpoint.epochs.len() < settings.max_epochs
             && epochs_since_best(&checkpoint.epochs) < settings.patience
         {
@@ -152,7 +100,7 @@ impl Trainer for FakeTrainer {
             let stopped = TrialEnd::Stopped {
                 epochs_done: epoch - 1,
             };
-            if job.params.learning_rate >= 1.0 {
+            if params.learning_rate >= 1.0 {
                 return Err(Diverged {
                     epoch,
                     loss: f32::INFINITY,
@@ -177,7 +125,7 @@ impl Trainer for FakeTrainer {
                     return Ok(stopped);
                 }
             }
-            let mut metrics = Self::epoch(job.params, settings.seed, epoch);
+            let mut metrics = Self::epoch(&params, settings.seed, epoch);
             metrics.seconds = self.epoch_time.as_secs_f64();
             checkpoint.epochs.push(metrics);
             crate::atomic_file::write_atomically(
@@ -226,18 +174,23 @@ fn epochs_since_best(epochs: &[EpochMetrics]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ParamSet, Spec};
+    use crate::train::params::BuiltIn;
 
     fn run(trainer: &FakeTrainer, dir: &Path, stop_after_batches: Option<usize>) -> TrialEnd {
-        let params = TrialParams::default();
-        let settings = TrainSettings {
-            max_epochs: 4,
-            patience: 10,
-            seed: 3,
-            val_fraction: 0.1,
-        };
+        let spec = Spec::parse(
+            "name: f\nmethod: grid\ndata: {synthetic: {rows: 100}}\n\
+             training: {max_epochs: 4, patience: 10}\n",
+            "test.yaml",
+            &BuiltIn,
+        )
+        .expect("a valid spec");
         let job = TrialJob {
-            params: &params,
-            settings: &settings,
+            spec: &spec,
+            number: 1,
+            seed: 3,
+            attempt: 1,
+            params: &ParamSet::default(),
             dir,
         };
         let mut batches = 0;

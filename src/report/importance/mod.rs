@@ -43,10 +43,12 @@ use serde::Serialize;
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::report::text::{param_exact, significant};
+use crate::text::{param_exact, significant};
 use crate::report::{Params, ReportError, SweepSnapshot, params_of};
 use crate::seeds::{SplitMix64, combine};
-use crate::spec::{Goal, MetricName, Spec};
+use crate::train::params::BuiltIn;
+use crate::spec::Spec;
+use crate::metric::{Goal, MetricName};
 use crate::store::TrialState;
 
 pub use stats::{ALPHA, LEVEL, POWER};
@@ -244,7 +246,7 @@ pub fn analyze_snapshot(
             finished: observations.len(),
         });
     }
-    let seed = Spec::parse(&sweep.spec_text, &sweep.name).map_or(0, |spec| spec.seed);
+    let seed = Spec::parse(&sweep.spec_text, &sweep.name, &BuiltIn).map_or(0, |spec| spec.seed);
     let settings = Settings {
         goal: sweep.goal,
         seed,

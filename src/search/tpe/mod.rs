@@ -3,7 +3,7 @@
 //! `TPESampler` with its default, independent per-parameter form).
 //!
 //! **Startup.** The first [`startup_count`] trials (by number) are drawn exactly as
-//! `method: random` draws them ([`search::random_params`]), so a bayes sweep's first trials
+//! `method: random` draws them (`search/random.rs`), so a bayes sweep's first trials
 //! equal a random sweep's of the same file; a later trial is a startup draw too while fewer
 //! than [`MIN_FINISHED`] trials have a metric.
 //!
@@ -23,13 +23,16 @@
 //! parameter's name, and every transcendental function from `libm` (see [`crate::search`]).
 //! What the sampler saw is returned with the draw ([`SampledFrom`]) and stored with the trial.
 
-use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::search::{self, ParamSet, ParamValue, below_bound, normal, quantize, trial_seed};
+use super::draw::{below_bound, normal, quantize};
+use super::random::random_params;
+use super::{Draw, DrawKind, Observation, Observed, SampledFrom, Sampler};
+use crate::metric::Goal;
 use crate::seeds::{SplitMix64, combine};
-use crate::spec::{Goal, NORMAL_Z_MAX, ParamSpec, Spec, lattice_len, lattice_value};
-use crate::store::{DrawnTrial, TrialRecord, TrialState};
+use crate::spec::{
+    NORMAL_Z_MAX, ParamKind, ParamSet, ParamSpec, ParamValue, Spec, lattice_len, lattice_value,
+};
 
 /// Most startup (random) trials; fewer when `run_cap` is small ([`startup_count`]).
 pub const MAX_STARTUP: usize = 10;
@@ -44,88 +47,6 @@ const TPE_TAG: u64 = 0x7470_655f_6472_6177; // "tpe_draw"
 /// Truncated-normal draws rejected before falling back to the nearest bound.
 const MAX_REJECTIONS: usize = 64;
 
-/// What the store knows of one trial of the sweep when a new one is drawn.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Observation {
-    /// The trial's number.
-    pub number: usize,
-    /// Its parameters.
-    pub params: ParamSet,
-    /// How far it got.
-    pub status: Observed,
-}
-
-/// A trial's status as the sampler uses it (an enum, so more states can be added).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Observed {
-    /// Trained to its end with this best metric.
-    Finished(f64),
-    /// Pending, running or interrupted: its result is not known yet (a "liar").
-    Running,
-    /// Failed, or finished without a metric: ignored.
-    Failed,
-    /// Stopped at a rung by `early_terminate`: its metric is from fewer epochs than a
-    /// finished trial's, so it is not ranked with them; it always joins the bad group (as
-    /// Optuna ranks pruned trials below complete ones).
-    Pruned,
-}
-
-/// Whether a trial was a startup (random) draw or a TPE draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DrawKind {
-    /// Drawn as `method: random` draws it.
-    Startup,
-    /// Drawn from the TPE model.
-    Tpe,
-}
-
-impl DrawKind {
-    /// The short name displays use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DrawKind::Startup => "startup",
-            DrawKind::Tpe => "tpe",
-        }
-    }
-}
-
-/// What the sampler knew when it drew a trial: stored with the trial as JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SampledFrom {
-    /// Startup or TPE draw.
-    pub draw: DrawKind,
-    /// Finished trials with a metric: (number, metric), by number.
-    pub finished: Vec<(usize, f64)>,
-    /// Trials not finished, counted as liars in the bad group.
-    pub running: Vec<usize>,
-    /// Trials pruned by `early_terminate`, also in the bad group.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pruned: Vec<usize>,
-}
-
-impl SampledFrom {
-    /// The JSON stored in the trial's `sampled_from` column.
-    pub fn to_json(&self) -> String {
-        // Plain numbers and strings: serializing cannot fail (NaN never gets here).
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Read a stored `sampled_from`; `None` when it is not one.
-    pub fn from_json(text: &str) -> Option<SampledFrom> {
-        serde_json::from_str(text).ok()
-    }
-}
-
-/// A drawn trial: its parameters and what the sampler knew.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Draw {
-    /// The parameters, canonical, each checked by the trainer's rules.
-    pub params: ParamSet,
-    /// What the draw was based on.
-    pub sampled_from: SampledFrom,
-}
-
 /// Startup trials of a sweep of `run_cap` trials: a third of them, between 1 and
 /// [`MAX_STARTUP`], so a small budget still leaves most trials to the model.
 pub fn startup_count(run_cap: usize) -> usize {
@@ -136,6 +57,20 @@ pub fn startup_count(run_cap: usize) -> usize {
 /// `min(ceil(0.1·n), 25)`, at least 1.
 pub fn good_count(finished: usize) -> usize {
     finished.div_ceil(10).clamp(1, 25)
+}
+
+/// The Tree-structured Parzen Estimator (`method: bayes`): trials drawn when claimed, from the
+/// trials finished by then.
+pub struct Tpe;
+
+impl Sampler for Tpe {
+    fn suggest(&self, spec: &Spec, combination: usize, history: &[Observation]) -> Draw {
+        suggest(spec, combination, history)
+    }
+
+    fn draws_when_claimed(&self) -> bool {
+        true
+    }
 }
 
 /// Trial `number`'s parameters for the bayes sweep `spec`, given the other trials in the store.
@@ -176,11 +111,11 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
         running: numbers_with(Observed::Running),
         pruned: numbers_with(Observed::Pruned),
     };
-    let random = search::random_params(spec, number);
+    let random = random_params(spec, number);
     if startup {
         return Draw {
             params: random,
-            sampled_from,
+            sampled_from: Some(sampled_from),
         };
     }
     let (good, bad) = split(&finished, &liars, spec.metric.goal);
@@ -189,51 +124,20 @@ pub fn suggest(spec: &Spec, number: usize, observations: &[Observation]) -> Draw
         .iter()
         .filter_map(|(name, p)| {
             let mut rng = stream(spec.seed, number, name);
-            let drawn = suggest_one(p, name, &good, &bad, &mut rng)
-                .and_then(|v| v.checked(name).ok())
-                // A value the trainer refuses (none should be) falls back to the random draw.
+            let kind = spec.kinds.get(name).copied();
+            let drawn = suggest_one(p, name, kind, &good, &bad, &mut rng)
+                .map(|v| v.normalized(kind))
+                // The spec checked that the trainer takes every value of each range; a whole
+                // number that is not one (none should be) falls back to the random draw.
+                .filter(|v| kind != Some(ParamKind::Whole) || matches!(v, ParamValue::Int(_)))
                 .or_else(|| random.0.get(name).cloned())?;
             Some((name.clone(), drawn))
         })
         .collect();
     Draw {
         params: ParamSet(params),
-        sampled_from,
+        sampled_from: Some(sampled_from),
     }
-}
-
-/// Trial `number` of the bayes sweep `spec`, drawn from its stored trials: what a worker's
-/// claim inserts ([`crate::store::Store::claim_or_draw`]).
-pub fn draw_trial(spec: &Spec, number: usize, trials: &[TrialRecord]) -> DrawnTrial {
-    let draw = suggest(spec, number, &observations(trials));
-    DrawnTrial {
-        seed: trial_seed(spec.seed, number),
-        params_json: draw.params.to_json(),
-        sampled_from: draw.sampled_from.to_json(),
-    }
-}
-
-/// The stored trials as the sampler sees them (a trial whose parameters do not parse is left
-/// out: it tells the model nothing).
-pub fn observations(trials: &[TrialRecord]) -> Vec<Observation> {
-    trials
-        .iter()
-        .filter_map(|t| {
-            let status = match t.state {
-                TrialState::Completed => t.best_metric.map_or(Observed::Failed, Observed::Finished),
-                TrialState::Failed => Observed::Failed,
-                TrialState::Pruned => Observed::Pruned,
-                TrialState::Pending | TrialState::Running | TrialState::Interrupted => {
-                    Observed::Running
-                }
-            };
-            Some(Observation {
-                number: t.number,
-                params: ParamSet::from_json(&t.params_json).ok()?,
-                status,
-            })
-        })
-        .collect()
 }
 
 /// The good group (best [`good_count`] finished trials) and the bad one (the other finished
@@ -274,13 +178,14 @@ fn stream(sweep_seed: u64, number: usize, name: &str) -> SplitMix64 {
 fn suggest_one(
     p: &ParamSpec,
     name: &str,
+    kind: Option<ParamKind>,
     good: &[&ParamSet],
     bad: &[&ParamSet],
     rng: &mut SplitMix64,
 ) -> Option<ParamValue> {
     match p {
         ParamSpec::Constant(v) => Some(v.clone()),
-        ParamSpec::Categorical(values) => suggest_categorical(values, name, good, bad, rng),
+        ParamSpec::Categorical(values) => suggest_categorical(values, name, kind, good, bad, rng),
         numeric => {
             let space = NumericSpace::of(numeric)?;
             let points = |group: &[&ParamSet]| -> Vec<f64> {
@@ -319,15 +224,16 @@ fn best_candidate<T: Copy>(
 fn suggest_categorical(
     values: &[ParamValue],
     name: &str,
+    kind: Option<ParamKind>,
     good: &[&ParamSet],
     bad: &[&ParamSet],
     rng: &mut SplitMix64,
 ) -> Option<ParamValue> {
-    let canonical: Vec<ParamValue> = values.iter().map(|v| v.normalized(name)).collect();
+    let canonical: Vec<ParamValue> = values.iter().map(|v| v.normalized(kind)).collect();
     let weights = |group: &[&ParamSet]| -> Vec<f64> {
         let mut w = vec![PRIOR_WEIGHT / values.len() as f64; values.len()];
         for set in group {
-            let seen = set.0.get(name).map(|v| v.normalized(name));
+            let seen = set.0.get(name).map(|v| v.normalized(kind));
             if let Some(i) = canonical.iter().position(|c| Some(c) == seen.as_ref()) {
                 w[i] += 1.0;
             }

@@ -6,10 +6,12 @@
 //! only while its metric at the rung ranks within the top `keep(reached)`; otherwise it is
 //! pruned. Decisions are asynchronous: each trial is judged once per rung, when it gets there,
 //! against whoever is there at that moment, so the first trial at a rung always continues and
-//! no worker waits for another. The store calls [`Pruner::decide`] with the values it reads
-//! inside the transaction that records the epoch, so any number of workers agree.
+//! no worker waits for another. The store applies the rule ([`RungRule`]) to the values it reads
+//! inside the transaction that records the epoch, so any number of workers agree; it decides
+//! nothing itself.
 
-use crate::spec::Goal;
+use crate::metric::Goal;
+use crate::spec::{RungDecision, RungOutcome, RungRule, Spec};
 
 /// The rungs of a sweep and how many trials each lets through.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,49 +19,6 @@ pub struct Pruner {
     rungs: Vec<usize>,
     eta: f64,
     strict: bool,
-}
-
-/// What a recorded epoch means for its trial.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RungDecision {
-    /// The epoch is not a rung (or the sweep does not prune): train on.
-    NotARung,
-    /// A rung, and the trial ranks within the top share: train on.
-    Continue,
-    /// A rung, and the trial ranks below the top share: it stops here, state `pruned`.
-    Prune,
-}
-
-impl RungDecision {
-    /// The name the `rungs` table stores (`continue` or `prune`); `None` for
-    /// [`RungDecision::NotARung`], which is never stored.
-    pub fn as_str(self) -> Option<&'static str> {
-        match self {
-            RungDecision::NotARung => None,
-            RungDecision::Continue => Some("continue"),
-            RungDecision::Prune => Some("prune"),
-        }
-    }
-
-    /// The decision a stored name stands for.
-    pub fn parse(name: &str) -> Option<RungDecision> {
-        [RungDecision::Continue, RungDecision::Prune]
-            .into_iter()
-            .find(|d| d.as_str() == Some(name))
-    }
-}
-
-/// One rung decision with the numbers behind it (what the `rungs` table records).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RungOutcome {
-    /// 1-based place of the trial among those at the rung; ties share the better place.
-    pub rank: usize,
-    /// Trials at the rung when it was decided, the trial itself included.
-    pub reached: usize,
-    /// How many places continue: `ceil(reached / eta)` (strict) or `floor(reached / eta) + 1`.
-    pub kept: usize,
-    /// Continue or prune.
-    pub decision: RungDecision,
 }
 
 impl Pruner {
@@ -70,6 +29,17 @@ impl Pruner {
         rungs.sort_unstable();
         rungs.dedup();
         Pruner { rungs, eta, strict }
+    }
+
+    /// The rule of `spec`'s `early_terminate`, if it has one: rungs below its
+    /// `training.max_epochs`.
+    pub fn of(spec: &Spec) -> Option<Pruner> {
+        let early = spec.early_terminate?;
+        Some(Pruner::new(
+            early.rungs(spec.training.max_epochs),
+            early.eta,
+            early.strict,
+        ))
     }
 
     /// The rung epochs, ascending.
@@ -114,6 +84,16 @@ impl Pruner {
             kept,
             decision,
         }
+    }
+}
+
+impl RungRule for Pruner {
+    fn is_rung(&self, epoch: usize) -> bool {
+        Pruner::is_rung(self, epoch)
+    }
+
+    fn decide(&self, goal: Goal, mine: f64, at_rung: &[f64]) -> RungOutcome {
+        Pruner::decide(self, goal, mine, at_rung)
     }
 }
 

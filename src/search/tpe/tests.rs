@@ -1,8 +1,17 @@
 use super::*;
 use crate::search::plan;
+use crate::train::TrialParams;
+use crate::train::params::BuiltIn;
 
 fn spec(text: &str) -> Spec {
-    Spec::parse(text, "test.yaml").expect("the test spec is valid")
+    Spec::parse(text, "test.yaml", &BuiltIn).expect("the test spec is valid")
+}
+
+/// What a TPE draw saw (every TPE draw says).
+fn seen(draw: &Draw) -> &SampledFrom {
+    draw.sampled_from
+        .as_ref()
+        .expect("a TPE draw records what it saw")
 }
 
 const MIXED: &str = "
@@ -83,17 +92,17 @@ fn startup_draws_are_the_random_sweeps() {
     let mut observations = Vec::new();
     for number in 1..=10 {
         let draw = suggest(&s, number, &observations);
-        assert_eq!(draw.sampled_from.draw, DrawKind::Startup);
+        assert_eq!(seen(&draw).draw, DrawKind::Startup);
         assert_eq!(draw.params, random[number - 1].params, "trial {number}");
         let metric = objective(&draw.params);
         observations.push(finished(number, draw.params, metric));
     }
     let eleventh = suggest(&s, 11, &observations);
-    assert_eq!(eleventh.sampled_from.draw, DrawKind::Tpe);
-    assert_eq!(eleventh.sampled_from.finished.len(), 10);
+    assert_eq!(seen(&eleventh).draw, DrawKind::Tpe);
+    assert_eq!(seen(&eleventh).finished.len(), 10);
     // Too few finished trials: still a startup draw, whatever the number.
     let late = suggest(&s, 25, &observations[..1]);
-    assert_eq!(late.sampled_from.draw, DrawKind::Startup);
+    assert_eq!(seen(&late).draw, DrawKind::Startup);
     assert_eq!(late.params, random[24].params);
 }
 
@@ -140,9 +149,9 @@ fn every_draw_lies_in_range_and_passes_the_trainers_checks() {
         all
     };
     for set in &curve_params {
-        assert!(set.to_trial_params().is_ok(), "{set:?}");
+        assert!(TrialParams::from_set(set).is_ok(), "{set:?}");
         for (name, value) in &set.0 {
-            assert_eq!(value.checked(name).ok().as_ref(), Some(value), "{name}");
+            assert_eq!(value.checked(name, &BuiltIn).ok().as_ref(), Some(value), "{name}");
         }
         assert!((0.0001..0.1).contains(&real(set, "learning_rate")));
         assert!((0.0..0.9).contains(&real(set, "dropout_dense")));
@@ -205,7 +214,7 @@ fn same_inputs_same_draw_and_liars_change_it() {
         status: Observed::Running,
     });
     let b = suggest(&s, 17, &with_liar);
-    assert_eq!(b.sampled_from.running, vec![16]);
+    assert_eq!(seen(&b).running, vec![16]);
     assert_ne!(b.params, suggest(&s, 17, &observations).params);
     // A failed trial is ignored.
     let mut with_failed = observations.clone();
@@ -218,8 +227,8 @@ fn same_inputs_same_draw_and_liars_change_it() {
         suggest(&s, 17, &with_failed),
         suggest(&s, 17, &observations)
     );
-    let json = b.sampled_from.to_json();
-    assert_eq!(SampledFrom::from_json(&json), Some(b.sampled_from));
+    let json = seen(&b).to_json();
+    assert_eq!(SampledFrom::from_json(&json), Some(seen(&b).clone()));
 }
 
 #[test]
@@ -265,7 +274,7 @@ fn tpe_beats_random_search_on_a_synthetic_objective() {
                 .replace("run_cap: 30", &format!("run_cap: {BUDGET}")),
         );
         let tpe = best_so_far(&bayes, |s, n, obs| suggest(s, n, obs).params);
-        let random = best_so_far(&bayes, |s, n, _| search::random_params(s, n));
+        let random = best_so_far(&bayes, |s, n, _| crate::search::random::random_params(s, n));
         assert_eq!(
             tpe[..10],
             random[..10],
