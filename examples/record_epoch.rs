@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use sweep::spec::{Goal, MetricName};
+use sweep::metric::EpochMetrics;
+use sweep::metric::{Goal, MetricName};
 use sweep::store::{Database, NewSweep, NewTrial, Store, WorkerInfo};
-use sweep::train::EpochMetrics;
 
 /// Trials already in the sweep, each with `EPOCHS` recorded epochs.
 const TRIALS: usize = 200;

@@ -1,13 +1,23 @@
 //! `sweep`: hyperparameter sweeps of sequence-to-expression models, recorded in SQLite (or
 //! PostgreSQL, for sweeps spread over a cluster).
 //!
-//! Data flows one way (DESIGN.md): `spec` reads a sweep file and `search` turns it into the
-//! list of trials; `store` is the run database, the single source of truth; `orchestrate`
-//! runs workers that claim trials and train them with `train` (the loop), `model` (the
-//! network) and `data` (DREAM files, cached), and `prune` decides at the rungs of a sweep
-//! with `early_terminate` whether a trial trains on; `report` turns the store into
-//! leaderboards and other views; `evaluate` scores a file of predictions against measured
-//! expression; `cli` is the command line on top.
+//! The modules sit in layers and import only from their own layer or those below
+//! (`tests/layers.rs` checks it), bottom to top:
+//!
+//! 1. leaves: `metric` (metric names, goals, an epoch's metrics, scores), `text` (tables and
+//!    numbers for terminals), `seeds`, `atomic_file`, `choice`, `backend` (burn's devices);
+//! 2. `spec`: the sweep file, validated, with its parameter values and the seams a trainer
+//!    (`ParamRules`) and a rung rule (`RungRule`) plug into;
+//! 3. `data` (DREAM files, cached), `model` (the network), `train` (the epoch loop);
+//! 4. `search`: how a sweep chooses its trials (a `Sampler` per method) and the
+//!    Hyperband/ASHA rule;
+//! 5. `store`: the run database, the single source of truth; it persists what it is given;
+//! 6. `runs`: the run folder (the database and the trial files beside it);
+//! 7. `orchestrate` (the coordinator, workers, the `Trainer` seam, Slurm) and `inference`
+//!    (predictions of a trained trial, scores against the truth);
+//! 8. `report`: views of the store (leaderboards, status, importance, charts, the HTML
+//!    report);
+//! 9. `cli`: the command line, the only module that prints and picks exit codes.
 
 mod atomic_file;
 pub mod backend;

@@ -12,7 +12,14 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "leaves",
-        &["atomic_file", "backend", "choice", "metric", "seeds", "text"],
+        &[
+            "atomic_file",
+            "backend",
+            "choice",
+            "metric",
+            "seeds",
+            "text",
+        ],
     ),
     ("the sweep file", &["spec"]),
     ("data and training", &["data", "model", "train"]),
@@ -291,24 +298,28 @@ fn modules_import_only_from_their_layer_or_below() {
 #[test]
 fn a_planted_upward_import_fails() {
     let planted = graph(&src(), Some(("store", "use crate::report::Params;")));
-    let problems = problems(&planted);
+    let found = problems(&planted);
     assert!(
-        problems
+        found
             .iter()
             .any(|p| p.contains("`store` (the store) imports `report` (views)")),
-        "{problems:?}"
+        "{found:?}"
     );
     // A path in code, not only a `use`, counts; and search already imports spec, so this is
     // also a cycle.
     let inline = graph(&src(), Some(("spec", "let x = crate::search::plan(spec);")));
-    let problems = problems(&inline);
+    let found = problems(&inline);
     assert!(
-        problems.iter().any(|p| p.contains("`spec` (the sweep file) imports `search`")),
-        "{problems:?}"
+        found
+            .iter()
+            .any(|p| p.contains("`spec` (the sweep file) imports `search`")),
+        "{found:?}"
     );
     assert!(
-        problems.iter().any(|p| p.starts_with("modules import each other")),
-        "{problems:?}"
+        found
+            .iter()
+            .any(|p| p.starts_with("modules import each other")),
+        "{found:?}"
     );
 }
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
+use sweep::metric::EpochMetrics;
 use sweep::metric::{Goal, MetricName};
 use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
-use sweep::metric::EpochMetrics;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 

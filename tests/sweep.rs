@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use sweep::store::{Database, Store, TrialState};
 use sweep::metric::EpochMetrics;
+use sweep::store::{Database, Store, TrialState};
 
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
@@ -344,6 +344,18 @@ fn eight_workers_record_thousands_of_epochs_without_losing_one() {
 }
 
 #[test]
+fn no_workers_is_bad_input_and_records_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "s.yaml", &fake_sweep("none", 2, 2));
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--fake-trainer", "1", "--workers", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("--workers"));
+    assert!(!dir.path().join("runs/sweeps.db").exists());
+}
+
+#[test]
 fn a_changed_sweep_file_under_the_same_name_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "s.yaml", &fake_sweep("same", 2, 2));
@@ -635,7 +647,9 @@ fn a_wandb_bayes_sweep_runs_unchanged_with_parallel_workers() {
         }
     }
     assert!(
-        sampled.iter().any(|s| s.draw == sweep::search::DrawKind::Tpe),
+        sampled
+            .iter()
+            .any(|s| s.draw == sweep::search::DrawKind::Tpe),
         "no trial was a TPE draw"
     );
     drop(store);
@@ -960,8 +974,9 @@ fn a_wandb_bayes_sweep_with_hyperband_runs_unchanged_and_learns_from_pruned_tria
     assert!(out.contains(&format!("{} pruned", pruned.len())), "{out}");
     // Later draws saw the pruned trials, and counted them apart from running ones.
     let last = trials.last().expect("trial 20");
-    let seen = sweep::search::SampledFrom::from_json(last.sampled_from.as_deref().expect("recorded"))
-        .expect("parses");
+    let seen =
+        sweep::search::SampledFrom::from_json(last.sampled_from.as_deref().expect("recorded"))
+            .expect("parses");
     // Every earlier trial was seen once: finished, still running (a liar) or pruned; and
     // the ones seen as pruned are pruned in the store.
     let mut seen_numbers: Vec<usize> = seen.finished.iter().map(|&(n, _)| n).collect();

@@ -10,9 +10,9 @@ use std::time::Duration;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::boolean::PredicateBooleanExt;
 use predicates::str::contains;
+use sweep::metric::EpochMetrics;
 use sweep::metric::{Goal, MetricName};
 use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
-use sweep::metric::EpochMetrics;
 
 const BATCH_SIZES: [u32; 5] = [128, 256, 512, 128, 64];
 

@@ -1,8 +1,8 @@
 //! `sweep importance NAME [--format table|json] [--detect DELTA]`: what mattered, with the
 //! uncertainty seed noise leaves (see [`crate::report::importance`]).
 
-use crate::report::importance::{self, analyze_snapshot};
 use crate::report::SweepSnapshot;
+use crate::report::importance::{self, analyze_snapshot};
 use crate::runs::Runs;
 
 /// Output formats of `sweep importance`.

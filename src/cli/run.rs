@@ -1,17 +1,19 @@
 //! `sweep run`: create or resume a sweep and run it to completion with parallel workers, on
 //! this machine or as a Slurm job array.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::progress::Progress;
 use crate::backend;
-use crate::orchestrate::{
-    self, Launcher, Outcome, RunOptions, SlurmError, SlurmOptions, StopSignal,
-};
 use crate::inference::predict;
+use crate::orchestrate::{
+    self, Launcher, Observer, Outcome, RunOptions, SlurmError, SlurmOptions, WorkerView,
+};
 use crate::report;
 use crate::runs::Runs;
-use crate::store::Database;
+use crate::store::{Database, SweepRecord, TrialRecord};
 
 /// Arguments of `sweep run`.
 #[derive(Debug, clap::Args)]
@@ -20,8 +22,8 @@ pub struct Args {
     spec: PathBuf,
     /// Worker processes training trials in parallel (with `--launcher slurm`: the default
     /// of --array).
-    #[arg(long, default_value_t = 1)]
-    workers: usize,
+    #[arg(long, default_value = "1")]
+    workers: NonZeroUsize,
     /// Devices to spread the workers over, round robin: `cpu` (the default backend), `tch-cpu`
     /// (LibTorch on the CPU), `cuda:0,cuda:1` (LibTorch on GPUs; a `--features tch` build).
     /// With `--launcher slurm`, `cpu` asks for no GPU, and any `cuda` asks for one GPU per
@@ -31,7 +33,7 @@ pub struct Args {
     /// Start this many workers on each device of `--devices` (instead of `--workers` in all):
     /// small trials leave most of a GPU idle, and several workers share it.
     #[arg(long, value_name = "K", conflicts_with = "workers")]
-    workers_per_device: Option<std::num::NonZeroUsize>,
+    workers_per_device: Option<NonZeroUsize>,
     /// Who starts the workers: `local` (child processes of this command) or `slurm` (one
     /// `sbatch` job array whose tasks each run one worker against the same --db).
     #[arg(long, value_enum, default_value_t = LauncherArg::Local)]
@@ -69,7 +71,6 @@ enum LauncherArg {
 
 /// Run `sweep run`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.workers >= 1, "--workers must be at least 1");
     let devices = backend::parse_devices(&args.devices)?;
     // Before any trial starts. The fake trainer touches no device, so tests of how workers
     // are spread over GPUs run on machines without any.
@@ -81,7 +82,7 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     let launcher = launcher(&args)?;
     let workers = match args.workers_per_device {
         Some(k) => k.get() * devices.len().max(1),
-        None => args.workers,
+        None => args.workers.get(),
     };
     let options = RunOptions {
         spec_path: args.spec,
@@ -90,11 +91,16 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         devices,
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
-        reports: (!args.no_report).then(|| PathBuf::from(super::DEFAULT_REPORTS)),
         launcher,
     };
-    let stop = StopSignal::install(false)?;
-    let summary = orchestrate::run_sweep(&options, &stop)?;
+    let stop = super::signals::stop_signal(false)?;
+    let mut terminal = Terminal {
+        runs,
+        reports: (!args.no_report).then(|| PathBuf::from(super::DEFAULT_REPORTS)),
+        report: None,
+        progress: None,
+    };
+    let summary = orchestrate::run_sweep(&options, &stop, &mut terminal)?;
     if let Outcome::Detached { jobs } = &summary.outcome {
         let name = &summary.sweep.name;
         let db = db_flag(runs);
@@ -132,6 +138,67 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `sweep run` on a terminal (or a log): progress bars while workers run, a line per event,
+/// and the HTML report rewritten as trials end.
+struct Terminal<'a> {
+    runs: &'a Runs,
+    /// The folder of the HTML report, unless `--no-report`.
+    reports: Option<PathBuf>,
+    /// The report's file, once the sweep's name is known.
+    report: Option<PathBuf>,
+    /// The bars, while workers run.
+    progress: Option<Progress>,
+}
+
+impl Observer for Terminal<'_> {
+    fn note(&mut self, line: &str) {
+        match &self.progress {
+            Some(progress) => progress.note(line),
+            None => println!("{line}"),
+        }
+    }
+
+    fn sweep_opened(&mut self, sweep: &SweepRecord) {
+        self.report = self
+            .reports
+            .as_ref()
+            .map(|dir| report::html::report_file(dir, &sweep.name));
+        if let Some(path) = &self.report {
+            println!("report: {} (rewritten as trials finish)", path.display());
+        }
+    }
+
+    fn workers_started(&mut self, sweep: &SweepRecord, total: usize, workers: usize) {
+        self.progress = Some(Progress::new(sweep, total, workers));
+    }
+
+    fn progress(&mut self, trials: &[TrialRecord], workers: &[WorkerView], ended: &[&TrialRecord]) {
+        if let Some(progress) = &mut self.progress {
+            progress.update(trials, workers, ended);
+        }
+    }
+
+    fn workers_stopped(&mut self) {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
+    }
+
+    /// Rewrite the report; a failure is shown and the sweep goes on (a report is a view,
+    /// never a reason to stop training).
+    fn refresh_views(&mut self, sweep: &SweepRecord) {
+        let Some(path) = self.report.clone() else {
+            return;
+        };
+        if let Err(e) = report::html::write_report(self.runs, &sweep.name, &path) {
+            self.note(&format!(
+                "could not write the report {}: {e:#}",
+                path.display()
+            ));
+        }
+    }
+}
+
 /// The launcher the flags ask for; Slurm's flags without `--launcher slurm` are refused.
 fn launcher(args: &Args) -> Result<Launcher, SlurmError> {
     if args.launcher == LauncherArg::Local {
@@ -149,7 +216,7 @@ fn launcher(args: &Args) -> Result<Launcher, SlurmError> {
         Some(text) => orchestrate::slurm::split_args(text)?,
         None => Vec::new(),
     };
-    let tasks = args.array.unwrap_or(args.workers);
+    let tasks = args.array.unwrap_or(args.workers.get());
     if tasks == 0 {
         return Err(SlurmError::NoTasks);
     }

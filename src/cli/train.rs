@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::backend::{self, DeviceArg};
 use crate::data::PreparedData;
 use crate::data::synth;
-use crate::train::{self, TrainEvent, TrainSettings, TrialEnd, TrialParams};
 use crate::metric::EpochMetrics;
+use crate::train::{self, TrainEvent, TrainSettings, TrialEnd, TrialParams};
 
 /// Arguments of `sweep train`.
 #[derive(Debug, clap::Args)]

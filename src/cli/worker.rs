@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::backend::{self, DeviceArg};
-use crate::orchestrate::{self, StopSignal, WorkerOptions};
+use crate::orchestrate::{self, WorkerOptions};
 use crate::runs::Runs;
 
 /// Arguments of `sweep worker`.
@@ -44,8 +44,8 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     };
     // Ctrl-C (or SIGTERM) once: finish the batch, keep the checkpoint, mark the trial
     // interrupted. Twice: exit now; the trial resumes from its last checkpoint.
-    let stop = StopSignal::install(true)?;
-    let summary = orchestrate::run_worker(&options, &stop)?;
+    let stop = super::signals::stop_signal(true)?;
+    let summary = orchestrate::run_worker(&options, &stop, &|line| eprintln!("{line}"))?;
     // `pruned` is said only by workers that pruned, so other logs read as they did.
     let pruned = match summary.pruned {
         0 => String::new(),

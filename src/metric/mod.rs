@@ -167,7 +167,6 @@ pub struct EpochMetrics {
     pub samples_per_s: f64,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,4 +54,3 @@ pub struct Evaluation {
     /// Each named subset, sorted by name; empty when the truth file has no third column.
     pub subsets: BTreeMap<String, Scores>,
 }
-

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::progress::{Progress, WorkerView};
+use super::observe::Endings;
 use super::slurm::{self, JobArray, SlurmOptions};
-use super::{Outcome, POLL_EVERY, REPORT_EVERY, ReportWriter, RunOptions, StopSignal};
+use super::{Observer, Outcome, POLL_EVERY, REPORT_EVERY, RunOptions, StopSignal, WorkerView};
 use crate::backend::DeviceArg;
 use crate::store::{JobRecord, NewJob, Scheduler, Store, SweepRecord};
 
@@ -37,7 +37,7 @@ impl SlurmRun<'_> {
         &self,
         store: &mut Store,
         stop: &StopSignal,
-        report: &ReportWriter,
+        observer: &mut dyn Observer,
     ) -> anyhow::Result<Outcome> {
         let device = slurm::task_device(&self.options.devices)?;
         let recorded = store.jobs(self.sweep.id)?;
@@ -49,22 +49,22 @@ impl SlurmRun<'_> {
             ids.iter().any(|job| slurm::is_task_of(task, job)) && !queued.contains(task)
         })?;
         if resumed > 0 {
-            println!(
+            observer.note(&format!(
                 "{resumed} trial(s) whose Slurm task left the queue resume from their last checkpoint"
-            );
+            ));
         }
         let still_queued: Vec<JobRecord> = recorded
             .into_iter()
             .filter(|j| !j.is_cancelled() && queued.iter().any(|t| slurm::is_task_of(t, &j.job_id)))
             .collect();
         let jobs = if still_queued.is_empty() {
-            vec![self.submit(store, device)?]
+            vec![self.submit(store, device, observer)?]
         } else {
             for job in &still_queued {
-                println!(
+                observer.note(&format!(
                     "Slurm job {} of sweep {} is still queued: watching it (nothing submitted)",
                     job.job_id, self.sweep.name
-                );
+                ));
             }
             still_queued
         };
@@ -72,11 +72,16 @@ impl SlurmRun<'_> {
         if self.slurm.detach {
             return Ok(Outcome::Detached { jobs: ids });
         }
-        self.watch(store, &jobs, device, stop, report)
+        self.watch(store, &jobs, device, stop, observer)
     }
 
     /// Write the batch script, submit the array and record it.
-    fn submit(&self, store: &mut Store, device: DeviceArg) -> anyhow::Result<JobRecord> {
+    fn submit(
+        &self,
+        store: &mut Store,
+        device: DeviceArg,
+        observer: &mut dyn Observer,
+    ) -> anyhow::Result<JobRecord> {
         let exe = std::env::current_exe().context("finding this program for the batch script")?;
         let tasks = self.slurm.tasks.clamp(1, self.to_do);
         let array = JobArray {
@@ -97,12 +102,12 @@ impl SlurmRun<'_> {
                 tasks,
             },
         )?;
-        println!(
+        observer.note(&format!(
             "submitted Slurm job {}: {tasks} task(s), one worker each on {device}; script {}, logs {}",
             job.job_id,
             array.script_path().display(),
             array.log_pattern().display()
-        );
+        ));
         Ok(job)
     }
 
@@ -114,21 +119,22 @@ impl SlurmRun<'_> {
         jobs: &[JobRecord],
         device: DeviceArg,
         stop: &StopSignal,
-        report: &ReportWriter,
+        observer: &mut dyn Observer,
     ) -> anyhow::Result<Outcome> {
         let ids: Vec<String> = jobs.iter().map(|j| j.job_id.clone()).collect();
         let tasks: Vec<String> = jobs
             .iter()
             .flat_map(|j| (1..=j.tasks).map(move |k| format!("{}_{k}", j.job_id)))
             .collect();
-        let mut progress = Progress::new(self.sweep, self.total, tasks.len());
+        observer.workers_started(self.sweep, self.total, tasks.len());
+        let mut endings = Endings::default();
         let mut queued: Option<BTreeSet<String>> = None;
         let mut asked: Option<Instant> = None;
         let mut report_due = false;
         let mut report_written = Instant::now();
         loop {
             if stop.is_set() {
-                progress.finish();
+                observer.workers_stopped();
                 return Ok(Outcome::Detached { jobs: ids });
             }
             // The queue is read before the store: a task gone from it wrote its last row first.
@@ -137,14 +143,16 @@ impl SlurmRun<'_> {
                 match slurm::queued_tasks(&ids) {
                     Ok(now) => queued = Some(now),
                     // A busy controller: the display goes on and asks again.
-                    Err(e) => progress.note(&format!("could not read the queue: {e}")),
+                    Err(e) => observer.note(&format!("could not read the queue: {e}")),
                 }
             }
             let trials = store.trials(self.sweep.id)?;
             let views = task_views(&tasks, device, queued.as_ref());
-            report_due |= progress.update(&trials, views);
+            let ended = endings.since_last(&trials);
+            observer.progress(&trials, &views, &ended);
+            report_due |= !ended.is_empty();
             if report_due && report_written.elapsed() >= REPORT_EVERY {
-                report.write(&|line| progress.note(line));
+                observer.refresh_views(self.sweep);
                 report_due = false;
                 report_written = Instant::now();
             }
@@ -161,7 +169,7 @@ impl SlurmRun<'_> {
             }
             std::thread::sleep(POLL_EVERY);
         }
-        progress.finish();
+        observer.workers_stopped();
         Ok(Outcome::Finished)
     }
 }

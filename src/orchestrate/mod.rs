@@ -12,8 +12,8 @@
 //! `cache/` for prepared data.
 
 mod jobs;
+mod observe;
 mod process;
-mod progress;
 pub mod slurm;
 pub mod trainer;
 pub mod worker;
@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use nix::sys::signal::Signal;
 
+pub use observe::{Observer, WorkerView};
 pub use process::{StopSignal, host_name, is_dead};
 pub use slurm::{SlurmError, SlurmOptions};
 pub use worker::{WorkerOptions, WorkerSummary, run_worker};
@@ -34,16 +35,16 @@ use crate::data::{CacheHeader, PreparedData, synth};
 use crate::runs::Runs;
 use crate::search::{self, Sampler};
 use crate::spec::{DataSource, Spec};
-use crate::train::params::BuiltIn;
 use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
-use progress::Progress;
+use crate::train::params::BuiltIn;
+use observe::Endings;
 
 /// How often a training worker refreshes its heartbeat.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// A running trial whose heartbeat is older than this is presumed abandoned and reclaimable
 /// (on this host a dead pid is noticed at once; this covers other hosts).
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
-/// The least time between two rewrites of the HTML report while a sweep runs.
+/// The least time between two refreshes of the views (the HTML report) while a sweep runs.
 const REPORT_EVERY: Duration = Duration::from_secs(2);
 /// How often the coordinator reads the store to redraw progress.
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -64,8 +65,6 @@ pub struct RunOptions {
     pub retry_failed: bool,
     /// Train with the fake trainer, this long per epoch (tests of orchestration).
     pub fake_epoch: Option<Duration>,
-    /// The folder of the HTML report (`NAME.html`) rewritten after each finished trial.
-    pub reports: Option<PathBuf>,
     /// Who starts the workers.
     pub launcher: Launcher,
 }
@@ -116,12 +115,16 @@ pub struct RunSummary {
     pub outcome: Outcome,
 }
 
-/// Run a sweep to completion (or until Ctrl-C).
-pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunSummary> {
+/// Run a sweep to completion (or until Ctrl-C), telling `observer` what happens.
+pub fn run_sweep(
+    options: &RunOptions,
+    stop: &StopSignal,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<RunSummary> {
     let (spec, spec_text) = Spec::load(&options.spec_path, &BuiltIn)?;
     let sampler = search::sampler(spec.method);
     let (data_path, data_header) =
-        prepare_data(&spec, &options.runs, options.fake_epoch.is_some())?;
+        prepare_data(&spec, &options.runs, options.fake_epoch.is_some(), observer)?;
     let mut store = options
         .runs
         .open()
@@ -141,30 +144,20 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
         0
     };
     let counts = store.state_counts(sweep.id)?;
-    announce(&sweep, created, &counts, abandoned, retried, sampler);
-
-    let report_path = options
-        .reports
-        .as_ref()
-        .map(|dir| crate::report::html::report_file(dir, &sweep.name));
-    if let Some(path) = &report_path {
-        println!("report: {} (rewritten as trials finish)", path.display());
+    for line in announcement(&sweep, created, &counts, abandoned, retried, sampler) {
+        observer.note(&line);
     }
-    let report = ReportWriter {
-        runs: &options.runs,
-        sweep: &sweep.name,
-        path: report_path.as_deref(),
-    };
+    observer.sweep_opened(&sweep);
     let to_do = counts.total() - counts.finished();
     let mut outcome = Outcome::Finished;
     if to_do > 0 {
         match &options.launcher {
             Launcher::Local => {
                 let workers = options.workers.clamp(1, to_do);
-                let mut progress = Progress::new(&sweep, counts.total(), workers);
+                observer.workers_started(&sweep, counts.total(), workers);
                 let mut pool = spawn_workers(options, &sweep, workers)?;
-                watch(&mut store, &sweep, &mut pool, &mut progress, stop, &report)?;
-                progress.finish();
+                watch(&mut store, &sweep, &mut pool, observer, stop)?;
+                observer.workers_stopped();
             }
             Launcher::Slurm(slurm) => {
                 let on_slurm = jobs::SlurmRun {
@@ -174,11 +167,11 @@ pub fn run_sweep(options: &RunOptions, stop: &StopSignal) -> anyhow::Result<RunS
                     total: counts.total(),
                     to_do,
                 };
-                outcome = on_slurm.run(&mut store, stop, &report)?;
+                outcome = on_slurm.run(&mut store, stop, observer)?;
             }
         }
     }
-    report.write(&|line| println!("{line}"));
+    observer.refresh_views(&sweep);
 
     let counts = store.state_counts(sweep.id)?;
     let left = counts.total() - counts.finished();
@@ -227,6 +220,7 @@ fn prepare_data(
     spec: &Spec,
     runs: &Runs,
     fake: bool,
+    observer: &mut dyn Observer,
 ) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
     let cache = runs.cache_dir();
     let path = match &spec.data.source {
@@ -235,10 +229,10 @@ fn prepare_data(
         DataSource::Synthetic { rows, seed } => {
             let (path, written) = synth::cached_synthetic_file(&cache, *rows, *seed)?;
             if let Some(summary) = written {
-                println!(
+                observer.note(&format!(
                     "synthetic data: {rows} rows, noise ceiling R² {:.4}",
                     summary.noise_ceiling_r2
-                );
+                ));
             }
             std::path::absolute(&path).context("resolving the synthetic data path")?
         }
@@ -247,7 +241,11 @@ fn prepare_data(
         return Ok((path, None));
     }
     let (data, _) = PreparedData::open_or_prepare(&path, &cache)?;
-    println!("data: {} ({})", path.display(), data.header().counts);
+    observer.note(&format!(
+        "data: {} ({})",
+        path.display(),
+        data.header().counts
+    ));
     Ok((path, Some(data.header().clone())))
 }
 
@@ -283,31 +281,34 @@ fn new_sweep(
     }
 }
 
-fn announce(
+/// What `sweep run` says about the sweep it opened.
+fn announcement(
     sweep: &SweepRecord,
     created: bool,
     counts: &StateCounts,
     abandoned: usize,
     retried: usize,
     sampler: &dyn Sampler,
-) {
+) -> Vec<String> {
     if created && sampler.draws_when_claimed() {
-        println!(
+        return vec![format!(
             "sweep {}: {} trials planned, each drawn by TPE when a worker claims it",
             sweep.name,
             counts.total()
-        );
-        return;
+        )];
     }
     if created {
-        println!("sweep {}: {} trials created", sweep.name, counts.total());
-        return;
+        return vec![format!(
+            "sweep {}: {} trials created",
+            sweep.name,
+            counts.total()
+        )];
     }
     let pruned = match counts.pruned {
         0 => String::new(),
         n => format!(", {n} pruned"),
     };
-    println!(
+    let mut lines = vec![format!(
         "sweep {}: resuming ({} completed{pruned}, {} failed, {} interrupted, {} pending of {})",
         sweep.name,
         counts.completed,
@@ -315,16 +316,19 @@ fn announce(
         counts.interrupted,
         counts.pending + counts.running,
         counts.total()
-    );
+    )];
     if abandoned > 0 {
-        println!("{abandoned} trial(s) whose worker died resume from their last checkpoint");
+        lines.push(format!(
+            "{abandoned} trial(s) whose worker died resume from their last checkpoint"
+        ));
     }
     if retried > 0 {
-        println!("{retried} failed trial(s) will be retried");
+        lines.push(format!("{retried} failed trial(s) will be retried"));
     }
     if counts.failed > 0 && retried == 0 {
-        println!("failed trials stay failed; `--retry-failed` retries them");
+        lines.push("failed trials stay failed; `--retry-failed` retries them".to_string());
     }
+    lines
 }
 
 /// A spawned worker process.
@@ -424,18 +428,18 @@ fn watch(
     store: &mut Store,
     sweep: &SweepRecord,
     pool: &mut [WorkerProcess],
-    progress: &mut Progress,
+    observer: &mut dyn Observer,
     stop: &StopSignal,
-    report: &ReportWriter,
 ) -> anyhow::Result<()> {
     let mut forwarded = 0;
+    let mut endings = Endings::default();
     let mut report_due = false;
     let mut report_written = Instant::now();
     loop {
         let signals = stop.count();
         if signals > forwarded {
             let signal = if signals == 1 {
-                progress.note("stopping: workers finish their current batch and keep their checkpoints (Ctrl-C again to stop now)");
+                observer.note("stopping: workers finish their current batch and keep their checkpoints (Ctrl-C again to stop now)");
                 Signal::SIGINT
             } else {
                 Signal::SIGKILL
@@ -445,13 +449,15 @@ fn watch(
             }
             forwarded = signals;
         }
-        reap_exited(store, sweep, pool, progress, signals >= 2)?;
+        reap_exited(store, sweep, pool, observer, signals >= 2)?;
         let trials = store.trials(sweep.id)?;
-        report_due |= progress.update(&trials, pool_view(pool));
+        let ended = endings.since_last(&trials);
+        observer.progress(&trials, &pool_view(pool), &ended);
+        report_due |= !ended.is_empty();
         // After each finished trial, but not more often than every few seconds: a sweep of
         // thousands of quick trials would otherwise spend the coordinator on redrawing.
         if report_due && report_written.elapsed() >= REPORT_EVERY {
-            report.write(&|line| progress.note(line));
+            observer.refresh_views(sweep);
             report_due = false;
             report_written = Instant::now();
         }
@@ -464,30 +470,9 @@ fn watch(
     }
 }
 
-/// Rewrites the sweep's HTML report (from a read-only view of the store).
-struct ReportWriter<'a> {
-    runs: &'a Runs,
-    sweep: &'a str,
-    path: Option<&'a Path>,
-}
-
-impl ReportWriter<'_> {
-    /// Write the report; a failure is shown and the sweep goes on (a report is a view, never a
-    /// reason to stop training).
-    fn write(&self, note: &dyn Fn(&str)) {
-        let Some(path) = self.path else { return };
-        if let Err(e) = crate::report::html::write_report(self.runs, self.sweep, path) {
-            note(&format!(
-                "could not write the report {}: {e:#}",
-                path.display()
-            ));
-        }
-    }
-}
-
-fn pool_view(pool: &[WorkerProcess]) -> Vec<progress::WorkerView> {
+fn pool_view(pool: &[WorkerProcess]) -> Vec<WorkerView> {
     pool.iter()
-        .map(|w| progress::WorkerView {
+        .map(|w| WorkerView {
             number: w.number,
             pid: w.child.id(),
             job: None,
@@ -504,7 +489,7 @@ fn reap_exited(
     store: &mut Store,
     sweep: &SweepRecord,
     pool: &mut [WorkerProcess],
-    progress: &mut Progress,
+    observer: &mut dyn Observer,
     stopping_now: bool,
 ) -> anyhow::Result<()> {
     let host = host_name();
@@ -524,7 +509,7 @@ fn reap_exited(
         );
         let failed = store.fail_trials_of_worker(sweep.id, &host, worker.child.id(), &message)?;
         if failed > 0 || !matches!(status.code(), Some(130)) {
-            progress.note(&message);
+            observer.note(&message);
         }
     }
     Ok(())

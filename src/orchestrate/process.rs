@@ -1,13 +1,10 @@
-//! Processes: who we are (host, pid), whether another worker is alive, and Ctrl-C.
+//! Processes: who we are (host, pid), whether another worker is alive, and stop requests.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::Context;
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 /// This machine's name, as workers record it beside their pid.
 pub fn host_name() -> String {
@@ -45,31 +42,15 @@ pub fn send_signal(pid: u32, signal: Signal) {
     }
 }
 
-/// Counts SIGINT and SIGTERM (Ctrl-C, `kill`, Slurm's pre-emption signal).
+/// Counts stop requests: SIGINT and SIGTERM (Ctrl-C, `kill`, Slurm's pre-emption signal),
+/// which the command line installs handlers for (`cli/signals.rs`).
 #[derive(Clone)]
 pub struct StopSignal {
     count: Arc<AtomicUsize>,
 }
 
 impl StopSignal {
-    /// Start counting. With `exit_on_second`, a second signal ends the process at once
-    /// (exit code 130): the "Ctrl-C twice: stop now" of a worker.
-    pub fn install(exit_on_second: bool) -> anyhow::Result<StopSignal> {
-        let count = Arc::new(AtomicUsize::new(0));
-        let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
-        let seen = Arc::clone(&count);
-        std::thread::spawn(move || {
-            for _ in signals.forever() {
-                let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
-                if exit_on_second && n >= 2 {
-                    std::process::exit(130);
-                }
-            }
-        });
-        Ok(StopSignal { count })
-    }
-
-    /// A signal that never fires (tests, library use).
+    /// A signal that fires only when raised ([`StopSignal::raise`]).
     pub fn never() -> StopSignal {
         StopSignal {
             count: Arc::new(AtomicUsize::new(0)),

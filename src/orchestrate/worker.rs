@@ -62,8 +62,13 @@ pub struct WorkerSummary {
     pub stopped: bool,
 }
 
-/// Claim and train trials until none is left or a stop is asked for.
-pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<WorkerSummary> {
+/// Claim and train trials until none is left or a stop is asked for; `log` takes the lines of
+/// the worker's log (its device, each trial it takes).
+pub fn run_worker(
+    options: &WorkerOptions,
+    stop: &StopSignal,
+    log: &dyn Fn(&str),
+) -> anyhow::Result<WorkerSummary> {
     let mut store = options
         .runs
         .open()
@@ -87,11 +92,11 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
         job: options.job.clone(),
     };
     match (options.device, std::env::var("CUDA_VISIBLE_DEVICES")) {
-        (DeviceArg::Cuda(_), Ok(visible)) => eprintln!(
+        (DeviceArg::Cuda(_), Ok(visible)) => log(&format!(
             "worker {}: device {} ({} with CUDA_VISIBLE_DEVICES={visible})",
             me.pid, me.device, options.device
-        ),
-        _ => eprintln!("worker {}: device {}", me.pid, me.device),
+        )),
+        _ => log(&format!("worker {}: device {}", me.pid, me.device)),
     }
     let mut summary = WorkerSummary::default();
     while !should_stop(options, stop) {
@@ -103,10 +108,10 @@ pub fn run_worker(options: &WorkerOptions, stop: &StopSignal) -> anyhow::Result<
             store.claim_next(sweep.id, &me, STALE_AFTER, &is_dead)?
         };
         let Some(trial) = claimed else { break };
-        eprintln!(
+        log(&format!(
             "worker {}: trial {} (attempt {})",
             me.pid, trial.number, trial.attempts
-        );
+        ));
         let job = TrialRun {
             options,
             sweep: &sweep,
@@ -324,8 +329,7 @@ impl Recorder<'_> {
             }
             TrainEvent::EpochStarted { .. } if !self.started => {
                 self.started = true;
-                self.store
-                    .start_epochs(self.trial, self.me, &[], self.rule)
+                self.store.start_epochs(self.trial, self.me, &[], self.rule)
             }
             TrainEvent::EpochFinished(m) => {
                 self.store.record_epoch(self.trial, self.me, m, self.rule)

@@ -29,8 +29,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::metric::{Goal, MetricName};
 use crate::metric::EpochMetrics;
+use crate::metric::{Goal, MetricName};
 
 /// One trial's epochs for drawing.
 pub struct TrialCurves<'a> {

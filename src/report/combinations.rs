@@ -12,10 +12,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::leaderboard::{Format, Leaderboard, TrialRow};
-use crate::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot};
 use crate::metric::MetricName;
 use crate::store::TrialState;
+use crate::text::{self, Align, Table};
 
 /// One parameter combination and its completed trials' statistics.
 #[derive(Clone, Debug, PartialEq)]

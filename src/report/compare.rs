@@ -3,12 +3,12 @@
 
 use super::charts::{self, Chart, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
-use crate::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
-use crate::metric::MetricName;
-use crate::store::{Store, SweepRecord};
-use crate::search::SampledFrom;
 use crate::metric::EpochMetrics;
+use crate::metric::MetricName;
+use crate::search::SampledFrom;
+use crate::store::{Store, SweepRecord};
+use crate::text::{self, Align, Table};
 
 /// One trial of a comparison: its leaderboard row and every epoch it recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,7 +255,10 @@ mod tests {
     #[test]
     fn trials_are_shown_side_by_side_with_their_curves() {
         let comparison = Comparison {
-            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
+            sweep: sweep_record(
+                crate::metric::MetricName::ValR2,
+                crate::metric::Goal::Maximize,
+            ),
             trials: vec![
                 compared(1, r#"{"batch_size":128,"lr":0.001}"#, &[0.1, 0.3, 0.25], 2),
                 compared(
@@ -312,7 +315,10 @@ mod tests {
     #[test]
     fn bayes_trials_say_how_they_were_drawn() {
         let mut comparison = Comparison {
-            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
+            sweep: sweep_record(
+                crate::metric::MetricName::ValR2,
+                crate::metric::Goal::Maximize,
+            ),
             trials: vec![
                 compared(1, r#"{"lr":0.001}"#, &[0.1], 1),
                 compared(2, r#"{"lr":0.001}"#, &[0.2], 1),

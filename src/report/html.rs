@@ -16,15 +16,15 @@ use serde_json::Value;
 
 use super::charts::{self, Chart, ParamPoint, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
-use crate::text;
 use super::{ReportError, SweepSnapshot};
 use crate::data::CacheHeader;
-use crate::runs::Runs;
-use crate::train::params::BuiltIn;
-use crate::spec::{Method, Spec};
-use crate::metric::MetricName;
-use crate::store::{RungRecord, Store, SweepRecord, TestEvaluation, TrialState};
 use crate::metric::EpochMetrics;
+use crate::metric::MetricName;
+use crate::runs::Runs;
+use crate::spec::{Method, Spec};
+use crate::store::{RungRecord, Store, SweepRecord, TestEvaluation, TrialState};
+use crate::text;
+use crate::train::params::BuiltIn;
 
 /// Trials overlaid in the "top K" charts.
 const TOP_K: usize = 8;

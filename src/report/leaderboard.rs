@@ -10,11 +10,11 @@
 
 use serde::Serialize;
 
-use crate::text::{self, Align, Table};
 use super::{Params, ReportError, SweepSnapshot, params_of};
 use crate::metric::MetricName;
-use crate::store::{TrialRecord, TrialState};
 use crate::search::{DrawKind, SampledFrom};
+use crate::store::{TrialRecord, TrialState};
+use crate::text::{self, Align, Table};
 
 /// How wide the table lets a failed trial's error be (the CSV and JSON keep it whole).
 const ERROR_WIDTH: usize = 40;

@@ -237,7 +237,10 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_trial_is_named_with_the_numbers_there_are() {
         let snapshot = SweepSnapshot {
-            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
+            sweep: sweep_record(
+                crate::metric::MetricName::ValR2,
+                crate::metric::Goal::Maximize,
+            ),
             trials: [1, 2, 3, 7]
                 .map(|n| trial_record(n, TrialState::Pending, None, "{}"))
                 .to_vec(),
@@ -287,7 +290,10 @@ pub(crate) mod tests {
             (2, 1, 1, 4)
         );
         let snapshot = SweepSnapshot {
-            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
+            sweep: sweep_record(
+                crate::metric::MetricName::ValR2,
+                crate::metric::Goal::Maximize,
+            ),
             trials,
             planned: Some(10),
         };

@@ -5,9 +5,9 @@
 //! [`FAILED_SHOWN`] with their errors, completed ones as a count (the leaderboard lists them).
 
 use super::leaderboard::{Leaderboard, TrialRow};
-use crate::text::{self, Align, Table};
 use super::{ReportError, SweepSnapshot};
 use crate::store::{JobRecord, StateCounts, TrialRecord, TrialState};
+use crate::text::{self, Align, Table};
 
 /// How many failed trials `sweep status NAME` lists before it only counts the rest.
 pub const FAILED_SHOWN: usize = 10;
@@ -318,7 +318,10 @@ mod tests {
         trials[2].error = Some("diverged: loss is NaN".to_string());
         trials.extend((6..=44).map(|n| trial_record(n, TrialState::Pending, None, params)));
         SweepSnapshot {
-            sweep: sweep_record(crate::metric::MetricName::ValR2, crate::metric::Goal::Maximize),
+            sweep: sweep_record(
+                crate::metric::MetricName::ValR2,
+                crate::metric::Goal::Maximize,
+            ),
             trials,
             planned: None,
         }

@@ -96,4 +96,3 @@ pub(super) fn normal(rng: &mut SplitMix64) -> f64 {
     let z = (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2);
     z.clamp(-NORMAL_Z_MAX, NORMAL_Z_MAX)
 }
-

@@ -36,4 +36,3 @@ fn grid_point(spec: &Spec, number: usize) -> ParamSet {
     }
     ParamSet(set)
 }
-

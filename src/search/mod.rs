@@ -43,9 +43,9 @@ mod draw;
 mod grid;
 pub mod hyperband;
 mod random;
-pub mod tpe;
 #[cfg(test)]
 mod tests;
+pub mod tpe;
 
 use serde::{Deserialize, Serialize};
 

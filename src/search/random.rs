@@ -26,4 +26,3 @@ pub(super) fn random_params(spec: &Spec, number: usize) -> ParamSet {
             .collect(),
     )
 }
-

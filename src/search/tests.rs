@@ -140,7 +140,11 @@ fn random_values_lie_in_range_and_cover_it() {
             .iter()
             .all(|v| [128, 256, 512].map(ParamValue::Int).contains(v))
     );
-    assert!(trials.iter().all(|t| TrialParams::from_set(&t.params).is_ok()));
+    assert!(
+        trials
+            .iter()
+            .all(|t| TrialParams::from_set(&t.params).is_ok())
+    );
 }
 
 #[test]
@@ -186,7 +190,11 @@ parameters:
     let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64).sqrt();
     assert!((mean - 0.5).abs() < 0.002, "{mean}");
     assert!((sd - 0.01).abs() < 0.001, "{sd}");
-    assert!(trials.iter().all(|t| TrialParams::from_set(&t.params).is_ok()));
+    assert!(
+        trials
+            .iter()
+            .all(|t| TrialParams::from_set(&t.params).is_ok())
+    );
 }
 
 #[test]
@@ -333,7 +341,11 @@ parameters:
         assert!(pooling.contains(&ParamValue::Text(name.into())), "{name}");
     }
     assert!(values(&random, "rc_average").contains(&ParamValue::Bool(true)));
-    assert!(random.iter().all(|t| TrialParams::from_set(&t.params).is_ok()));
+    assert!(
+        random
+            .iter()
+            .all(|t| TrialParams::from_set(&t.params).is_ok())
+    );
     let back = ParamSet::from_json(&random[0].params.to_json()).expect("parses");
     assert_eq!(back, random[0].params);
     assert_eq!(

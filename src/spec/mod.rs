@@ -494,6 +494,6 @@ mod early_terminate;
 mod parameter;
 mod params;
 mod raw;
-mod validate;
 #[cfg(test)]
 mod tests;
+mod validate;

@@ -191,4 +191,3 @@ pub(super) fn check_foreign_keys(tree: &Value) -> Result<(), Issue> {
     }
     Ok(())
 }
-

@@ -1,7 +1,7 @@
 use super::*;
 use crate::search::plan;
-use crate::train::{TrainSettings, TrialParams};
 use crate::train::params::BuiltIn;
+use crate::train::{TrainSettings, TrialParams};
 
 const HEAD: &str = "name: t\nmethod: grid\ndata: {synthetic: {rows: 100, seed: 1}}\n";
 
@@ -113,7 +113,8 @@ fn the_sweep_files_parse_with_their_trial_counts() {
         ("design-choices.yaml", "design-choices", 384),
         ("hyperband.yaml", "table1-hyperband", 81),
     ] {
-        let (spec, text) = Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
+        let (spec, text) =
+            Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
         assert_eq!(spec.name.as_str(), name, "{file}");
         assert_eq!(spec.trial_count(), count, "{file}");
         assert_eq!(plan(&spec).len(), count, "{file}");
@@ -727,7 +728,8 @@ fn existing_sweeps_keep_their_fingerprints() {
     let got: Vec<String> = ["grid.yaml", "random.yaml"]
         .iter()
         .map(|file| {
-            let (spec, _) = Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
+            let (spec, _) =
+                Spec::load(&dir.join(file), &BuiltIn).expect("the shipped sweep files are valid");
             spec.fingerprint()
         })
         .collect();
@@ -742,7 +744,11 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     let early = spec.early_terminate.expect("early_terminate is read");
     assert_eq!(early.schedule, RungSchedule::MinIter(3));
     assert_eq!((early.eta, early.strict), (DEFAULT_ETA, true));
-    assert_eq!(spec.early_terminate.map(|e| e.rungs(spec.training.max_epochs)), Some(vec![3, 9]));
+    assert_eq!(
+        spec.early_terminate
+            .map(|e| e.rungs(spec.training.max_epochs)),
+        Some(vec![3, 9])
+    );
 
     let spec = parse(&format!(
         "{HEAD}early_terminate: {{type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}}\n"
@@ -750,7 +756,11 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     let early = spec.early_terminate.expect("early_terminate is read");
     assert_eq!(early.schedule, RungSchedule::MaxIter { max_iter: 27, s: 2 });
     assert!(!early.strict);
-    assert_eq!(spec.early_terminate.map(|e| e.rungs(spec.training.max_epochs)), Some(vec![3, 9]));
+    assert_eq!(
+        spec.early_terminate
+            .map(|e| e.rungs(spec.training.max_epochs)),
+        Some(vec![3, 9])
+    );
     assert_eq!(parse(HEAD).early_terminate, None);
 }
 

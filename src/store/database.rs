@@ -58,4 +58,3 @@ pub(super) fn redacted(url: &str) -> String {
         None => url.to_string(),
     }
 }
-

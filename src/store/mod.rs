@@ -38,11 +38,10 @@ use std::time::Duration;
 pub use copy::Copied;
 pub use database::Database;
 pub use error::StoreError;
-pub use records::*;
 pub use jobs::{JobRecord, NewJob, Scheduler};
 pub use open::SCHEMA_VERSION;
+pub use records::*;
 pub use state::TrialState;
-
 
 use crate::metric::{EpochMetrics, Evaluation, Goal, MetricName, Scores};
 use crate::spec::{RungDecision, RungRule};

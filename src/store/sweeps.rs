@@ -118,11 +118,7 @@ fn sweep_from_row(r: &Row) -> Result<SweepRecord, StoreError> {
     })
 }
 
-fn set_data_header(
-    db: &impl Sql,
-    sweep: SweepId,
-    json: Option<&String>,
-) -> Result<(), StoreError> {
+fn set_data_header(db: &impl Sql, sweep: SweepId, json: Option<&String>) -> Result<(), StoreError> {
     db.execute(
         "UPDATE sweeps SET data_header = ?2 WHERE id = ?1",
         params![sweep.0, json],

@@ -5,7 +5,9 @@
 //! resumed from the checkpoint of epoch k repeats epochs k+1.. exactly as an uninterrupted run
 //! would, given the same CPU thread count.
 
+mod batches;
 pub mod checkpoint;
+mod optim;
 pub mod params;
 
 use std::ops::ControlFlow;
@@ -28,11 +30,12 @@ use crate::data::{self, PreparedData};
 use crate::metric::{Agreement, EpochMetrics};
 use crate::model::{CnnBiLstm, ModelConfig};
 use crate::spec::Spec;
+use batches::{epoch_samples, prefetch, scaled_targets, strands};
 use checkpoint::{Checkpoint, Progress};
+use optim::penalized;
+pub use optim::{epoch_learning_rate, new_optimizer};
 pub use params::{Optimizer, ParamError, TrialParams};
 
-/// Keras' Adam epsilon (burn's default is 1e-5).
-const ADAM_EPSILON: f32 = 1e-7;
 /// Sequences per forward pass when validating (no gradients, so larger than training's).
 const VALIDATION_BATCH: usize = 1024;
 
@@ -301,68 +304,6 @@ fn patience_ran_out(progress: &Progress, settings: &TrainSettings) -> bool {
     progress.best_epoch.is_some() && progress.epochs_since_best >= settings.patience
 }
 
-/// A fresh optimizer for the trial: Adam with Keras' epsilon, or SGD with momentum.
-///
-/// burn's momentum is PyTorch's (`v ← μ·v + g`, `w ← w − lr·v`; dampening set to 0 here, as
-/// in Keras and PyTorch, where burn's default is 0.1). That is Keras' form
-/// (`v ← μ·v − lr·g`, `w ← w + v`) exactly while the rate is constant; under `lr_decay` the
-/// two differ slightly at epoch boundaries, where Keras' velocity still holds the old rate.
-pub fn new_optimizer(params: &TrialParams) -> ModuleOptimizer {
-    match params.optimizer {
-        Optimizer::Adam => AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
-        Optimizer::Sgd => SgdConfig::new()
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(params.momentum)
-                    .with_dampening(0.0),
-            ))
-            .init(),
-    }
-}
-
-/// The learning rate of `epoch` (1-based): `learning_rate · lr_decay^(epoch-1)`, by repeated
-/// multiplication so that every machine gets the same bits (and `lr_decay` 1 the rate itself).
-pub fn epoch_learning_rate(params: &TrialParams, epoch: usize) -> f64 {
-    (1..epoch).fold(params.learning_rate, |rate, _| rate * params.lr_decay)
-}
-
-/// The loss the optimizer minimizes: the batch's MSE plus `l2 · Σ w²` over the conv and dense
-/// kernels. The penalty is not added at all when `l2` is 0, so such trials compute exactly
-/// what they did before the option existed.
-fn penalized(mse: Tensor<1>, model: &CnnBiLstm, l2: f64) -> Tensor<1> {
-    if l2 > 0.0 {
-        mse + model.kernel_squares().mul_scalar(l2)
-    } else {
-        mse
-    }
-}
-
-/// Copies of every training sequence an epoch sees: 2 with reverse-complement augmentation.
-fn strands(params: &TrialParams) -> usize {
-    if params.rc_augment { 2 } else { 1 }
-}
-
-/// One training example of an epoch: a row, read forward or as its reverse complement.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Sample {
-    row: u32,
-    reverse: bool,
-}
-
-/// An epoch's examples before shuffling: every training row, then (with `rc_augment`) every
-/// row's reverse complement. One shuffle mixes them, so a batch holds both strands.
-fn epoch_samples(train_rows: &[u32], rc_augment: bool) -> Vec<Sample> {
-    let forward = train_rows.iter().map(|&row| Sample {
-        row,
-        reverse: false,
-    });
-    let reverse = train_rows
-        .iter()
-        .filter(|_| rc_augment)
-        .map(|&row| Sample { row, reverse: true });
-    forward.chain(reverse).collect()
-}
-
 /// One pass over the training rows in a freshly shuffled order; returns the updated model and
 /// the mean training loss (the MSE, without the L2 penalty, so it compares with `val_loss`),
 /// or `None` when the watcher asked to stop.
@@ -430,47 +371,6 @@ fn train_epoch(
     })
 }
 
-/// Training batches buffered ahead of the one computing.
-const PREFETCH_BATCHES: usize = 2;
-
-/// One training batch, encoded on the host.
-struct HostBatch {
-    /// One-hot sequences, `[rows, 4, seq_len]`.
-    one_hot: Vec<f32>,
-    /// Standardized targets, `[rows, 1]`.
-    targets: Vec<f32>,
-    rows: usize,
-}
-
-/// The epoch's batches, in `order`, encoded on a thread of their own while earlier batches
-/// compute, so that the device never waits for the one-hot encoding. The thread stops when
-/// the receiver is dropped (a stop, a diverged loss). The batches are exactly those the
-/// training loop would encode itself, so results do not change.
-fn prefetch<'scope>(
-    scope: &'scope std::thread::Scope<'scope, '_>,
-    data: &'scope PreparedData,
-    order: &'scope [Sample],
-    batch_size: usize,
-) -> std::sync::mpsc::Receiver<HostBatch> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel(PREFETCH_BATCHES);
-    scope.spawn(move || {
-        let mut rows = Vec::with_capacity(batch_size);
-        for samples in order.chunks(batch_size) {
-            rows.clear();
-            rows.extend(samples.iter().map(|s| s.row));
-            let batch = HostBatch {
-                one_hot: batch_one_hot(data, samples, &rows),
-                targets: scaled_targets(data, &rows),
-                rows: rows.len(),
-            };
-            if sender.send(batch).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
-}
-
 /// A batch's loss, still on the device.
 struct PendingLoss {
     value: Tensor<1>,
@@ -526,27 +426,6 @@ pub fn predict_scaled(
         }
     }
     predicted
-}
-
-/// The one-hot input of a batch, `[rows, 4, seq_len]`; `rows` are the samples' rows, in
-/// order.
-fn batch_one_hot(data: &PreparedData, samples: &[Sample], rows: &[u32]) -> Vec<f32> {
-    let mut one_hot = Vec::new();
-    data::one_hot_batch(data, rows, &mut one_hot);
-    let per_row = data::CHANNELS * data::SEQ_LEN;
-    for (sample, row) in samples.iter().zip(one_hot.chunks_exact_mut(per_row)) {
-        if sample.reverse {
-            data::reverse_complement_one_hot(row);
-        }
-    }
-    one_hot
-}
-
-fn scaled_targets(data: &PreparedData, rows: &[u32]) -> Vec<f32> {
-    let scaler = data.header().scaler;
-    rows.iter()
-        .map(|&r| scaler.scale(data.expression(r as usize)))
-        .collect()
 }
 
 /// Independent random streams of a trial.
@@ -690,21 +569,6 @@ mod tests {
         assert!((total - expected).abs() < 1e-6, "{total} vs {expected}");
         let plain = penalized(mse(), &model, 0.0).into_scalar::<f32>();
         assert_eq!(plain, 0.25);
-    }
-
-    #[test]
-    fn augmented_epochs_hold_both_strands_of_every_row() {
-        let rows = [4u32, 9, 2];
-        let plain = epoch_samples(&rows, false);
-        assert_eq!(plain.len(), 3);
-        assert!(plain.iter().all(|s| !s.reverse));
-        let both = epoch_samples(&rows, true);
-        assert_eq!(both.len(), 6);
-        for &row in &rows {
-            for reverse in [false, true] {
-                assert!(both.contains(&Sample { row, reverse }));
-            }
-        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::choice::{Choice, choice_enum};
-use crate::spec::{ParamKind, ParamRules, ParamSet};
 use crate::model::{FirstActivation, KernelInit, ModelConfig, Pooling};
+use crate::spec::{ParamKind, ParamRules, ParamSet};
 
 /// A parameter name or value the trainer cannot take. Bad user input: exit code 2.
 #[derive(Debug, thiserror::Error)]

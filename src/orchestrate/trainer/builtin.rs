@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use burn::tensor::Device;
 
-use super::{TrialJob, Trainer};
+use super::{Trainer, TrialJob};
 use crate::data::PreparedData;
 use crate::train::{self, TrainEvent, TrainSettings, TrialEnd, TrialParams};
 
@@ -42,4 +42,3 @@ impl Trainer for BuiltInTrainer {
         )
     }
 }
-

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::{TrialJob, Trainer};
+use super::{Trainer, TrialJob};
 use crate::metric::EpochMetrics;
 use crate::train::{Diverged, TrainEvent, TrainSettings, TrialEnd, TrialOutcome, TrialParams};
 

@@ -33,6 +33,7 @@
 //!   a random forest (smartcore): on the small replicated grids this is for, the fraction is
 //!   exact and cheap, while a forest adds a heavy dependency and randomness of its own.
 
+mod factors;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -43,14 +44,15 @@ use serde::Serialize;
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::text::{param_exact, significant};
+use crate::metric::{Goal, MetricName};
 use crate::report::{Params, ReportError, SweepSnapshot, params_of};
 use crate::seeds::{SplitMix64, combine};
-use crate::train::params::BuiltIn;
 use crate::spec::Spec;
-use crate::metric::{Goal, MetricName};
 use crate::store::TrialState;
+use crate::text::{param_exact, significant};
+use crate::train::params::BuiltIn;
 
+use factors::{Factor, strata_of, swept_factors};
 pub use stats::{ALPHA, LEVEL, POWER};
 
 /// A numeric parameter with more distinct values than this is binned.
@@ -291,14 +293,6 @@ pub fn analyze(observations: &[Observation], metric: MetricName, settings: Setti
     }
 }
 
-/// One swept parameter: its levels and each observation's level.
-struct Factor {
-    name: String,
-    labels: Vec<String>,
-    of: Vec<usize>,
-    bins: Option<usize>,
-}
-
 /// Each observation's combination (an index), by its canonical parameters.
 fn combination_groups(observations: &[Observation]) -> Vec<usize> {
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
@@ -323,122 +317,6 @@ fn seed_noise(groups: &[usize], ys: &[f64]) -> SeedNoise {
         sd: pooled.map(|(sd, _)| sd),
         df: pooled.map_or(0, |(_, df)| df),
         replicated_combinations: by_group.values().filter(|g| g.len() >= 2).count(),
-    }
-}
-
-/// Every parameter with more than one value among the observations, name order.
-fn swept_factors(observations: &[Observation]) -> Vec<Factor> {
-    let names: BTreeSet<&String> = observations.iter().flat_map(|o| o.params.keys()).collect();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let values: Vec<Option<&Value>> =
-                observations.iter().map(|o| o.params.get(name)).collect();
-            factor(name, &values)
-        })
-        .collect()
-}
-
-/// The factor of one parameter, `None` when it takes a single value.
-fn factor(name: &str, values: &[Option<&Value>]) -> Option<Factor> {
-    let numbers: Option<Vec<f64>> = values.iter().map(|v| v.and_then(Value::as_f64)).collect();
-    let distinct: BTreeSet<String> = values.iter().map(|v| value_text(*v)).collect();
-    if distinct.len() < 2 {
-        return None;
-    }
-    if let Some(numbers) = numbers {
-        if distinct.len() > MAX_LEVELS {
-            return Some(binned(name, &numbers));
-        }
-        return Some(numeric_levels(name, &numbers, values));
-    }
-    // Text, booleans or a mix: levels in text order.
-    let labels: Vec<String> = distinct.into_iter().collect();
-    let of = values
-        .iter()
-        .map(|v| {
-            let text = value_text(*v);
-            labels.iter().position(|l| *l == text).unwrap_or(0)
-        })
-        .collect();
-    Some(Factor {
-        name: name.to_string(),
-        labels,
-        of,
-        bins: None,
-    })
-}
-
-/// A value as the output shows it; `(unset)` where a trial lacks the parameter.
-fn value_text(value: Option<&Value>) -> String {
-    value.map_or_else(|| "(unset)".to_string(), param_exact)
-}
-
-/// Levels of a numeric parameter in numeric order.
-fn numeric_levels(name: &str, numbers: &[f64], values: &[Option<&Value>]) -> Factor {
-    let mut sorted: Vec<(f64, String)> = numbers
-        .iter()
-        .zip(values)
-        .map(|(&x, v)| (x, value_text(*v)))
-        .collect();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    sorted.dedup_by(|a, b| a.1 == b.1);
-    let labels: Vec<String> = sorted.into_iter().map(|(_, l)| l).collect();
-    let of = values
-        .iter()
-        .map(|v| {
-            let text = value_text(*v);
-            labels.iter().position(|l| *l == text).unwrap_or(0)
-        })
-        .collect();
-    Factor {
-        name: name.to_string(),
-        labels,
-        of,
-        bins: None,
-    }
-}
-
-/// [`BINS`] quantile bins by rank (equal values share a bin), labelled `lo–hi`.
-fn binned(name: &str, numbers: &[f64]) -> Factor {
-    let mut order: Vec<usize> = (0..numbers.len()).collect();
-    order.sort_by(|&a, &b| numbers[a].total_cmp(&numbers[b]));
-    let mut of = vec![0; numbers.len()];
-    let mut bounds: Vec<(f64, f64)> = Vec::new();
-    let mut bin = 0;
-    for (rank, &i) in order.iter().enumerate() {
-        let target = rank * BINS / numbers.len();
-        let tied = rank > 0 && numbers[order[rank - 1]] == numbers[i];
-        if target > bin && !tied {
-            bin = target;
-        }
-        of[i] = bin;
-        match bounds.get_mut(bin) {
-            Some(b) => b.1 = numbers[i],
-            None => {
-                bounds.resize(bin, (f64::NAN, f64::NAN));
-                bounds.push((numbers[i], numbers[i]));
-            }
-        }
-    }
-    // Renumber the bins actually used (ties may skip one), keeping their order.
-    let used: Vec<usize> = (0..bounds.len()).filter(|&b| of.contains(&b)).collect();
-    let of = of
-        .iter()
-        .map(|b| used.iter().position(|u| u == b).unwrap_or(0))
-        .collect();
-    let labels = used
-        .iter()
-        .map(|&b| {
-            let (lo, hi) = bounds[b];
-            format!("{}–{}", significant(lo), significant(hi))
-        })
-        .collect();
-    Factor {
-        name: name.to_string(),
-        labels,
-        of,
-        bins: Some(used.len()),
     }
 }
 
@@ -514,26 +392,6 @@ fn summary(label: &str, xs: &[f64]) -> ValueSummary {
         ci_low: interval.map(|i| i.0),
         ci_high: interval.map(|i| i.1),
     }
-}
-
-/// Each observation's stratum (a setting of every other factor) and how many strata hold
-/// two or more levels of `factor`.
-fn strata_of(factor: &Factor, all: &[Factor]) -> (Vec<usize>, usize) {
-    let others: Vec<&Factor> = all.iter().filter(|f| f.name != factor.name).collect();
-    let mut ids: BTreeMap<Vec<usize>, usize> = BTreeMap::new();
-    let strata: Vec<usize> = (0..factor.of.len())
-        .map(|i| {
-            let key: Vec<usize> = others.iter().map(|f| f.of[i]).collect();
-            let next = ids.len();
-            *ids.entry(key).or_insert(next)
-        })
-        .collect();
-    let mut levels: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-    for (&s, &l) in strata.iter().zip(&factor.of) {
-        levels.entry(s).or_default().insert(l);
-    }
-    let informative = levels.values().filter(|l| l.len() >= 2).count();
-    (strata, informative)
 }
 
 /// `Σ_v n_v (ȳ_v - ȳ)² / Σ (y - ȳ)²` (the permutation test's statistic over the total sum

@@ -151,7 +151,11 @@ fn every_draw_lies_in_range_and_passes_the_trainers_checks() {
     for set in &curve_params {
         assert!(TrialParams::from_set(set).is_ok(), "{set:?}");
         for (name, value) in &set.0 {
-            assert_eq!(value.checked(name, &BuiltIn).ok().as_ref(), Some(value), "{name}");
+            assert_eq!(
+                value.checked(name, &BuiltIn).ok().as_ref(),
+                Some(value),
+                "{name}"
+            );
         }
         assert!((0.0001..0.1).contains(&real(set, "learning_rate")));
         assert!((0.0..0.9).contains(&real(set, "dropout_dense")));

@@ -2,28 +2,13 @@
 //! worker's trial and epoch, the best metric so far. On a terminal: bars; elsewhere (a log,
 //! a test): one line per finished trial.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::backend::DeviceArg;
 use crate::metric::MetricName;
+use crate::orchestrate::WorkerView;
 use crate::store::{SweepRecord, TrialRecord, TrialState};
-
-/// A worker as the display shows it.
-pub struct WorkerView {
-    /// 1-based worker number.
-    pub number: usize,
-    /// Its pid (the store records it with the trial it holds); unused for a Slurm task.
-    pub pid: u32,
-    /// The Slurm array task it is (`JOBID_TASK`), which the store records with its trial.
-    pub job: Option<String>,
-    /// Its device.
-    pub device: DeviceArg,
-    /// Whether it has exited.
-    pub exited: bool,
-}
 
 /// The display.
 pub struct Progress {
@@ -33,8 +18,6 @@ pub struct Progress {
     on_terminal: bool,
     metric: MetricName,
     maximize: bool,
-    /// Last seen state of every trial, to report each change once.
-    seen: Option<HashMap<usize, TrialState>>,
 }
 
 impl Progress {
@@ -65,7 +48,6 @@ impl Progress {
             on_terminal,
             metric: sweep.metric,
             maximize: sweep.maximizes(),
-            seen: None,
         }
     }
 
@@ -78,11 +60,16 @@ impl Progress {
         }
     }
 
-    /// Redraw from a snapshot of the trials. Returns whether a trial finished, failed or
-    /// stopped since the last snapshot.
-    pub fn update(&mut self, trials: &[TrialRecord], workers: Vec<WorkerView>) -> bool {
+    /// Redraw from a snapshot of the trials, with a line for each trial that `ended` since
+    /// the last one.
+    pub fn update(
+        &mut self,
+        trials: &[TrialRecord],
+        workers: &[WorkerView],
+        ended: &[&TrialRecord],
+    ) {
         let best = self.best(trials);
-        let changed = self.report_changes(trials, best);
+        self.report_endings(ended, best);
         let finished = trials.iter().filter(|t| t.state.is_finished()).count();
         self.overall.set_position(finished as u64);
         self.overall.set_message(match best {
@@ -94,10 +81,9 @@ impl Progress {
             ),
             None => String::new(),
         });
-        for (bar, worker) in self.workers.iter().zip(&workers) {
+        for (bar, worker) in self.workers.iter().zip(workers) {
             bar.set_message(self.worker_line(worker, trials));
         }
-        changed
     }
 
     /// Clear the bars.
@@ -119,16 +105,9 @@ impl Progress {
             })
     }
 
-    fn report_changes(&mut self, trials: &[TrialRecord], best: Option<&TrialRecord>) -> bool {
-        let Some(seen) = &mut self.seen else {
-            self.seen = Some(trials.iter().map(|t| (t.number, t.state)).collect());
-            return false;
-        };
+    fn report_endings(&self, ended: &[&TrialRecord], best: Option<&TrialRecord>) {
         let mut lines = Vec::new();
-        for trial in trials {
-            if seen.insert(trial.number, trial.state) == Some(trial.state) {
-                continue;
-            }
+        for trial in ended {
             match trial.state {
                 TrialState::Completed => lines.push(format!(
                     "trial {} completed: {} {:.4} at epoch {} of {}{}",
@@ -162,11 +141,9 @@ impl Progress {
                 _ => {}
             }
         }
-        let changed = !lines.is_empty();
         for line in lines {
             self.note(&line);
         }
-        changed
     }
 
     fn worker_line(&self, worker: &WorkerView, trials: &[TrialRecord]) -> String {
