@@ -16,6 +16,8 @@ use sweep::train::EpochMetrics;
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
 use fake_sweep::fake_sweep;
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 /// A grid of 4 trials (2 learning rates × 2 dropouts) of a tiny network on synthetic data.
 fn tiny_sweep(name: &str, rows: usize, epochs: usize, learning_rates: &str) -> String {
@@ -595,18 +597,14 @@ fn data_prepared_for_a_database_is_reused_by_its_sweep_and_by_train() {
     assert!(!dir.path().join("runs").exists(), "nothing in ./runs");
 }
 
-/// A sweep on the real challenge sample (skipped, saying so, when `../shared` is absent).
+/// A sweep on the real challenge sample (skipped, saying so, when `../shared` is absent, unless
+/// `SWEEP_REQUIRE_SHARED_DATA` is set).
 #[test]
 fn a_sweep_trains_on_the_real_challenge_sample() {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dream_train_sample.txt");
-    if !sample.exists() {
-        eprintln!(
-            "SKIPPED: {} is absent; the real-data sweep test needs the shared challenge sample",
-            sample.display()
-        );
+    let Some(sample) = shared_data::challenge_sample("a_sweep_trains_on_the_real_challenge_sample")
+    else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = tiny_sweep("real", 0, 2, "[0.001, 0.003]").replace(
         "  synthetic: {rows: 0, seed: 3}",
