@@ -1,10 +1,13 @@
 //! End-to-end tests of `sweep predict` and `sweep evaluate`: train a small sweep with the
 //! built binary, predict held-out sequences, score them, and check the numbers independently.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
+
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 fn sweep(dir: &Path) -> assert_cmd::Command {
     let mut command = cargo_bin_cmd!("sweep");
@@ -234,15 +237,11 @@ fn sequences_the_model_cannot_take_are_named_unless_padded() {
 /// A trial trained on most of the real challenge sample predicts the rest, in expression units.
 #[test]
 fn a_trial_trained_on_the_real_sample_predicts_held_out_lines_in_expression_units() {
-    let sample: PathBuf =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dream_train_sample.txt");
-    if !sample.exists() {
-        eprintln!(
-            "SKIPPED: {} is absent; the real-data prediction test needs the shared challenge sample",
-            sample.display()
-        );
+    let Some(sample) = shared_data::challenge_sample(
+        "a_trial_trained_on_the_real_sample_predicts_held_out_lines_in_expression_units",
+    ) else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(&sample).expect("sample");
     let lines: Vec<&str> = text.lines().collect();

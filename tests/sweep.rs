@@ -16,6 +16,8 @@ use sweep::store::{Database, Store, TrialState};
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
 use fake_sweep::fake_sweep;
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 /// A grid of 4 trials (2 learning rates × 2 dropouts) of a tiny network on synthetic data.
 fn tiny_sweep(name: &str, rows: usize, epochs: usize, learning_rates: &str) -> String {
@@ -524,18 +526,97 @@ fn the_demo_sweep_learns_and_its_leaderboard_lists_every_trial() {
     assert!(best > 0.3, "the demo learns: best validation R² {best}");
 }
 
-/// A sweep on the real challenge sample (skipped, saying so, when `../shared` is absent).
+/// The files in `dir` (sorted) with their modification times; empty when `dir` is absent.
+fn files_with_times(dir: &Path) -> Vec<(String, std::time::SystemTime)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .map(|entry| {
+            let entry = entry.expect("a cache entry");
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .expect("a modification time");
+            (entry.file_name().to_string_lossy().into_owned(), modified)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `sweep data prepare --db DIR/x.db` caches the data where the workers of a sweep on that
+/// database look (`DIR/cache`, not `./runs/cache`), so the sweep and `sweep train --db` reuse
+/// that cache instead of building their own.
+#[test]
+fn data_prepared_for_a_database_is_reused_by_its_sweep_and_by_train() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    sweep(dir.path())
+        .args([
+            "data", "synth", "--rows", "300", "--seed", "3", "-o", "data.txt",
+        ])
+        .assert()
+        .success();
+    sweep(dir.path())
+        .args(["data", "prepare", "data.txt", "--db", "store/x.db"])
+        .assert()
+        .success()
+        .stdout(contains("prepared"))
+        .stdout(contains("store/cache"));
+    let cache = dir.path().join("store/cache");
+    let prepared = files_with_times(&cache);
+    assert!(
+        prepared.iter().any(|(name, _)| name.ends_with(".seqs")),
+        "the cache is beside the database: {prepared:?}"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing in ./runs");
+
+    let spec = tiny_sweep("cached", 0, 1, "[0.003]")
+        .replace("  synthetic: {rows: 0, seed: 3}", "  train: data.txt");
+    write(dir.path(), "s.yaml", &spec);
+    sweep(dir.path())
+        .args(["run", "s.yaml", "--workers", "1", "--db", "store/x.db"])
+        .assert()
+        .success()
+        .stdout(contains("300 lines read, 300 kept"))
+        .stdout(contains("2/2 complete, 0 failed"));
+    sweep(dir.path())
+        .args([
+            "train",
+            "--data",
+            "data.txt",
+            "--db",
+            "store/x.db",
+            "--out",
+            "one",
+            "--max-epochs",
+            "1",
+            "--params",
+            "conv1_filters=8,conv2_filters=8,conv3_filters=8,lstm_units=4,dense_units=16",
+        ])
+        .assert()
+        .success();
+    sweep(dir.path())
+        .args(["data", "prepare", "data.txt", "--db", "store/x.db"])
+        .assert()
+        .success()
+        .stdout(contains("up to date"));
+    assert_eq!(
+        files_with_times(&cache),
+        prepared,
+        "the sweep and `sweep train` opened the prepared cache as it was, building none"
+    );
+    assert!(!dir.path().join("runs").exists(), "nothing in ./runs");
+}
+
+/// A sweep on the real challenge sample (skipped, saying so, when `../shared` is absent, unless
+/// `SWEEP_REQUIRE_SHARED_DATA` is set).
 #[test]
 fn a_sweep_trains_on_the_real_challenge_sample() {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dream_train_sample.txt");
-    if !sample.exists() {
-        eprintln!(
-            "SKIPPED: {} is absent; the real-data sweep test needs the shared challenge sample",
-            sample.display()
-        );
+    let Some(sample) = shared_data::challenge_sample("a_sweep_trains_on_the_real_challenge_sample")
+    else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = tiny_sweep("real", 0, 2, "[0.001, 0.003]").replace(
         "  synthetic: {rows: 0, seed: 3}",

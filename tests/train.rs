@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::str::contains;
 
+#[path = "common/shared_data.rs"]
+mod shared_data;
+
 /// A small network (about 68 k parameters) that learns the synthetic data in a few epochs.
 const SMALL_MODEL: &str = "conv1_filters=32,conv2_filters=32,conv3_filters=16,conv1_kernel=9,\
                            conv2_kernel=5,lstm_units=8,dense_units=32,batch_size=128";
@@ -266,24 +269,15 @@ fn bad_params_exit_2_naming_the_key() {
         .stderr(contains("`optimizer`: `adamw` is not one of adam, sgd"));
 }
 
-fn real_sample() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dream_train_sample.txt");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the real-data test needs the shared challenge sample",
-            path.display()
-        );
-        None
-    }
-}
-
 /// The real challenge sample: the reference's filter counts, and a short training run of the
 /// reference model that learns.
 #[test]
 fn real_sample_is_filtered_like_the_reference_and_learnable() {
-    let Some(sample) = real_sample() else { return };
+    let Some(sample) =
+        shared_data::challenge_sample("real_sample_is_filtered_like_the_reference_and_learnable")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let sample = sample.to_string_lossy().into_owned();
     // 6,370 lines: the file's last line has no newline, so `wc -l` says 6,369.

@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 use crate::data::PreparedData;
 use crate::data::synth::{self, SynthOptions};
+use crate::runs::Runs;
 
 /// The data subcommands.
 #[derive(Debug, Subcommand)]
@@ -30,14 +31,15 @@ pub enum Command {
     Prepare {
         /// The DREAM-format file (SEQUENCE<TAB>EXPRESSION per line).
         file: PathBuf,
-        /// Folder of prepared caches.
-        #[arg(long, default_value_os_t = super::default_cache_dir())]
-        cache_dir: PathBuf,
+        /// Folder of prepared caches [default: `cache` in the folder of trial files (see
+        /// `--runs`), where the workers of a sweep on the same `--db` look for it].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
 }
 
-/// Run a data subcommand.
-pub fn run(command: Command) -> anyhow::Result<()> {
+/// Run a data subcommand; `runs` says where prepared data goes unless `--cache-dir` does.
+pub fn run(command: Command, runs: &Runs) -> anyhow::Result<()> {
     match command {
         Command::Synth {
             rows,
@@ -55,6 +57,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Prepare { file, cache_dir } => {
+            let cache_dir = cache_dir.unwrap_or_else(|| runs.cache_dir());
             let started = Instant::now();
             let (data, rebuilt) = PreparedData::open_or_prepare(&file, &cache_dir)?;
             let header = data.header();

@@ -82,11 +82,6 @@ pub enum Command {
     Evaluate(evaluate::Args),
 }
 
-/// Where prepared data caches go unless `--cache-dir` says otherwise.
-pub(crate) fn default_cache_dir() -> PathBuf {
-    PathBuf::from("runs/cache")
-}
-
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runs = Runs::new(cli.db, cli.runs);
@@ -96,8 +91,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::run(args, &runs),
         Command::Worker(args) => worker::run(args, &runs),
         Command::Cancel(args) => cancel::run(args, &runs),
-        Command::Train(args) => train::run(args),
-        Command::Data(command) => data::run(command),
+        Command::Train(args) => train::run(args, &runs),
+        Command::Data(command) => data::run(command, &runs),
         Command::Db(command) => db::run(command),
         Command::Status(args) => status::run(args, &runs),
         Command::Leaderboard(args) => leaderboard::run(args, &runs),

@@ -54,13 +54,14 @@ pub struct Args {
     /// Share of the data held out for validation.
     #[arg(long, default_value_t = 0.1)]
     val_fraction: f64,
-    /// Folder of prepared data caches.
-    #[arg(long, default_value_os_t = super::default_cache_dir())]
-    cache_dir: PathBuf,
+    /// Folder of prepared data caches [default: `cache` in the folder of trial files (see
+    /// `--runs`), where the workers of a sweep on the same `--db` look for it].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
-/// Run `sweep train`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Run `sweep train`; `runs` says where prepared data goes unless `--cache-dir` does.
+pub fn run(args: Args, runs: &crate::runs::Runs) -> anyhow::Result<()> {
     let params = TrialParams::parse(&args.params)?;
     anyhow::ensure!(
         args.val_fraction > 0.0 && args.val_fraction < 1.0,
@@ -71,12 +72,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(backend::all_cores);
     backend::set_cpu_threads(threads)?;
 
+    let cache_dir = args.cache_dir.unwrap_or_else(|| runs.cache_dir());
     let source = match (&args.data, args.synthetic) {
         (Some(file), _) => file.clone(),
-        (None, Some(rows)) => synthetic_file(&args.cache_dir, rows, args.seed)?,
+        (None, Some(rows)) => synthetic_file(&cache_dir, rows, args.seed)?,
         (None, None) => unreachable!("clap requires --data or --synthetic"),
     };
-    let (data, _) = PreparedData::open_or_prepare(&source, &args.cache_dir)?;
+    let (data, _) = PreparedData::open_or_prepare(&source, &cache_dir)?;
     println!("data: {} ({})", source.display(), data.header().counts);
 
     let settings = TrainSettings {

@@ -770,6 +770,12 @@ mod tests {
             "/../shared/data/dream_train_sample.txt"
         ));
         if !sample.exists() {
+            // Set in CI: there a missing sample fails, as in `tests/common/shared_data.rs`.
+            assert!(
+                std::env::var_os("SWEEP_REQUIRE_SHARED_DATA").is_none(),
+                "SWEEP_REQUIRE_SHARED_DATA is set but {} is absent",
+                sample.display()
+            );
             eprintln!(
                 "SKIPPED real_sample_filter_counts: {} is absent (it ships in the project's \
                  shared/ folder, next to the crate); the real-data check did not run",

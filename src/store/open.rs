@@ -55,10 +55,17 @@ pub fn open(db: &Database) -> Result<Conn, StoreError> {
 }
 
 /// Open an existing database to read: a SQLite file read-only (a newer schema refused, an
-/// older one migrated first); a PostgreSQL database as it is, migrated if it is older.
+/// older one migrated first); a PostgreSQL database migrated if it is older, then with every
+/// transaction of the session read-only, so that a write through it fails as SQLite's does.
 pub fn open_read_only(db: &Database) -> Result<Conn, StoreError> {
     let Database::Sqlite(path) = db else {
-        return open(db);
+        let conn = open(db)?;
+        if let Conn::Postgres(client) = &conn {
+            client
+                .borrow_mut()
+                .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+        }
+        return Ok(conn);
     };
     if !path.exists() {
         return Err(StoreError::Missing(path.clone()));

@@ -27,6 +27,7 @@ on_both_databases!(
     a_resumed_trial_is_judged_again_at_a_rung_it_reaches_again,
     a_sweep_copied_to_either_database_reads_back_the_same,
     jobs_are_recorded_and_cancelled_once_and_a_claim_names_its_job,
+    a_read_only_store_refuses_every_write_and_leaves_the_database_as_it_was,
 );
 
 /// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
@@ -517,6 +518,69 @@ fn concurrent_workers_never_claim_the_same_trial(db: &TestDb) {
     assert_eq!(sorted, (1..=60).collect::<Vec<_>>());
     let store = Store::open_read_only(&db.database()).expect("read only");
     assert_eq!(store.state_counts(sweep).expect("counts").completed, 60);
+}
+
+fn a_read_only_store_refuses_every_write_and_leaves_the_database_as_it_was(db: &TestDb) {
+    let (store, sweep) = store_with(db, 2);
+    drop(store);
+    let sqlite_bytes = || match db.database() {
+        Database::Sqlite(path) => Some(std::fs::read(path).expect("the file")),
+        Database::Postgres(_) => None,
+    };
+    let before = sqlite_bytes();
+
+    let mut read_only = Store::open_read_only(&db.database()).expect("read only");
+    assert_eq!(read_only.trials(sweep).expect("it reads").len(), 2);
+    let refused = |what: &str, error: Option<StoreError>| {
+        let error = error.unwrap_or_else(|| panic!("{what} went through a read-only store"));
+        // PostgreSQL's own message is the source of the driver's "db error".
+        let mut message = error.to_string();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(inner) = cause {
+            message = format!("{message}: {inner}");
+            cause = inner.source();
+        }
+        assert!(
+            message.contains("readonly") || message.contains("read-only"),
+            "{what} was refused for being read-only: {message}"
+        );
+    };
+    refused(
+        "an UPDATE",
+        read_only
+            .conn
+            .execute("UPDATE trials SET state = 'failed'", &[])
+            .err(),
+    );
+    refused(
+        "a new sweep",
+        read_only
+            .create_or_open_sweep(&new_sweep("other", 1, Goal::Maximize))
+            .err(),
+    );
+    refused(
+        "a claim",
+        read_only.claim_next(sweep, &worker(1), LONG, ALIVE).err(),
+    );
+    drop(read_only);
+
+    assert_eq!(
+        sqlite_bytes(),
+        before,
+        "the SQLite file is byte for byte as it was"
+    );
+    let store = db.open();
+    assert!(matches!(
+        store.sweep("other").err(),
+        Some(StoreError::NoSuchSweep(_))
+    ));
+    let states: Vec<TrialState> = store
+        .trials(sweep)
+        .expect("trials")
+        .iter()
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(states, [TrialState::Pending, TrialState::Pending]);
 }
 
 fn many_processes_opening_a_new_database_at_once_create_the_schema_once(db: &TestDb) {
