@@ -267,6 +267,12 @@ fn bad_params_exit_2_naming_the_key() {
         .assert()
         .code(2)
         .stderr(contains("`optimizer`: `adamw` is not one of adam, sgd"));
+    sweep(dir.path())
+        .args(["train", "--synthetic", "100", "--val-fraction", "1.5"])
+        .assert()
+        .code(2)
+        .stderr(contains("--val-fraction"))
+        .stderr(contains("between 0 and 1"));
 }
 
 /// The real challenge sample: the reference's filter counts, and a short training run of the

@@ -51,8 +51,8 @@ pub struct Args {
     /// CPU threads [default: all cores]. Resuming needs the same count to repeat the numbers.
     #[arg(long)]
     threads: Option<usize>,
-    /// Share of the data held out for validation.
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of the data held out for validation, between 0 and 1.
+    #[arg(long, default_value_t = 0.1, value_parser = fraction)]
     val_fraction: f64,
     /// Folder of prepared data caches [default: `cache` in the folder of trial files (see
     /// `--runs`), where the workers of a sweep on the same `--db` look for it].
@@ -60,14 +60,17 @@ pub struct Args {
     cache_dir: Option<PathBuf>,
 }
 
+/// A share strictly between 0 and 1 (clap reports a refusal as bad input: exit code 2).
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("must be a number between 0 and 1, not {text}")),
+    }
+}
+
 /// Run `sweep train`; `runs` says where prepared data goes unless `--cache-dir` does.
 pub fn run(args: Args, runs: &crate::runs::Runs) -> anyhow::Result<()> {
     let params = TrialParams::parse(&args.params)?;
-    anyhow::ensure!(
-        args.val_fraction > 0.0 && args.val_fraction < 1.0,
-        "--val-fraction must be between 0 and 1, not {}",
-        args.val_fraction
-    );
     let device = backend::device_for(args.device)?;
     let threads = args.threads.unwrap_or_else(backend::all_cores);
     backend::set_cpu_threads(threads)?;
