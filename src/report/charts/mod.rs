@@ -90,7 +90,7 @@ const MUTED: RGBColor = RGBColor(0x80, 0x80, 0x80);
 
 /// DejaVu Sans (licence in `assets/fonts/LICENSE-DejaVu.txt`), embedded so PNG charts need no
 /// font installed.
-static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static DEJAVU_SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 type Area<DB> = DrawingArea<DB, Shift>;
 type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
