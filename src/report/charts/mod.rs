@@ -17,7 +17,7 @@
 //!
 //! Fonts: bitmaps need glyphs, so plotters' `ab_glyph` feature draws text with DejaVu Sans
 //! embedded in the binary (no system font, no fontconfig/freetype). Cargo features are
-//! unified, so that same font also measures text when laying out an SVG: [`register_font`]
+//! unified, so that same font also measures text when laying out an SVG: `register_font`
 //! runs once before any chart is drawn, whichever the backend.
 //!
 //! Output is byte-stable for the same input: a fixed palette, input order kept, no hashing.
