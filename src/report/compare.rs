@@ -4,8 +4,7 @@
 use super::charts::{self, Chart, TrialCurves};
 use super::leaderboard::{Leaderboard, TrialRow};
 use super::{ReportError, SweepSnapshot};
-use crate::metric::EpochMetrics;
-use crate::metric::MetricName;
+use crate::metric::{EpochMetrics, MetricName};
 use crate::search::SampledFrom;
 use crate::store::{Store, SweepRecord};
 use crate::text::{self, Align, Table};

@@ -1,4 +1,7 @@
+use super::progress::best_so_far;
+use super::style::{CHART_SIZE, TRIAL_SIZE, tick};
 use super::*;
+use crate::metric::{Goal, MetricName};
 
 /// Epochs with a falling loss and a rising R², a spike in the validation loss at epoch 7.
 fn epochs(n: usize) -> Vec<EpochMetrics> {
