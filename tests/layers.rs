@@ -215,7 +215,10 @@ fn problems(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
         }
     }
     for cycle in cycles(edges) {
-        found.push(format!("modules import each other: {}", cycle.join(" -> ")));
+        found.push(format!(
+            "modules import each other in a circle: {}",
+            cycle.join(", ")
+        ));
     }
     found
 }

@@ -1,10 +1,11 @@
 //! Running a sweep: the coordinator (`sweep run`) and its workers (`sweep worker`).
 //!
 //! The coordinator creates the sweep in the store (or reopens it: rerunning a sweep file is
-//! the resume), prepares the data once, spawns N worker processes of this same binary, shows
-//! progress read from the store, and forwards Ctrl-C. Workers claim, train and record on their
-//! own ([`worker`]); the coordinator writes nothing while they run except the fate of a worker
-//! that died without saying. With `--launcher slurm` the workers are the tasks of one Slurm
+//! the resume), prepares the data once, spawns N worker processes of this same binary, tells
+//! its [`Observer`] (the command line's display) what it reads from the store, and forwards
+//! stop requests. Workers claim, train and record on their own ([`worker`]), each trial through
+//! the [`trainer::Trainer`] seam; the coordinator writes nothing while they run except the
+//! fate of a worker that died without saying. With `--launcher slurm` the workers are the tasks of one Slurm
 //! job array instead ([`slurm`], [`jobs`]), and Ctrl-C leaves them running.
 //!
 //! Files: the database (`--db`, default `runs/sweeps.db`); beside it, `NAME/trial-NNNN/` per

@@ -27,7 +27,8 @@
 //! 0..1` never gives the 1 the trainer rejects). `q_uniform` rounds a uniform draw to the
 //! nearest lattice point `min + k·q` within `[min, max]` (W&B's `round(U/q)·q` when `min`
 //! is a multiple of `q`), so random and grid see the same values. Normal draws use
-//! Box-Muller, with `|z|` at most [`NORMAL_Z_MAX`] (the largest a 53-bit uniform can give).
+//! Box-Muller, with `|z|` at most [`NORMAL_Z_MAX`](crate::spec::NORMAL_Z_MAX) (the largest
+//! a 53-bit uniform can give).
 //!
 //! **Seeds.** A trial's training seed is [`trial_seed`]`(sweep seed, n)`, for every method.
 //!

@@ -15,6 +15,13 @@
 //! pid), so a worker whose trial was reclaimed cannot overwrite the new owner's rows
 //! ([`StoreError::NotHeld`]).
 //!
+//! The store persists what it is given and decides nothing about search or pruning: a bayes
+//! draw arrives as a closure from the worker, a rung decision as the sweep's [`RungRule`],
+//! applied inside the transaction that records the epoch. One file per concern: [`Store`]'s
+//! methods on sweeps (`sweeps.rs`), trials and claims (`trials.rs`), epochs and rungs
+//! (`epochs.rs`), test evaluations (`evaluations.rs`), Slurm jobs (`jobs.rs`) and copies
+//! between databases (`copy.rs`); what they take and hand out is in `records.rs`.
+//!
 //! The schema (`migrations/*.sql` for SQLite, versioned with `PRAGMA user_version`;
 //! `migrations/postgres/*.sql`, versioned in `schema_version`) is described for people in the
 //! README.
@@ -40,7 +47,10 @@ pub use database::Database;
 pub use error::StoreError;
 pub use jobs::{JobRecord, NewJob, Scheduler};
 pub use open::SCHEMA_VERSION;
-pub use records::*;
+pub use records::{
+    DrawTrial, DrawnTrial, Finish, NewSweep, NewTrial, RungRecord, StateCounts, SweepId,
+    SweepRecord, TestEvaluation, TrialId, TrialRecord, WorkerInfo,
+};
 pub use state::TrialState;
 
 use crate::metric::{EpochMetrics, Evaluation, Goal, MetricName, Scores};
