@@ -11,6 +11,7 @@ use crate::backend::{self, DeviceArg};
 use crate::data::PreparedData;
 use crate::data::synth;
 use crate::metric::EpochMetrics;
+use crate::runs::Runs;
 use crate::train::{self, TrainEvent, TrainSettings, TrialEnd, TrialParams};
 
 /// Arguments of `sweep train`.
@@ -69,7 +70,7 @@ fn fraction(text: &str) -> Result<f64, String> {
 }
 
 /// Run `sweep train`; `runs` says where prepared data goes unless `--cache-dir` does.
-pub fn run(args: Args, runs: &crate::runs::Runs) -> anyhow::Result<()> {
+pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     let params = TrialParams::parse(&args.params)?;
     let device = backend::device_for(args.device)?;
     let threads = args.threads.unwrap_or_else(backend::all_cores);
