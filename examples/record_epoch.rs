@@ -31,6 +31,7 @@ fn metrics(epoch: usize) -> EpochMetrics {
         learning_rate: 0.003,
         seconds: 1.0,
         samples_per_s: 1000.0,
+        extra: Default::default(),
     }
 }
 
@@ -49,7 +50,7 @@ fn main() -> Result<()> {
         spec_text: "name: bench\n".to_string(),
         spec_hash: "bench".to_string(),
         data_path: PathBuf::from("data.txt"),
-        metric: MetricName::ValR2,
+        metric: MetricName::VAL_R2,
         goal: Goal::Maximize,
         data_header: None,
         trials: (1..=TRIALS + 1)

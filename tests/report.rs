@@ -19,7 +19,7 @@ fn new_sweep(name: &str) -> NewSweep {
         spec_text: format!("name: {name}\n# {HOSTILE}\n"),
         spec_hash: "fingerprint".to_string(),
         data_path: PathBuf::from("data/train.txt"),
-        metric: MetricName::ValR2,
+        metric: MetricName::VAL_R2,
         goal: Goal::Maximize,
         data_header: None,
         trials: (1..=4)
@@ -48,6 +48,7 @@ fn epoch(n: usize, r2: f64) -> EpochMetrics {
         learning_rate: 0.001,
         seconds: 2.0,
         samples_per_s: 1000.0,
+        extra: Default::default(),
     }
 }
 

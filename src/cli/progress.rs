@@ -46,7 +46,7 @@ impl Progress {
             overall,
             workers,
             on_terminal,
-            metric: sweep.metric,
+            metric: sweep.metric.clone(),
             maximize: sweep.maximizes(),
         }
     }

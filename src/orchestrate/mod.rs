@@ -275,7 +275,7 @@ fn new_sweep(
         spec_text,
         spec_hash: spec.fingerprint(),
         data_path,
-        metric: spec.metric.name,
+        metric: spec.metric.name.clone(),
         goal: spec.metric.goal,
         data_header,
         trials,

@@ -60,7 +60,7 @@ impl Combinations {
         let mut rows: Vec<CombinationRow> = groups.into_values().map(combination).collect();
         rank(&mut rows, board.maximize);
         Combinations {
-            metric: board.metric,
+            metric: board.metric.clone(),
             maximize: board.maximize,
             rows,
         }
@@ -279,7 +279,7 @@ mod tests {
             .iter()
             .map(|t| TrialRow::from_record(t).expect("valid params"))
             .collect();
-        Leaderboard::new(MetricName::ValR2, true, rows)
+        Leaderboard::new(MetricName::VAL_R2, true, rows)
     }
 
     #[test]
@@ -303,7 +303,7 @@ mod tests {
         assert!((best.sd.expect("sd") - 0.02f64.sqrt()).abs() < 1e-12);
         assert_eq!((best.min, best.max), (Some(0.5), Some(0.7)));
         let worse =
-            Combinations::from_board(&Leaderboard::new(MetricName::ValLoss, false, board().rows));
+            Combinations::from_board(&Leaderboard::new(MetricName::VAL_LOSS, false, board().rows));
         assert_eq!(worse.rows[0].trials, [1, 2, 3]);
     }
 

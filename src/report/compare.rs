@@ -72,18 +72,18 @@ impl Comparison {
                 best_epoch: t.row.best_epoch,
             })
             .collect();
-        let panels = [MetricName::ValR2, MetricName::ValLoss]
+        let panels = [MetricName::VAL_R2, MetricName::VAL_LOSS]
             .into_iter()
             .map(|metric| {
                 let title = format!("sweep {}: {}", self.sweep.name, metric.as_str());
-                charts::overlay(&curves, metric, &title)
+                charts::overlay(&curves, &metric, &title)
             })
             .collect();
         Chart::row(panels)
     }
 
     pub fn render(&self) -> String {
-        let metric = self.sweep.metric;
+        let metric = self.sweep.metric.clone();
         let numbers: Vec<String> = self
             .trials
             .iter()
@@ -100,13 +100,13 @@ impl Comparison {
             out.push_str("\nno epochs recorded yet\n");
             return out;
         }
-        let mut curves = vec![metric];
-        if metric != MetricName::ValLoss {
-            curves.push(MetricName::ValLoss);
+        let mut curves = vec![metric.clone()];
+        if metric != MetricName::VAL_LOSS {
+            curves.push(MetricName::VAL_LOSS);
         }
         for name in curves {
             out.push_str(&format!("\n{name} by epoch (* best epoch by {metric}):\n"));
-            out.push_str(&self.curve(name));
+            out.push_str(&self.curve(&name));
         }
         out
     }
@@ -163,7 +163,7 @@ impl Comparison {
     }
 
     /// One line per epoch, a column per trial; blank after a trial's last epoch.
-    fn curve(&self, name: MetricName) -> String {
+    fn curve(&self, name: &MetricName) -> String {
         let mut columns = vec![("epoch".to_string(), Align::Right)];
         columns.extend(self.headers().map(|h| (h, Align::Right)));
         let mut table = Table::new(columns);
@@ -184,7 +184,7 @@ impl Comparison {
 
 /// A trial's value of `name` at `epoch`: four decimals, then `*` at its best epoch or a space
 /// (so that the digits of a column still line up).
-fn curve_cell(trial: &ComparedTrial, epoch: usize, name: MetricName) -> String {
+fn curve_cell(trial: &ComparedTrial, epoch: usize, name: &MetricName) -> String {
     let Some(m) = trial.epochs.iter().find(|m| m.epoch == epoch) else {
         return String::new();
     };
@@ -229,6 +229,7 @@ mod tests {
             learning_rate: 0.001,
             seconds: 1.0,
             samples_per_s: 100.0,
+            extra: Default::default(),
         }
     }
 
@@ -255,7 +256,7 @@ mod tests {
     fn trials_are_shown_side_by_side_with_their_curves() {
         let comparison = Comparison {
             sweep: sweep_record(
-                crate::metric::MetricName::ValR2,
+                crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
             ),
             trials: vec![
@@ -301,7 +302,7 @@ mod tests {
     fn a_loss_metric_gets_one_curve_and_no_epochs_are_said_so() {
         let mut comparison = Comparison {
             sweep: sweep_record(
-                crate::metric::MetricName::ValLoss,
+                crate::metric::MetricName::VAL_LOSS,
                 crate::metric::Goal::Minimize,
             ),
             trials: vec![compared(1, "{}", &[0.1], 1)],
@@ -315,7 +316,7 @@ mod tests {
     fn bayes_trials_say_how_they_were_drawn() {
         let mut comparison = Comparison {
             sweep: sweep_record(
-                crate::metric::MetricName::ValR2,
+                crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
             ),
             trials: vec![

@@ -110,7 +110,7 @@ impl Leaderboard {
             .map(TrialRow::from_record)
             .collect::<Result<_, _>>()?;
         Ok(Leaderboard::new(
-            snapshot.sweep.metric,
+            snapshot.sweep.metric.clone(),
             snapshot.sweep.maximizes(),
             rows,
         ))
@@ -483,7 +483,7 @@ mod tests {
 
     #[test]
     fn trials_rank_by_the_goal_ties_by_number_unranked_last() {
-        let board = Leaderboard::new(MetricName::ValR2, true, rows());
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows());
         assert_eq!(
             order(&board),
             [
@@ -496,7 +496,7 @@ mod tests {
         );
         assert_eq!(board.best().map(|r| r.trial), Some(2));
 
-        let board = Leaderboard::new(MetricName::ValLoss, false, rows());
+        let board = Leaderboard::new(MetricName::VAL_LOSS, false, rows());
         assert_eq!(
             order(&board),
             [
@@ -519,7 +519,7 @@ mod tests {
                 .iter()
                 .map(|t| TrialRow::from_record(t).expect("valid params")),
         );
-        let board = Leaderboard::new(MetricName::ValR2, true, all);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, all);
         assert_eq!(
             order(&board),
             [
@@ -559,13 +559,13 @@ mod tests {
     fn no_best_without_a_ranked_trial() {
         let mut pending = rows();
         pending.retain(|r| r.best_metric.is_none());
-        let board = Leaderboard::new(MetricName::ValR2, true, pending);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, pending);
         assert_eq!(board.best(), None);
     }
 
     #[test]
     fn top_keeps_the_first_rows() {
-        let board = Leaderboard::new(MetricName::ValR2, true, rows());
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows());
         assert_eq!(board.clone().top(None).rows.len(), 5);
         assert_eq!(
             order(&board.clone().top(Some(2))),
@@ -573,7 +573,7 @@ mod tests {
         );
         assert_eq!(board.top(Some(9)).rows.len(), 5);
         assert_eq!(
-            Leaderboard::new(MetricName::ValR2, true, rows())
+            Leaderboard::new(MetricName::VAL_R2, true, rows())
                 .top(Some(4))
                 .param_names(),
             ["activation", "batch_size", "lr"]
@@ -582,7 +582,7 @@ mod tests {
 
     #[test]
     fn table_export() {
-        let board = Leaderboard::new(MetricName::ValR2, true, rows());
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows());
         assert_eq!(
             export(&TableExporter::default(), &board),
             "   rank  trial  state      val_r2  best epoch  epochs  activation  batch_size  lr        error\n\
@@ -596,7 +596,7 @@ mod tests {
 
     #[test]
     fn table_export_bolds_the_best_row_for_a_terminal() {
-        let board = Leaderboard::new(MetricName::ValR2, true, rows()).top(Some(2));
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows()).top(Some(2));
         assert_eq!(
             export(&TableExporter { bold_best: true }, &board),
             "   rank  trial  state      val_r2  best epoch  epochs  batch_size  lr\n\
@@ -611,12 +611,12 @@ mod tests {
         for row in &mut rows {
             row.device = Some("cpu".to_string());
         }
-        let board = Leaderboard::new(MetricName::ValR2, true, rows.clone());
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows.clone());
         let table = export(&TableExporter::default(), &board);
         assert!(!table.contains("device"), "{table}");
         assert!(export(&CsvExporter, &board).contains(",,cpu\n"));
         rows[1].device = Some("cuda:1".to_string());
-        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows);
         let table = export(&TableExporter::default(), &board);
         let header = table.lines().next().unwrap_or_default();
         assert!(header.contains("epochs  device"), "{table}");
@@ -633,7 +633,7 @@ mod tests {
 
     #[test]
     fn csv_export() {
-        let board = Leaderboard::new(MetricName::ValR2, true, rows());
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows());
         assert_eq!(
             export(&CsvExporter, &board),
             "rank,trial,state,best_metric,best_epoch,epochs,activation,batch_size,lr,error,pruned_at,device\n\
@@ -649,7 +649,7 @@ mod tests {
     fn json_export() {
         let mut rows = rows();
         rows.retain(|r| [2, 3].contains(&r.trial));
-        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows);
         assert_eq!(
             export(&JsonExporter, &board),
             r#"[
@@ -694,7 +694,7 @@ mod tests {
         row.best_metric = Some(0.1 + 0.2);
         let json = export(
             &JsonExporter,
-            &Leaderboard::new(MetricName::ValR2, true, vec![row]),
+            &Leaderboard::new(MetricName::VAL_R2, true, vec![row]),
         );
         let back: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
         assert_eq!(back[0]["best_metric"].as_f64(), Some(0.1 + 0.2));
@@ -722,7 +722,7 @@ mod tests {
         .map(TrialRow::from_record)
         .collect::<Result<Vec<_>, _>>()
         .expect("rows");
-        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows);
         assert_eq!(board.param_names(), ["lr", "units"]);
         assert_eq!(board.swept_param_names(), ["lr"]);
         let table = String::from_utf8(TableExporter::default().serialize(&board).expect("table"))
@@ -745,7 +745,7 @@ mod tests {
             .map(TrialRow::from_record)
             .collect::<Result<Vec<_>, _>>()
             .expect("rows");
-        let board = Leaderboard::new(MetricName::ValR2, true, rows);
+        let board = Leaderboard::new(MetricName::VAL_R2, true, rows);
         assert!(board.has_draws());
         let table = String::from_utf8(TableExporter::default().serialize(&board).expect("table"))
             .expect("utf-8");
@@ -763,7 +763,7 @@ mod tests {
         let json = String::from_utf8(JsonExporter.serialize(&board).expect("json")).expect("utf-8");
         assert!(json.contains("\"draw\": \"startup\""));
         // Other sweeps' output is unchanged: no draw column, no draw key.
-        let plain = Leaderboard::new(MetricName::ValR2, true, rows_without_draws(&board));
+        let plain = Leaderboard::new(MetricName::VAL_R2, true, rows_without_draws(&board));
         assert!(!plain.has_draws());
         let json = String::from_utf8(JsonExporter.serialize(&plain).expect("json")).expect("utf-8");
         assert!(!json.contains("draw"));

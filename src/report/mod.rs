@@ -238,7 +238,7 @@ pub(crate) mod tests {
     fn an_unknown_trial_is_named_with_the_numbers_there_are() {
         let snapshot = SweepSnapshot {
             sweep: sweep_record(
-                crate::metric::MetricName::ValR2,
+                crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
             ),
             trials: [1, 2, 3, 7]
@@ -291,7 +291,7 @@ pub(crate) mod tests {
         );
         let snapshot = SweepSnapshot {
             sweep: sweep_record(
-                crate::metric::MetricName::ValR2,
+                crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
             ),
             trials,

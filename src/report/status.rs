@@ -319,7 +319,7 @@ mod tests {
         trials.extend((6..=44).map(|n| trial_record(n, TrialState::Pending, None, params)));
         SweepSnapshot {
             sweep: sweep_record(
-                crate::metric::MetricName::ValR2,
+                crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
             ),
             trials,

@@ -221,7 +221,7 @@ impl Method {
 }
 
 /// What ranks a sweep's trials, and which way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Metric {
     /// The epoch metric.
     pub name: MetricName,
@@ -233,7 +233,7 @@ impl Default for Metric {
     /// Validation R², maximized (what the reference's early stopping watched).
     fn default() -> Self {
         Metric {
-            name: MetricName::ValR2,
+            name: MetricName::VAL_R2,
             goal: Goal::Maximize,
         }
     }

@@ -32,7 +32,11 @@ impl RawSpec {
             name,
             description: self.description,
             method: self.method,
-            metric: self.metric.map(RawMetric::validate).unwrap_or_default(),
+            metric: self
+                .metric
+                .map(RawMetric::validate)
+                .transpose()?
+                .unwrap_or_default(),
             run_cap,
             replicates: check_replicates(self.method, self.replicates)?,
             seed: self.seed.unwrap_or(0),
@@ -115,11 +119,22 @@ fn check_size(spec: &Spec) -> Result<(), Issue> {
 }
 
 impl RawMetric {
-    fn validate(self) -> Metric {
-        Metric {
-            name: self.name,
-            goal: self.goal.unwrap_or(self.name.default_goal()),
+    /// The built-in model reports only its five metrics.
+    fn validate(self) -> Result<Metric, Issue> {
+        if !self.name.is_built_in() {
+            return Err(issue(
+                "metric.name",
+                format!(
+                    "unknown metric `{}`; the built-in model reports: {}",
+                    self.name,
+                    crate::metric::built_in_names()
+                ),
+            ));
         }
+        Ok(Metric {
+            goal: self.goal.unwrap_or(self.name.default_goal()),
+            name: self.name,
+        })
     }
 }
 

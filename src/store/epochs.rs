@@ -149,6 +149,7 @@ fn epoch_at(r: &Row, first: usize) -> Result<EpochMetrics, StoreError> {
         learning_rate: real(6)?,
         seconds: real(7)?,
         samples_per_s: real(8)?,
+        extra: Default::default(),
     })
 }
 

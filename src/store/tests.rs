@@ -137,7 +137,7 @@ fn new_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
         spec_text: format!("name: {name}\n"),
         spec_hash: "abc".to_string(),
         data_path: PathBuf::from("data.txt"),
-        metric: MetricName::ValR2,
+        metric: MetricName::VAL_R2,
         goal,
         data_header: None,
         trials: (1..=trials)
@@ -171,6 +171,7 @@ fn epoch(n: usize, r2: f64) -> EpochMetrics {
         learning_rate: 0.001,
         seconds: 1.5,
         samples_per_s: 1000.0,
+        extra: Default::default(),
     }
 }
 
@@ -390,7 +391,7 @@ fn epochs_are_recorded_once_and_the_best_follows_the_goal(db: &TestDb) {
     for (goal, best) in [(Goal::Maximize, 2), (Goal::Minimize, 1)] {
         let mut store = db.open();
         let mut spec = new_sweep(&format!("s-{goal}"), 1, goal);
-        spec.metric = MetricName::ValLoss;
+        spec.metric = MetricName::VAL_LOSS;
         let (sweep, _) = store.create_or_open_sweep(&spec).expect("sweep");
         let me = worker(1);
         let trial = store

@@ -210,6 +210,7 @@ mod tests {
                 learning_rate: 0.003,
                 seconds: v,
                 samples_per_s: v,
+                extra: Default::default(),
             })
             .collect();
         let progress = Progress {

@@ -231,6 +231,7 @@ pub fn train_trial(
             learning_rate: epoch_learning_rate(params, epoch),
             seconds: started.elapsed().as_secs_f64(),
             samples_per_s: (split.train.len() * strands(params)) as f64 / train_seconds,
+            extra: Default::default(),
         };
         let improved = progress
             .best()

@@ -63,6 +63,7 @@ impl FakeTrainer {
             learning_rate: params.learning_rate,
             seconds: 0.0,
             samples_per_s: 0.0,
+            extra: Default::default(),
         }
     }
 }

@@ -19,7 +19,7 @@ pub(super) fn finite(points: impl Iterator<Item = (f64, f64)>) -> Points {
 }
 
 /// `metric` per epoch of `epochs`, NaN epochs left out, reduced to `max` points.
-pub(super) fn curve_of(epochs: &[EpochMetrics], metric: MetricName, max: usize) -> Points {
+pub(super) fn curve_of(epochs: &[EpochMetrics], metric: &MetricName, max: usize) -> Points {
     let points = finite(epochs.iter().map(|e| (e.epoch as f64, metric.value(e))));
     downsample(&points, max)
 }

@@ -145,7 +145,7 @@ impl Lines {
 pub(super) fn line_chart(
     title: String,
     x_desc: &'static str,
-    metric: MetricName,
+    metric: &MetricName,
     goal: Goal,
     extent: Option<(Range<f64>, Range<f64>)>,
     plot: impl FnOnce(Lines) -> Plot,
@@ -155,7 +155,7 @@ pub(super) fn line_chart(
             let frame = Lines {
                 title,
                 x_desc,
-                metric,
+                metric: metric.clone(),
                 goal,
                 x,
                 y,

@@ -14,12 +14,12 @@ pub(super) type TrialLine = (usize, Option<(f64, f64)>, Points);
 
 /// The given trials (the top K) overlaid: `metric` per epoch, one colour per trial, a legend
 /// "trial N", a dot at each trial's best epoch.
-pub fn overlay_chart(trials: &[TrialCurves], metric: MetricName, title: &str) -> String {
+pub fn overlay_chart(trials: &[TrialCurves], metric: &MetricName, title: &str) -> String {
     overlay(trials, metric, title).svg()
 }
 
 /// The prepared [`overlay_chart`].
-pub fn overlay(trials: &[TrialCurves], metric: MetricName, title: &str) -> Chart {
+pub fn overlay(trials: &[TrialCurves], metric: &MetricName, title: &str) -> Chart {
     let curves: Vec<TrialLine> = trials
         .iter()
         .map(|t| {
@@ -48,7 +48,7 @@ pub(super) fn series<'a, DB: DrawingBackend + 'a>(
 }
 
 /// The trial's best epoch on `metric`'s curve, when that epoch has a value.
-fn best_point(trial: &TrialCurves, metric: MetricName) -> Option<(f64, f64)> {
+fn best_point(trial: &TrialCurves, metric: &MetricName) -> Option<(f64, f64)> {
     let best = trial.best_epoch?;
     let epoch = trial.epochs.iter().find(|e| e.epoch == best)?;
     let v = metric.value(epoch);

@@ -28,7 +28,7 @@ pub(super) struct Parallel {
 pub fn parallel_chart(
     params: &[String],
     rows: &[(Vec<ParamPoint>, f64)],
-    metric: MetricName,
+    metric: &MetricName,
     goal: Goal,
 ) -> String {
     parallel(params, rows, metric, goal).svg()
@@ -38,7 +38,7 @@ pub fn parallel_chart(
 pub fn parallel(
     params: &[String],
     rows: &[(Vec<ParamPoint>, f64)],
-    metric: MetricName,
+    metric: &MetricName,
     goal: Goal,
 ) -> Chart {
     let title = format!("trials by parameter, coloured by {}", metric.as_str());

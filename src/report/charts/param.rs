@@ -40,14 +40,14 @@ pub(super) type CategoricalScatter = Scatter<Vec<String>, i32>;
 pub fn param_chart(
     param: &str,
     points: &[(ParamPoint, f64)],
-    metric: MetricName,
+    metric: &MetricName,
     log_x: bool,
 ) -> String {
     self::param(param, points, metric, log_x).svg()
 }
 
 /// The prepared [`param_chart`].
-pub fn param(param: &str, points: &[(ParamPoint, f64)], metric: MetricName, log_x: bool) -> Chart {
+pub fn param(param: &str, points: &[(ParamPoint, f64)], metric: &MetricName, log_x: bool) -> Chart {
     let title = format!("{} by {param}", metric.as_str());
     let usable: Vec<(&ParamPoint, f64)> = points
         .iter()
@@ -78,7 +78,7 @@ fn numeric(
     title: &str,
     param: &str,
     points: &[(f64, f64)],
-    metric: MetricName,
+    metric: &MetricName,
     log_x: bool,
 ) -> Option<NumericScatter> {
     // A log axis cannot show zero or negative values: fall back rather than drop trials.
@@ -98,7 +98,7 @@ fn categorical(
     title: &str,
     param: &str,
     points: &[(&ParamPoint, f64)],
-    metric: MetricName,
+    metric: &MetricName,
 ) -> Option<CategoricalScatter> {
     let categories = categories(points.iter().map(|(p, _)| *p));
     let y = span(points.iter().map(|p| p.1))?;
@@ -116,7 +116,7 @@ impl<X, P> Scatter<X, P> {
     fn new(
         title: &str,
         param: &str,
-        metric: MetricName,
+        metric: &MetricName,
         x: X,
         y: Range<f64>,
         drawn: Vec<(P, f64)>,
@@ -124,7 +124,7 @@ impl<X, P> Scatter<X, P> {
         Scatter {
             title: title.to_string(),
             param: param.to_string(),
-            metric,
+            metric: metric.clone(),
             x,
             y,
             drawn,

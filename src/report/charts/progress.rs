@@ -11,12 +11,12 @@ use crate::metric::{Goal, MetricName};
 
 /// How the sweep progressed: each finished trial's best metric as a dot at its trial number,
 /// and the best-so-far as a step line (`goal` decides better).
-pub fn progress_chart(points: &[(usize, f64)], metric: MetricName, goal: Goal) -> String {
+pub fn progress_chart(points: &[(usize, f64)], metric: &MetricName, goal: Goal) -> String {
     progress(points, metric, goal).svg()
 }
 
 /// The prepared [`progress_chart`].
-pub fn progress(points: &[(usize, f64)], metric: MetricName, goal: Goal) -> Chart {
+pub fn progress(points: &[(usize, f64)], metric: &MetricName, goal: Goal) -> Chart {
     let title = format!("best {} by trial", metric.as_str());
     let dots = by_trial(points);
     let extent = spans(dots.iter());
@@ -47,7 +47,7 @@ pub(super) fn progress_series<'a, DB: DrawingBackend + 'a>(
 /// Sweeps side by side: each one's best-so-far by trial number, one step line per labelled
 /// sweep (each sweep's finished trials' best metrics, by number; `goal` decides better).
 /// The report draws a bayes sweep against a random sweep over the same parameters.
-pub fn versus(sweeps: &[(String, Vec<(usize, f64)>)], metric: MetricName, goal: Goal) -> Chart {
+pub fn versus(sweeps: &[(String, Vec<(usize, f64)>)], metric: &MetricName, goal: Goal) -> Chart {
     let title = format!("best {} so far, by trial", metric.as_str());
     let lines: Vec<(String, Points)> = sweeps
         .iter()

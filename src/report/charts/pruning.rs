@@ -27,7 +27,7 @@ pub(super) struct Pruned {
 pub fn pruning(
     trials: &[(TrialCurves, Option<usize>)],
     rungs: &[usize],
-    metric: MetricName,
+    metric: &MetricName,
 ) -> Chart {
     let title = format!("{} by epoch, pruned trials in grey", metric.as_str());
     let mut kept = Vec::new();

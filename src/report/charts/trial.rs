@@ -34,10 +34,10 @@ pub fn trial_chart(trial: &TrialCurves) -> String {
 
 /// The prepared [`trial_chart`].
 pub fn trial(trial: &TrialCurves) -> Chart {
-    let curve = |metric| curve_of(trial.epochs, metric, TRIAL_POINTS);
-    let train = curve(MetricName::TrainLoss);
-    let val = curve(MetricName::ValLoss);
-    let r2 = curve(MetricName::ValR2);
+    let curve = |metric: MetricName| curve_of(trial.epochs, &metric, TRIAL_POINTS);
+    let train = curve(MetricName::TRAIN_LOSS);
+    let val = curve(MetricName::VAL_LOSS);
+    let r2 = curve(MetricName::VAL_R2);
     let title = format!("trial {}", trial.number);
     // Both panels share the epoch axis, so they line up by eye.
     let epochs = span(

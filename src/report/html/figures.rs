@@ -68,7 +68,7 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
     let mut list = vec![NamedChart {
         stem: "progress".to_string(),
         caption: "best so far, by trial number".to_string(),
-        chart: charts::progress(&progress, sweep.metric, sweep.goal),
+        chart: charts::progress(&progress, &sweep.metric, sweep.goal),
     }];
     if let Some(baseline) = &input.baseline {
         let lines = [
@@ -85,7 +85,7 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
                  parameters",
                 baseline.sweep
             ),
-            chart: charts::versus(&lines, sweep.metric, sweep.goal),
+            chart: charts::versus(&lines, &sweep.metric, sweep.goal),
         });
     }
     let top: Vec<TrialCurves> = board
@@ -99,11 +99,11 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
             best_epoch: r.best_epoch,
         })
         .collect();
-    for metric in [MetricName::ValR2, MetricName::ValLoss] {
+    for metric in [MetricName::VAL_R2, MetricName::VAL_LOSS] {
         let title = format!("top {} trials: {}", top.len(), metric.as_str());
         list.push(NamedChart {
             stem: format!("top-{}", metric.as_str()),
-            chart: charts::overlay(&top, metric, &title),
+            chart: charts::overlay(&top, &metric, &title),
             caption: title,
         });
     }
@@ -145,7 +145,7 @@ fn pruning_chart(input: &ReportInput) -> Option<NamedChart> {
             "early stopping: {pruned} trial(s) pruned at rungs (epochs {})",
             rung_list.join(", ")
         ),
-        chart: charts::pruning(&trials, &rungs, sweep.metric),
+        chart: charts::pruning(&trials, &rungs, &sweep.metric),
     })
 }
 
@@ -202,7 +202,7 @@ fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart>
         list.push(NamedChart {
             stem: format!("param-{}", file_safe(name)),
             caption: format!("{} against {name}", sweep.metric),
-            chart: charts::param(name, &points, sweep.metric, name == "learning_rate"),
+            chart: charts::param(name, &points, &sweep.metric, name == "learning_rate"),
         });
     }
     let rows: Vec<(Vec<ParamPoint>, f64)> = scored
@@ -218,7 +218,7 @@ fn parameter_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart>
     list.push(NamedChart {
         stem: "parallel".to_string(),
         caption: "all trials, coloured by the metric".to_string(),
-        chart: charts::parallel(&swept, &rows, sweep.metric, sweep.goal),
+        chart: charts::parallel(&swept, &rows, &sweep.metric, sweep.goal),
     });
     list
 }

@@ -301,9 +301,9 @@ pub(super) fn embedded_data(
                 "params": row.params,
                 "state": row.state.as_str(),
                 "best": row.best_metric.filter(|m| m.is_finite()),
-                "val_r2": curve(MetricName::ValR2),
-                "val_loss": curve(MetricName::ValLoss),
-                "train_loss": curve(MetricName::TrainLoss),
+                "val_r2": curve(MetricName::VAL_R2),
+                "val_loss": curve(MetricName::VAL_LOSS),
+                "train_loss": curve(MetricName::TRAIN_LOSS),
             }),
         );
     }

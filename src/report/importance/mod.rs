@@ -255,7 +255,7 @@ pub fn analyze_snapshot(
         detect,
         permutations: PERMUTATIONS,
     };
-    Ok(analyze(&observations, sweep.metric, settings))
+    Ok(analyze(&observations, sweep.metric.clone(), settings))
 }
 
 /// The analysis of `observations` (see the module documentation).

@@ -44,7 +44,7 @@ fn param<'a>(analysis: &'a Analysis, name: &str) -> &'a ParameterEffect {
 
 #[test]
 fn a_strong_effect_is_detected_and_no_effect_is_not() {
-    let analysis = analyze(&grid(0.5, 0.005), MetricName::ValR2, settings(1));
+    let analysis = analyze(&grid(0.5, 0.005), MetricName::VAL_R2, settings(1));
     assert_eq!(analysis.trials, 16);
     assert_eq!(analysis.combinations, 4);
     // batch_size is constant: not swept.
@@ -90,14 +90,14 @@ fn a_strong_effect_is_detected_and_no_effect_is_not() {
 
 #[test]
 fn seed_noise_is_the_pooled_replicate_spread() {
-    let analysis = analyze(&grid(0.5, 0.0), MetricName::ValR2, settings(1));
+    let analysis = analyze(&grid(0.5, 0.0), MetricName::VAL_R2, settings(1));
     let expected = (2.0 * (0.05f64.powi(2) + 0.03f64.powi(2)) / 3.0).sqrt();
     let noise = &analysis.seed_noise;
     assert!((noise.sd.expect("replicated") - expected).abs() < 1e-12);
     assert_eq!((noise.df, noise.replicated_combinations), (12, 4));
     // Without replicates the noise cannot be estimated, and nothing is sized.
     let single: Vec<Observation> = grid(0.5, 0.0).into_iter().step_by(4).collect();
-    let analysis = analyze(&single, MetricName::ValR2, settings(1));
+    let analysis = analyze(&single, MetricName::VAL_R2, settings(1));
     assert_eq!(analysis.seed_noise.sd, None);
     assert!(param(&analysis, "a").replicates_needed.is_none());
     assert!(table("s", &analysis).contains("cannot be estimated"));
@@ -131,7 +131,7 @@ fn replicates_needed_follow_the_formula() {
     assert_eq!(stats::trials_needed(1.0, 0.0), None);
     let mut s = settings(1);
     s.detect = Some(0.02);
-    let analysis = analyze(&grid(0.5, 0.005), MetricName::ValR2, s);
+    let analysis = analyze(&grid(0.5, 0.005), MetricName::VAL_R2, s);
     let b = param(&analysis, "b")
         .replicates_needed
         .as_ref()
@@ -147,9 +147,9 @@ fn replicates_needed_follow_the_formula() {
 #[test]
 fn the_permutation_test_is_reproducible_and_seeded() {
     let data = grid(0.03, 0.02);
-    let one = analyze(&data, MetricName::ValR2, settings(7));
-    assert_eq!(one, analyze(&data, MetricName::ValR2, settings(7)));
-    let other = analyze(&data, MetricName::ValR2, settings(8));
+    let one = analyze(&data, MetricName::VAL_R2, settings(7));
+    assert_eq!(one, analyze(&data, MetricName::VAL_R2, settings(7)));
+    let other = analyze(&data, MetricName::VAL_R2, settings(8));
     assert_ne!(param(&one, "a").p_value, param(&other, "a").p_value);
     // The p-value is a share of shuffles: (1 + k) / (1 + B).
     let p = param(&one, "a").p_value * (PERMUTATIONS + 1) as f64;
@@ -160,7 +160,7 @@ fn the_permutation_test_is_reproducible_and_seeded() {
 fn stratifying_keeps_a_strong_parameter_from_masking_another() {
     // a's huge effect swamps b in a marginal comparison; within strata of a, b's +0.1 on
     // noise of ±0.05 is clear.
-    let analysis = analyze(&grid(5.0, 0.1), MetricName::ValR2, settings(3));
+    let analysis = analyze(&grid(5.0, 0.1), MetricName::VAL_R2, settings(3));
     let b = param(&analysis, "b");
     assert!(b.stratified);
     assert!(b.significant, "p = {}", b.p_value);
@@ -171,7 +171,7 @@ fn stratifying_keeps_a_strong_parameter_from_masking_another() {
 fn minimizing_flips_best_and_worst() {
     let mut s = settings(1);
     s.goal = Goal::Minimize;
-    let analysis = analyze(&grid(0.5, 0.0), MetricName::ValLoss, s);
+    let analysis = analyze(&grid(0.5, 0.0), MetricName::VAL_LOSS, s);
     let effect = param(&analysis, "a").effect.clone().expect("an effect");
     assert_eq!(
         (effect.best.as_str(), effect.worst.as_str()),
@@ -196,7 +196,7 @@ fn continuous_values_are_binned_by_quantile() {
             }
         })
         .collect();
-    let analysis = analyze(&observations, MetricName::ValR2, settings(1));
+    let analysis = analyze(&observations, MetricName::VAL_R2, settings(1));
     let lr = param(&analysis, "lr");
     assert_eq!(lr.bins, Some(BINS));
     let sizes: Vec<usize> = lr.values.iter().map(|v| v.n).collect();
@@ -224,7 +224,7 @@ fn a_parameter_that_never_varies_alone_is_tested_across_all_trials() {
             }
         })
         .collect();
-    let analysis = analyze(&observations, MetricName::ValR2, settings(1));
+    let analysis = analyze(&observations, MetricName::VAL_R2, settings(1));
     let a = param(&analysis, "a");
     assert!(!a.stratified);
     assert_eq!(a.informative_strata, 0);
@@ -233,7 +233,7 @@ fn a_parameter_that_never_varies_alone_is_tested_across_all_trials() {
 
 #[test]
 fn the_table_states_the_verdicts_and_intervals() {
-    let analysis = analyze(&grid(0.5, 0.005), MetricName::ValR2, settings(1));
+    let analysis = analyze(&grid(0.5, 0.005), MetricName::VAL_R2, settings(1));
     let text = table("demo", &analysis);
     for part in [
         "what mattered in sweep demo: val_r2 (maximize), 16 completed trials in 4 combinations",
