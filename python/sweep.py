@@ -189,7 +189,8 @@ def _report_dropped():
 
 
 def _line(step, metrics):
-    """The JSON line for `step` (int or None) and `metrics` (name -> number), non-finite dropped."""
+    """The JSON line for `step` (int or None) and `metrics` (name -> number), non-finite
+    dropped; None when no metric is left (the worker refuses a line without one)."""
     row = {} if step is None else {"step": step}
     bad = []
     for key, value in metrics.items():
@@ -199,12 +200,16 @@ def _line(step, metrics):
             row[key] = value
     if bad:
         _warn_dropped(bad, step)
+    if len(row) == (0 if step is None else 1):
+        return None
     return json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n"
 
 
 def _append(text):
     """Append one complete line to $SWEEP_METRICS in a single write (O_APPEND), or print it
-    on stderr outside a trial."""
+    on stderr outside a trial. `text` None: nothing to write."""
+    if text is None:
+        return
     path = os.environ.get("SWEEP_METRICS")
     if not path:
         sys.stderr.write("sweep.log: " + text)
@@ -242,8 +247,8 @@ def log(step=None, metrics=None, /, **values):
     to the step after the last. Names that are not Python identifiers ("val/r2") go in
     the `metrics` dict. Values are numbers: int, float, bool, or numpy/torch scalars
     (anything with `.item()`, or that float() accepts); other values raise TypeError. A
-    NaN or infinite value is dropped with a warning on stderr. Calling `log` twice for
-    the same step merges the two. Outside a trial the line is printed on stderr."""
+    NaN or infinite value is dropped with a warning on stderr (a step left with no
+    value is not written). Calling `log` twice for the same step merges the two. Outside a trial the line is printed on stderr."""
     if "step" in values:
         if step is not None:
             raise TypeError("sweep.log: step given twice")
@@ -251,6 +256,8 @@ def log(step=None, metrics=None, /, **values):
     step = _check_step(step)
     merged = dict(metrics or {})
     merged.update(values)
+    if not merged:
+        raise TypeError("sweep.log: no metrics given")
     row = {}
     for key, value in merged.items():
         if not isinstance(key, str):

@@ -7,6 +7,7 @@ Each test runs a small script in a subprocess with the environment the Rust work
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,23 +104,26 @@ class SweepHelperTest(unittest.TestCase):
             import sweep
             sweep.log(step=1, a=float("nan"), b=1.5)
             sweep.log(step=2, a=float("inf"), b=float("-inf"), c=2)
+            sweep.log(step=3, a=float("nan"))   # nothing left: no line (the worker refuses one)
         """)
         self.assertEqual(t.lines(), ['{"step":1,"b":1.5}', '{"step":2,"c":2}'])
         self.assertEqual(t.stderr.count("dropped non-finite"), 1, t.stderr)
-        self.assertIn("3 non-finite metric values were dropped in all", t.stderr)
+        self.assertIn("4 non-finite metric values were dropped in all", t.stderr)
 
     def test_bad_values_raise(self):
         t = Trial(self)
         t.run("""
             import sweep
             for call in (lambda: sweep.log(step=0, a=1), lambda: sweep.log(step=1.5, a=1),
-                         lambda: sweep.log(step=1, a="x"), lambda: sweep.log(step=1, _a=1)):
+                         lambda: sweep.log(step=1, a="x"), lambda: sweep.log(step=1, _a=1),
+                         lambda: sweep.log(step=1)):
                 try:
                     call()
                 except (TypeError, ValueError) as e:
                     print(type(e).__name__)
         """)
-        self.assertEqual(t.stdout.split(), ["ValueError", "TypeError", "TypeError", "ValueError"])
+        self.assertEqual(t.stdout.split(),
+                         ["ValueError", "TypeError", "TypeError", "ValueError", "TypeError"])
         self.assertEqual(t.lines(), [])
 
     def test_outside_a_trial(self):
@@ -336,6 +340,26 @@ class WandbStandInTest(unittest.TestCase):
         self.assertEqual(t.stderr.count("not in a sweep trial"), 1, t.stderr)
         self.assertNotIn("sweep.log:", t.stderr)
         self.assertFalse(t.metrics.exists())
+
+    def test_separate_folders_and_a_users_own_sweep_module(self):
+        # The worker puts the helper and the stand-in in two folders (helper/sweep.py,
+        # stand-in/wandb/); a sweep.py next to the user's script must not shadow the helper.
+        t = Trial(self)
+        helper, stand_in = t.root / "helper", t.root / "stand-in"
+        helper.mkdir()
+        shutil.copy(str(HERE / "sweep.py"), str(helper / "sweep.py"))
+        shutil.copytree(str(HERE / "wandb"), str(stand_in / "wandb"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        t.env["PYTHONPATH"] = os.pathsep.join([str(helper), str(stand_in)])
+        (t.root / "sweep.py").write_text("raise SystemExit('the user module was imported')\n")
+        t.run("""
+            import wandb
+            wandb.init()
+            wandb.log({"loss": 0.5, "bad": float("nan")})
+            wandb.log({"bad": float("inf")})       # nothing left to record: no line
+            wandb.log({"loss": 0.25})
+        """)
+        self.assertEqual(t.lines(), ['{"step":1,"loss":0.5}', '{"step":3,"loss":0.25}'])
 
     def test_keras_modules_import_without_keras(self):
         t = Trial(self)

@@ -41,8 +41,12 @@ def _load_protocol():
     name = "_sweep_stand_in_protocol"
     if name in sys.modules:
         return sys.modules[name]
-    path = Path(__file__).resolve().parent.parent / "sweep.py"
-    if not path.is_file():
+    # `sweep` puts the helper's folder on PYTHONPATH, next to or before this package's;
+    # load that file by path so a user's own module named `sweep` cannot shadow it.
+    folders = [Path(__file__).resolve().parent.parent]
+    folders += [Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    path = next((f / "sweep.py" for f in folders if (f / "sweep.py").is_file()), None)
+    if path is None:
         return importlib.import_module("sweep")
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
