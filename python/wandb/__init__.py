@@ -318,7 +318,8 @@ class _PreInit:
     def __getitem__(self, key):
         raise Error(f"You must call wandb.init() before {self._name}[{key!r}]")
 
-    __setitem__ = __getitem__
+    def __setitem__(self, key, value):
+        raise Error(f"You must call wandb.init() before {self._name}[{key!r}]")
 
 
 # ----------------------------------------------------------------------------- summary
