@@ -162,8 +162,6 @@ class _PlotModule:
     """`wandb.plot`: every chart function (line, scatter, bar, histogram, line_series,
     confusion_matrix, pr_curve, roc_curve, ...) returns a chart object that `log` skips."""
 
-    _Chart = _media_type("plot")
-
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
