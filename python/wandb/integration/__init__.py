@@ -1,0 +1,1 @@
+"""Integrations of sweep's offline W&B stand-in: only `wandb.integration.keras`."""
