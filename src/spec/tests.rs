@@ -162,7 +162,7 @@ fn unknown_keys_are_named_with_the_expected_ones() {
     let metric = error(&format!("{HEAD}metric: {{name: val_acc}}\n"));
     assert_mentions(
         &metric,
-        &["metric.name", "unknown variant `val_acc`", "val_r2"],
+        &["metric.name", "unknown metric `val_acc`", "val_r2"],
     );
     let distribution = param_error("  learning_rate: {distribution: beta, min: 0.1, max: 0.2}");
     assert_mentions(
