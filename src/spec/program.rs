@@ -167,11 +167,9 @@ impl ProgramSpec {
             match word {
                 CommandWord::Env => argv.push(ENV_PROGRAM.to_string()),
                 CommandWord::Interpreter => argv.push(ctx.interpreter.to_string()),
-                CommandWord::Program => argv.extend(
-                    ctx.program
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .into_iter(),
-                ),
+                CommandWord::Program => {
+                    argv.extend(ctx.program.map(|p| p.to_string_lossy().into_owned()))
+                }
                 CommandWord::Args => argv.extend(params().map(|p| flag("--", p))),
                 CommandWord::ArgsNoHyphens => argv.extend(params().map(|p| flag("", p))),
                 CommandWord::ArgsAppendHydra => argv.extend(params().map(|p| flag("+", p))),
