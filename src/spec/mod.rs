@@ -555,8 +555,6 @@ mod early_terminate;
 mod parameter;
 mod params;
 mod program;
-#[cfg(test)]
-mod program_tests;
 mod raw;
 #[cfg(test)]
 mod tests;

@@ -351,3 +351,7 @@ fn json_string(s: &str) -> String {
 fn seconds<S: Serializer>(d: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_f64(d.as_secs_f64())
 }
+
+/// Program sweeps as a whole: the file's keys, the macros, the formatting, open rules.
+#[cfg(test)]
+mod tests;

@@ -163,7 +163,7 @@ fn unknown_keys_are_named_with_the_expected_ones() {
     let nested = error("name: t\nmethod: grid\ndata: {synthetic: {rows: 100, sed: 1}}\n");
     assert_mentions(&nested, &["data.synthetic", "unknown field `sed`"]);
     let metric = error(&format!("{HEAD}metric: {{name: val_acc}}\n"));
-    // (A program may rank by any name: program_tests.rs.)
+    // (A program may rank by any name: program/tests.rs.)
     assert_mentions(
         &metric,
         &["metric.name", "unknown metric `val_acc`", "val_r2"],

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::*;
 use crate::search::plan;
+use crate::spec::*;
 use crate::train::params::BuiltIn;
 
 /// A program sweep's first lines.
