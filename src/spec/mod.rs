@@ -157,7 +157,10 @@ impl Spec {
     }
 
     /// Parse text, checking its parameters with `rules` (the trainer's); `origin` (a file
-    /// name) prefixes every message.
+    /// name) prefixes every message. A file with `program:` or `command:` runs the user's
+    /// program: its parameters are checked by [`OpenRules`] inferred from the file instead (any
+    /// name; each kind from its values or distribution), whatever `rules` are given, so every
+    /// caller may pass the built-in model's.
     pub fn parse(text: &str, origin: &str, rules: &dyn ParamRules) -> Result<Spec, SpecError> {
         // A first pass into a YAML tree: real syntax errors (and duplicate keys, which
         // serde would let overwrite each other in a map) come with their line, and the
