@@ -224,10 +224,10 @@ fn prepare_data(
     observer: &mut dyn Observer,
 ) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
     let cache = runs.cache_dir();
-    // A program sweep may name no data; running one is not wired in here yet.
-    let Some(data) = &spec.data else {
+    // Running a program sweep (which may name no data) is not wired in here yet.
+    let (Some(data), false) = (&spec.data, spec.is_program()) else {
         anyhow::bail!(
-            "sweep `{}` runs a program and names no `data:`; program sweeps cannot run yet",
+            "sweep `{}` runs a program; program sweeps cannot run yet",
             spec.name
         );
     };
