@@ -121,7 +121,9 @@ impl fmt::Display for MetricName {
 
 /// The built-in model's metric names, comma-separated (for messages).
 pub fn built_in_names() -> String {
-    MetricName::BUILT_IN.map(|m| m.as_str().to_owned()).join(", ")
+    MetricName::BUILT_IN
+        .map(|m| m.as_str().to_owned())
+        .join(", ")
 }
 
 /// Which way a metric improves.

@@ -201,8 +201,8 @@ pub fn run_sweep(
     }
     let test = spec
         .data
-        .test
-        .as_deref()
+        .as_ref()
+        .and_then(|data| data.test.as_deref())
         .map(std::path::absolute)
         .transpose()
         .context("resolving the test file's path")?;
@@ -224,7 +224,14 @@ fn prepare_data(
     observer: &mut dyn Observer,
 ) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
     let cache = runs.cache_dir();
-    let path = match &spec.data.source {
+    // Running a program sweep (which may name no data) is not wired in here yet.
+    let (Some(data), false) = (&spec.data, spec.is_program()) else {
+        anyhow::bail!(
+            "sweep `{}` runs a program; program sweeps cannot run yet",
+            spec.name
+        );
+    };
+    let path = match &data.source {
         DataSource::File(path) => std::path::absolute(path)
             .with_context(|| format!("resolving the data path {}", path.display()))?,
         DataSource::Synthetic { rows, seed } => {

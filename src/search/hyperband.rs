@@ -32,14 +32,10 @@ impl Pruner {
     }
 
     /// The rule of `spec`'s `early_terminate`, if it has one: rungs below its
-    /// `training.max_epochs`.
+    /// `training.max_epochs` (a program's: [`Spec::rungs`]).
     pub fn of(spec: &Spec) -> Option<Pruner> {
         let early = spec.early_terminate?;
-        Some(Pruner::new(
-            early.rungs(spec.training.max_epochs),
-            early.eta,
-            early.strict,
-        ))
+        Some(Pruner::new(spec.rungs(), early.eta, early.strict))
     }
 
     /// The rung epochs, ascending.

@@ -5,7 +5,8 @@
 //! `{type: hyperband, max_iter: X, s: S, eta: E}` puts them at `X/E^i` (i = 1..=S, rounded
 //! down, those below 1 dropped). `eta` defaults to 3; `strict` (default true) picks the
 //! share kept at a rung (`search::hyperband`). Only rungs below `training.max_epochs` count (a
-//! trial that reaches the last epoch ends anyway). One difference from W&B: W&B reads the
+//! trial that reaches the last epoch ends anyway); a program has no `training`, so its rungs
+//! go up to [`PROGRAM_MAX_STEP`](super::PROGRAM_MAX_STEP) (`Spec::rungs`). One difference from W&B: W&B reads the
 //! metric at history index `band` (0-based, so its band 3 is the 4th logged value); here a
 //! rung is the 1-based epoch number, so rung 3 is judged after epoch 3.
 
@@ -153,8 +154,9 @@ pub trait RungRule: Sync {
 }
 
 impl RawEarlyTerminate {
-    /// Check the fields and that some rung falls below `max_epochs`.
-    pub(super) fn validate(self, max_epochs: usize) -> Result<EarlyTerminate, Issue> {
+    /// Check the fields and that some rung falls below `max_epochs` (the built-in model's
+    /// `training.max_epochs`; `None` for a program, whose steps are not bounded in advance).
+    pub(super) fn validate(self, max_epochs: Option<usize>) -> Result<EarlyTerminate, Issue> {
         let key = |field: &str| format!("early_terminate.{field}");
         let eta = self.eta.unwrap_or(DEFAULT_ETA);
         if !(eta.is_finite() && eta > 1.0) {
@@ -201,14 +203,24 @@ impl RawEarlyTerminate {
             eta,
             strict: self.strict.unwrap_or(true),
         };
-        if checked.rungs(max_epochs).is_empty() {
-            return Err(issue(
-                "early_terminate",
-                format!(
-                    "no rung falls below training.max_epochs ({max_epochs}), so no trial would \
-                     ever be stopped; lower min_iter (or max_iter), or raise max_epochs"
-                ),
-            ));
+        match max_epochs {
+            Some(max_epochs) if checked.rungs(max_epochs).is_empty() => {
+                return Err(issue(
+                    "early_terminate",
+                    format!(
+                        "no rung falls below training.max_epochs ({max_epochs}), so no trial \
+                         would ever be stopped; lower min_iter (or max_iter), or raise max_epochs"
+                    ),
+                ));
+            }
+            None if checked.rungs(super::PROGRAM_MAX_STEP).is_empty() => {
+                return Err(issue(
+                    "early_terminate",
+                    "no rung falls at step 1 or later (max_iter/eta^i is below 1 for every i), \
+                     so no trial would ever be stopped; raise max_iter or lower eta",
+                ));
+            }
+            _ => {}
         }
         Ok(checked)
     }

@@ -6,7 +6,9 @@
 //! such as `mx:` fails with the key path and line serde_yaml gives; then validation turns
 //! the raw structs into the checked types below, naming the key path of anything wrong.
 //! Every parameter value is checked by the trainer's own rules ([`ParamRules`], which the
-//! caller passes: the built-in model's are `train::params::BuiltIn`).
+//! caller passes: the built-in model's are `train::params::BuiltIn`), except in a sweep of the
+//! user's own program (`program:` or `command:`, [`ProgramSpec`]): its parameters take any name,
+//! each of a kind inferred from its values or distribution ([`OpenRules`]).
 //! Only this module names the YAML crate (serde_yaml 0.9 is deprecated upstream).
 
 use std::collections::BTreeMap;
@@ -21,7 +23,11 @@ use crate::metric::{Goal, MetricName};
 pub use early_terminate::{
     DEFAULT_ETA, EarlyTerminate, RungDecision, RungOutcome, RungRule, RungSchedule, StopKind,
 };
-pub use params::{ParamKind, ParamRules, ParamSet, ParamValue};
+pub use params::{OpenRules, ParamKind, ParamRules, ParamSet, ParamValue};
+pub use program::{
+    CommandContext, CommandWord, DEFAULT_COMMAND, DEFAULT_STOP_GRACE_SECS, ENV_PROGRAM,
+    ProgramSpec, args_json, python_float, python_str,
+};
 use raw::{RawSpec, check_foreign_keys, yaml_error};
 
 /// The most trials one sweep may plan (a guard against a grid of 10^12 points).
@@ -32,6 +38,12 @@ pub const MAX_NAME_LEN: usize = 64;
 /// `sqrt(-2 ln 2^-53)` ≈ 8.57, and draws are clamped here, so checking `mu ± 8.6·sigma`
 /// against the trainer's ranges checks every value a normal can produce.
 pub const NORMAL_Z_MAX: f64 = 8.6;
+/// The last step at which a program sweep's `early_terminate` places rungs (a program has no
+/// `training.max_epochs`; W&B places 100 rungs from `min_iter`).
+pub const PROGRAM_MAX_STEP: usize = 1_000_000_000;
+/// The metric of a grid or random program sweep whose file names none (W&B needs no metric
+/// there; the store ranks by one): `loss`, minimized.
+pub const PROGRAM_DEFAULT_METRIC: &str = "loss";
 
 /// A sweep file that cannot be used. Bad user input: exit code 2. Every message names
 /// the file and the key path at fault (and the line, where the YAML parser gives one).
@@ -86,7 +98,9 @@ pub struct Spec {
     pub description: Option<String>,
     /// How trials are chosen.
     pub method: Method,
-    /// What ranks trials.
+    /// What ranks trials. Without `metric:`, the built-in model's is validation R², maximized;
+    /// a grid or random program sweep's is [`PROGRAM_DEFAULT_METRIC`], minimized (a bayes or
+    /// early-terminated program sweep must name one, as W&B requires).
     pub metric: Metric,
     /// Most parameter combinations to run (required for random and bayes; caps a grid).
     /// With replicates, each combination runs `replicates` trials, so this caps
@@ -101,10 +115,15 @@ pub struct Spec {
     pub seed: u64,
     /// Parameter name => how its values are chosen, name-sorted.
     pub parameters: BTreeMap<String, ParamSpec>,
-    /// The data every trial trains on.
-    pub data: DataSpec,
-    /// How long each trial trains.
-    pub training: TrainingSpec,
+    /// The data every trial trains on: always there for the built-in model; optional for a
+    /// program (which reads what it likes). Serialized only when there, so built-in sweeps keep
+    /// their fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataSpec>,
+    /// How long each trial trains: always there for the built-in model (defaults filled in);
+    /// `None` for a program, which decides that itself (`training:` is refused there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingSpec>,
     /// Stop poor trials at rungs (W&B's `early_terminate: hyperband`). Left out of the
     /// serialization when absent, so sweeps without it keep their fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,6 +132,16 @@ pub struct Spec {
     /// serialized: it follows from the parameters and the trainer.
     #[serde(skip)]
     pub kinds: BTreeMap<String, ParamKind>,
+    /// The user's program, run as each trial (W&B's `program`/`command`); `None` for the
+    /// built-in model. Serialized only when there, so built-in sweeps keep their fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<ProgramSpec>,
+    /// W&B's `project`: read and kept, not used (sweep runs offline). Not serialized.
+    #[serde(skip)]
+    pub project: Option<String>,
+    /// W&B's `entity`: read and kept, not used. Not serialized.
+    #[serde(skip)]
+    pub entity: Option<String>,
 }
 
 impl Spec {
@@ -128,7 +157,10 @@ impl Spec {
     }
 
     /// Parse text, checking its parameters with `rules` (the trainer's); `origin` (a file
-    /// name) prefixes every message.
+    /// name) prefixes every message. A file with `program:` or `command:` runs the user's
+    /// program: its parameters are checked by [`OpenRules`] inferred from the file instead (any
+    /// name; each kind from its values or distribution), whatever `rules` are given, so every
+    /// caller may pass the built-in model's.
     pub fn parse(text: &str, origin: &str, rules: &dyn ParamRules) -> Result<Spec, SpecError> {
         // A first pass into a YAML tree: real syntax errors (and duplicate keys, which
         // serde would let overwrite each other in a map) come with their line, and the
@@ -139,10 +171,38 @@ impl Spec {
         raw.validate(rules).map_err(|issue| issue.at(origin))
     }
 
+    /// Whether the trials run the user's program ([`Spec::program`]).
+    pub fn is_program(&self) -> bool {
+        self.program.is_some()
+    }
+
+    /// The W&B keys the file used that mean nothing offline (`project`, `entity`), in that
+    /// order, for one note such as "project, entity: recorded, not used: sweep runs offline".
+    pub fn wandb_only_keys(&self) -> Vec<&'static str> {
+        [("project", &self.project), ("entity", &self.entity)]
+            .into_iter()
+            .filter(|(_, value)| value.is_some())
+            .map(|(key, _)| key)
+            .collect()
+    }
+
+    /// The last step (epoch) a trial can reach: `training.max_epochs`, or
+    /// [`PROGRAM_MAX_STEP`] for a program.
+    pub fn max_step(&self) -> usize {
+        self.training.map_or(PROGRAM_MAX_STEP, |t| t.max_epochs)
+    }
+
+    /// The rung steps of `early_terminate` below [`Spec::max_step`] (none without it).
+    pub fn rungs(&self) -> Vec<usize> {
+        self.early_terminate
+            .map_or_else(Vec::new, |early| early.rungs(self.max_step()))
+    }
+
     /// 16 hex digits (xxh3) of a canonical serialization of the validated spec: unchanged
     /// by comments, whitespace, key order or number spelling (`3e6` vs `3000000`), changed
     /// by anything that changes trials (and by the name, metric, data and training).
-    /// `description` is left out. Optional fields are left out when absent, so adding one
+    /// `description`, `data.test` and `stop_grace` are left out (they change no trial), and so are
+    /// `project` and `entity` (not serialized at all). Optional fields are left out when absent, so adding one
     /// to a later version does not change the fingerprint of existing sweeps.
     pub fn fingerprint(&self) -> String {
         let canonical = match serde_json::to_value(self) {
@@ -151,6 +211,10 @@ impl Spec {
                     object.remove("description");
                     if let Some(data) = object.get_mut("data").and_then(|d| d.as_object_mut()) {
                         data.remove("test");
+                    }
+                    if let Some(program) = object.get_mut("program").and_then(|p| p.as_object_mut())
+                    {
+                        program.remove("stop_grace");
                     }
                 }
                 value.to_string()
@@ -493,6 +557,7 @@ pub(crate) fn tidy(x: f64) -> f64 {
 mod early_terminate;
 mod parameter;
 mod params;
+mod program;
 mod raw;
 #[cfg(test)]
 mod tests;

@@ -128,7 +128,10 @@ impl RawParam {
         }
     }
 
-    /// Which form: `value` => constant, `values` => categorical, else the distribution.
+    /// Which form: `value` => constant, `values` => categorical, else the distribution; with
+    /// none, `min` and `max` infer it as W&B's schema does (`fill_parameter` in wandb/sweeps'
+    /// `config/schema.py`): both written as integers => int_uniform, else uniform. `q`, `mu` or
+    /// `sigma` without a distribution match no W&B form, so they are an error.
     fn form(&self, key: &str) -> Result<Distribution, Issue> {
         let implied = match (&self.value, &self.values) {
             (Some(_), _) => Some(Distribution::Constant),
@@ -152,14 +155,72 @@ impl RawParam {
                 format!("missing `{}`: {} needs it", d.fields()[0], d.as_str()),
             )),
             (None, Some(d)) => Ok(d),
-            (None, None) if self.min.is_some() || self.max.is_some() => Err(issue(
+            (None, None) => self.inferred_distribution(key),
+        }
+    }
+
+    /// The distribution of an entry that names none and has no `value(s)`.
+    fn inferred_distribution(&self, key: &str) -> Result<Distribution, Issue> {
+        let needs = |field: &str, which: &str| {
+            issue(
                 format!("{key}.distribution"),
-                "`min`/`max` need a `distribution` (uniform, int_uniform, log_uniform_values, ...)",
-            )),
+                format!(
+                    "`{field}` needs a `distribution` ({which}); without one, only `min` and `max` \
+                     are read (both whole => int_uniform, else uniform)"
+                ),
+            )
+        };
+        if self.q.is_some() {
+            return Err(needs("q", "q_uniform or q_log_uniform_values"));
+        }
+        if let Some(field) = [("mu", self.mu), ("sigma", self.sigma)]
+            .into_iter()
+            .find_map(|(field, v)| v.map(|_| field))
+        {
+            return Err(needs(field, "normal or log_normal"));
+        }
+        let missing = |field: &str, other: &str| {
+            issue(
+                format!("{key}.{field}"),
+                format!(
+                    "missing `{field}`: `{other}` without a `distribution` needs `min` and `max` \
+                     (both whole => int_uniform, else uniform)"
+                ),
+            )
+        };
+        match (self.min, self.max) {
+            (Some(min), Some(max)) if min.is_int() && max.is_int() => Ok(Distribution::IntUniform),
+            (Some(_), Some(_)) => Ok(Distribution::Uniform),
+            (Some(_), None) => Err(missing("max", "min")),
+            (None, Some(_)) => Err(missing("min", "max")),
             (None, None) => Err(issue(
                 key,
                 "needs `value`, `values`, or a `distribution` with its bounds",
             )),
+        }
+    }
+
+    /// The kind of value this entry gives, for a program sweep's open rules ([`OpenRules`]):
+    /// `int_uniform` => whole; `q_uniform`/`q_log_uniform_values` with `q` written as an integer
+    /// (and, for q_uniform, a whole `min`) => whole, as W&B returns integers when `q` is an
+    /// integer; other distributions => real; `value`/`values` by their YAML types: all integers
+    /// => whole, numbers with a real among them => real, all booleans => flag, anything else
+    /// (text, or a mix such as `[1, a]`) => choice, whose values are kept as written. An entry
+    /// whose form is invalid is a choice here; its own validation reports what is wrong.
+    pub(super) fn inferred_kind(&self) -> ParamKind {
+        let whole_q = self.q.is_some_and(RawNumber::is_int);
+        match self.form("") {
+            Err(_) => ParamKind::Choice,
+            Ok(Distribution::Constant) => values_kind(self.value.iter()),
+            Ok(Distribution::Categorical) => values_kind(self.values.iter().flatten()),
+            Ok(Distribution::IntUniform) => ParamKind::Whole,
+            Ok(Distribution::QUniform)
+                if whole_q && self.min.is_some_and(|m| m.as_f64().fract() == 0.0) =>
+            {
+                ParamKind::Whole
+            }
+            Ok(Distribution::QLogUniformValues) if whole_q => ParamKind::Whole,
+            Ok(_) => ParamKind::Real,
         }
     }
 
@@ -219,10 +280,15 @@ impl RawParam {
         Ok((min, max))
     }
 
-    /// `mu` and `sigma`: both present and finite, `sigma >= 0`.
+    /// `mu` and `sigma`: finite, `sigma >= 0`; W&B's defaults 0 and 1 where absent.
     fn mu_sigma(&self, key: &str, form: Distribution) -> Result<(f64, f64), Issue> {
-        let mu = required(key, "mu", self.mu, form)?;
-        let sigma = required(key, "sigma", self.sigma, form)?;
+        let mu = required(key, "mu", Some(self.mu.unwrap_or(RawNumber::Int(0))), form)?;
+        let sigma = required(
+            key,
+            "sigma",
+            Some(self.sigma.unwrap_or(RawNumber::Int(1))),
+            form,
+        )?;
         if sigma < 0.0 {
             return Err(issue(
                 format!("{key}.sigma"),
@@ -234,9 +300,14 @@ impl RawParam {
 }
 
 /// A field a distribution needs: present and finite.
-fn required(key: &str, field: &str, value: Option<f64>, form: Distribution) -> Result<f64, Issue> {
+fn required(
+    key: &str,
+    field: &str,
+    value: Option<RawNumber>,
+    form: Distribution,
+) -> Result<f64, Issue> {
     let key = format!("{key}.{field}");
-    match value {
+    match value.map(RawNumber::as_f64) {
         None => Err(issue(
             key,
             format!(
@@ -264,10 +335,29 @@ fn whole_bound(key: &str, x: f64) -> Result<i64, Issue> {
 }
 
 /// A `q` step: default 1, finite and above 0.
-fn step(key: &str, q: Option<f64>) -> Result<f64, Issue> {
-    match q.unwrap_or(1.0) {
+fn step(key: &str, q: Option<RawNumber>) -> Result<f64, Issue> {
+    match q.map_or(1.0, RawNumber::as_f64) {
         q if q.is_finite() && q > 0.0 => Ok(q),
         q => Err(issue(key, format!("q must be a number above 0, got {q}"))),
+    }
+}
+
+/// The kind of a `value` or `values` by their YAML types ([`RawParam::inferred_kind`]).
+fn values_kind<'a>(values: impl Iterator<Item = &'a Value>) -> ParamKind {
+    let (mut ints, mut floats, mut bools, mut others) = (0, 0, 0, 0);
+    for value in values {
+        match value {
+            Value::Number(n) if n.is_i64() || n.is_u64() => ints += 1,
+            Value::Number(_) => floats += 1,
+            Value::Bool(_) => bools += 1,
+            _ => others += 1,
+        }
+    }
+    match (ints, floats, bools, others) {
+        (1.., 0, 0, 0) => ParamKind::Whole,
+        (_, 1.., 0, 0) => ParamKind::Real,
+        (0, 0, 1.., 0) => ParamKind::Flag,
+        _ => ParamKind::Choice,
     }
 }
 

@@ -38,6 +38,69 @@ pub trait ParamRules {
     fn check(&self, name: &str, text: &str) -> Result<(), String>;
 }
 
+/// The rules of a program sweep: a program takes whatever parameters its sweep file names, so
+/// any name is accepted, and each value is checked only against its parameter's kind, which
+/// the spec infers from the file (`int_uniform` and whole `values` are whole numbers, and so on:
+/// see `Spec::parse`). A name the rules were not built with is a choice (any text).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpenRules {
+    kinds: BTreeMap<String, ParamKind>,
+}
+
+impl OpenRules {
+    /// Rules with these kinds, by parameter name.
+    pub fn new(kinds: BTreeMap<String, ParamKind>) -> OpenRules {
+        OpenRules { kinds }
+    }
+
+    /// The kinds the rules were built with, by name.
+    pub fn kinds(&self) -> &BTreeMap<String, ParamKind> {
+        &self.kinds
+    }
+
+    fn kind_of(&self, name: &str) -> ParamKind {
+        self.kinds.get(name).copied().unwrap_or(ParamKind::Choice)
+    }
+}
+
+impl ParamRules for OpenRules {
+    fn kind(&self, name: &str) -> Option<ParamKind> {
+        Some(self.kind_of(name))
+    }
+
+    /// None: every name is accepted.
+    fn known(&self) -> &[&str] {
+        &[]
+    }
+
+    fn accepted_values(&self, name: &str) -> Option<String> {
+        (self.kind_of(name) == ParamKind::Flag).then(|| "true, false".to_string())
+    }
+
+    fn check(&self, name: &str, text: &str) -> Result<(), String> {
+        let ok = match self.kind_of(name) {
+            ParamKind::Whole => {
+                text.parse::<i64>().is_ok()
+                    || text
+                        .parse::<f64>()
+                        .is_ok_and(|x| x.is_finite() && x.fract() == 0.0)
+            }
+            ParamKind::Real => text.parse::<f64>().is_ok_and(f64::is_finite),
+            ParamKind::Flag => matches!(text, "true" | "false"),
+            ParamKind::Choice => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        let takes = match self.kind_of(name) {
+            ParamKind::Whole => "a whole number",
+            ParamKind::Real => "a finite number",
+            _ => "true or false",
+        };
+        Err(format!("parameter `{name}` takes {takes}, not `{text}`"))
+    }
+}
+
 /// One parameter value, as a sweep file or the store holds it.
 ///
 /// Serialized untagged: a JSON number, string or boolean. Its [`Display`](fmt::Display)

@@ -21,9 +21,28 @@ pub(super) struct RawSpec {
     pub(super) seed: Option<u64>,
     #[serde(default)]
     pub(super) parameters: BTreeMap<String, RawParam>,
-    pub(super) data: RawData,
+    /// Required for the built-in model, optional for a program (checked in validation).
+    pub(super) data: Option<RawData>,
     pub(super) training: Option<RawTraining>,
     pub(super) early_terminate: Option<RawEarlyTerminate>,
+    /// W&B's `program`: the script, as written.
+    pub(super) program: Option<String>,
+    /// W&B's `command`: words (W&B `str()`s each, so numbers are words too).
+    pub(super) command: Option<Vec<Value>>,
+    pub(super) stdout_metrics: Option<bool>,
+    pub(super) wandb: Option<bool>,
+    pub(super) stop_grace: Option<RawNumber>,
+    /// W&B-only: kept, not used.
+    pub(super) project: Option<String>,
+    /// W&B-only: kept, not used.
+    pub(super) entity: Option<String>,
+}
+
+impl RawSpec {
+    /// Whether the file runs the user's program (`program:` or `command:`).
+    pub(super) fn is_program(&self) -> bool {
+        self.program.is_some() || self.command.is_some()
+    }
 }
 
 #[derive(Deserialize)]
@@ -63,11 +82,55 @@ pub(super) struct RawParam {
     pub(super) distribution: Option<Distribution>,
     pub(super) value: Option<Value>,
     pub(super) values: Option<Vec<Value>>,
-    pub(super) min: Option<f64>,
-    pub(super) max: Option<f64>,
-    pub(super) q: Option<f64>,
-    pub(super) mu: Option<f64>,
-    pub(super) sigma: Option<f64>,
+    pub(super) min: Option<RawNumber>,
+    pub(super) max: Option<RawNumber>,
+    pub(super) q: Option<RawNumber>,
+    pub(super) mu: Option<RawNumber>,
+    pub(super) sigma: Option<RawNumber>,
+}
+
+/// A number as the file wrote it: whole (`1`, `!!int 1`) or real (`1.0`, `1e-3`,
+/// `!!float 1`). W&B decides some things by which (`min: 1, max: 8` is `int_uniform`,
+/// `min: 1.0` makes it `uniform`; an integer `q` gives integers).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum RawNumber {
+    Int(i64),
+    Float(f64),
+}
+
+impl RawNumber {
+    pub(super) fn as_f64(self) -> f64 {
+        match self {
+            RawNumber::Int(i) => i as f64,
+            RawNumber::Float(x) => x,
+        }
+    }
+
+    pub(super) fn is_int(self) -> bool {
+        matches!(self, RawNumber::Int(_))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = RawNumber;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawNumber, E> {
+                Ok(RawNumber::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawNumber, E> {
+                Ok(i64::try_from(v).map_or(RawNumber::Float(v as f64), RawNumber::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawNumber, E> {
+                Ok(RawNumber::Float(v))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 /// The `distribution:` names we support.
@@ -156,23 +219,18 @@ pub(super) fn yaml_error(origin: &str, error: &serde_yaml::Error) -> SpecError {
     }
 }
 
-/// W&B top-level keys that have no meaning here, and why.
+/// W&B top-level keys that have no meaning here, and why. (`project` and `entity` are read
+/// and kept, not refused: [`Spec::wandb_only_keys`].)
 const UNSUPPORTED: &[(&str, &str)] = &[
     (
-        "program",
-        "is not supported: sweep trains its built-in model, so there is no program to run; remove it",
+        "job",
+        "is not supported: sweep runs `program` (or `command`) on this machine, not W&B Launch \
+         jobs; use program: SCRIPT",
     ),
     (
-        "command",
-        "is not supported: sweep trains its built-in model, so there is no command to run; remove it",
-    ),
-    (
-        "project",
-        "is not supported: trials are recorded in the local database (--db), not a W&B project; remove it",
-    ),
-    (
-        "entity",
-        "is not supported: there is no W&B account or server; remove it",
+        "image_uri",
+        "is not supported: sweep runs `program` (or `command`) on this machine, not W&B Launch \
+         images; use program: SCRIPT",
     ),
 ];
 

@@ -65,18 +65,21 @@ training: {max_epochs: 200, patience: 20}
         spec.parameters["batch_size"],
         ParamSpec::Categorical([128, 256, 512, 1024].map(ParamValue::Int).to_vec())
     );
+    let data = spec.data.as_ref().expect("the built-in model has data");
     assert_eq!(
-        spec.data.source,
+        data.source,
         DataSource::File(PathBuf::from("data/train_sequences.txt"))
     );
-    assert_eq!(spec.data.val_fraction, 0.1);
+    assert_eq!(data.val_fraction, 0.1);
     assert_eq!(
         spec.training,
-        TrainingSpec {
+        Some(TrainingSpec {
             max_epochs: 200,
             patience: 20
-        }
+        })
     );
+    assert!(!spec.is_program());
+    assert!(spec.wandb_only_keys().is_empty());
 }
 
 #[test]
@@ -85,8 +88,8 @@ fn defaults_fill_what_the_file_leaves_out() {
     assert_eq!(spec.metric, Metric::default());
     assert_eq!(spec.seed, 0);
     assert_eq!(spec.run_cap, None);
-    assert_eq!(spec.data.val_fraction, 0.1);
-    assert_eq!(spec.training, TrainingSpec::default());
+    assert_eq!(spec.data.as_ref().map(|d| d.val_fraction), Some(0.1));
+    assert_eq!(spec.training, Some(TrainingSpec::default()));
     assert!(spec.parameters.is_empty());
     assert_eq!(spec.trial_count(), 1);
     let loss = parse(&format!("{HEAD}metric: {{name: val_loss}}\n"));
@@ -160,9 +163,10 @@ fn unknown_keys_are_named_with_the_expected_ones() {
     let nested = error("name: t\nmethod: grid\ndata: {synthetic: {rows: 100, sed: 1}}\n");
     assert_mentions(&nested, &["data.synthetic", "unknown field `sed`"]);
     let metric = error(&format!("{HEAD}metric: {{name: val_acc}}\n"));
+    // (A program may rank by any name: program/tests.rs.)
     assert_mentions(
         &metric,
-        &["metric.name", "unknown variant `val_acc`", "val_r2"],
+        &["metric.name", "unknown metric `val_acc`", "val_r2"],
     );
     let distribution = param_error("  learning_rate: {distribution: beta, min: 0.1, max: 0.2}");
     assert_mentions(
@@ -173,9 +177,9 @@ fn unknown_keys_are_named_with_the_expected_ones() {
 
 #[test]
 fn wandb_keys_we_do_not_use_get_their_own_message() {
-    for key in ["program", "command", "project", "entity"] {
+    for key in ["job", "image_uri"] {
         let message = error(&format!("{HEAD}{key}: x\n"));
-        assert_mentions(&message, &["t.yaml", key, "not supported"]);
+        assert_mentions(&message, &["t.yaml", key, "not supported", "program"]);
     }
 }
 
@@ -257,10 +261,22 @@ fn parameter_errors_name_the_key() {
             &["parameters.lstm_units", "needs `value`"],
         ),
         (
-            "  lstm_units: {min: 4, max: 8}",
+            "  lstm_units: {min: 4}",
+            &["parameters.lstm_units.max", "missing `max`", "int_uniform"],
+        ),
+        (
+            "  lstm_units: {min: 4, max: 8, q: 2}",
             &[
                 "parameters.lstm_units.distribution",
-                "need a `distribution`",
+                "`q` needs a `distribution`",
+            ],
+        ),
+        (
+            "  lstm_units: {min: 4.0, max: 8}",
+            &[
+                "parameters.lstm_units.distribution",
+                "whole numbers",
+                "`uniform`",
             ],
         ),
         (
@@ -359,7 +375,7 @@ fn distribution_errors_name_the_key() {
         ),
         (
             "  learning_rate: {distribution: uniform, min: x, max: 0.01}",
-            &["parameters.learning_rate.min", "f64"],
+            &["parameters.learning_rate.min", "expected a number"],
         ),
     ];
     for (params, parts) in cases {
@@ -652,10 +668,10 @@ fn a_test_file_is_read_but_changes_no_fingerprint() {
         "data: {synthetic: {rows: 100, seed: 1}, test: held/test.txt}",
     ));
     assert_eq!(
-        with_test.data.test.as_deref(),
+        with_test.data.as_ref().and_then(|d| d.test.as_deref()),
         Some(Path::new("held/test.txt"))
     );
-    assert_eq!(plain.data.test, None);
+    assert_eq!(plain.data.as_ref().and_then(|d| d.test.as_ref()), None);
     assert_eq!(plain.fingerprint(), with_test.fingerprint());
     assert!(error(&HEAD.replace("seed: 1}}", "seed: 1}, test: ''}")).contains("data.test"));
 }
@@ -745,8 +761,7 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     assert_eq!(early.schedule, RungSchedule::MinIter(3));
     assert_eq!((early.eta, early.strict), (DEFAULT_ETA, true));
     assert_eq!(
-        spec.early_terminate
-            .map(|e| e.rungs(spec.training.max_epochs)),
+        spec.early_terminate.map(|e| e.rungs(spec.max_step())),
         Some(vec![3, 9])
     );
 
@@ -757,8 +772,7 @@ fn early_terminate_takes_wandbs_hyperband_forms() {
     assert_eq!(early.schedule, RungSchedule::MaxIter { max_iter: 27, s: 2 });
     assert!(!early.strict);
     assert_eq!(
-        spec.early_terminate
-            .map(|e| e.rungs(spec.training.max_epochs)),
+        spec.early_terminate.map(|e| e.rungs(spec.max_step())),
         Some(vec![3, 9])
     );
     assert_eq!(parse(HEAD).early_terminate, None);

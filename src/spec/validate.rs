@@ -6,14 +6,30 @@ use super::raw::*;
 use super::*;
 
 impl RawSpec {
-    pub(super) fn validate(self, rules: &dyn ParamRules) -> Result<Spec, Issue> {
+    /// The checked spec. A program sweep's parameters are checked by [`OpenRules`] inferred
+    /// from the file, whatever `rules` the caller gave (the built-in model's).
+    pub(super) fn validate(mut self, rules: &dyn ParamRules) -> Result<Spec, Issue> {
         let name = self
             .name
             .parse::<SweepName>()
             .map_err(|e| issue("name", e.to_string()))?;
+        let program = self.program_spec()?;
+        let open;
+        let rules: &dyn ParamRules = if program.is_some() {
+            check_param_names(&self.parameters)?;
+            open = OpenRules::new(
+                self.parameters
+                    .iter()
+                    .map(|(name, raw)| (name.clone(), raw.inferred_kind()))
+                    .collect(),
+            );
+            &open
+        } else {
+            rules
+        };
         let run_cap = check_run_cap(self.method, self.run_cap)?;
         let mut parameters = BTreeMap::new();
-        for (param, raw) in self.parameters {
+        for (param, raw) in std::mem::take(&mut self.parameters) {
             let checked = validate_param(&param, raw, self.method, rules)?;
             parameters.insert(param, checked);
         }
@@ -21,34 +37,215 @@ impl RawSpec {
             .keys()
             .filter_map(|name| Some((name.clone(), rules.kind(name)?)))
             .collect();
-        let training = self
-            .training
-            .map_or(Ok(TrainingSpec::default()), RawTraining::validate)?;
+        let training = match (&program, self.training) {
+            (Some(_), Some(_)) => {
+                return Err(issue(
+                    "training",
+                    "does not apply to a program, which decides how long it trains (its own \
+                     epochs and early stopping); remove `training:`",
+                ));
+            }
+            (Some(_), None) => None,
+            (None, raw) => Some(raw.map_or(Ok(TrainingSpec::default()), RawTraining::validate)?),
+        };
         let early_terminate = self
             .early_terminate
-            .map(|raw| raw.validate(training.max_epochs))
+            .map(|raw| raw.validate(training.map(|t| t.max_epochs)))
             .transpose()?;
+        let metric = match (self.metric, &program) {
+            (Some(raw), _) => raw.validate(program.is_some())?,
+            (None, None) => Metric::default(),
+            (None, Some(_)) => program_default_metric(self.method, early_terminate.is_some())?,
+        };
+        let data = match (self.data, &program) {
+            (Some(raw), _) => Some(raw.validate()?),
+            (None, Some(_)) => None,
+            (None, None) => {
+                return Err(issue(
+                    "data",
+                    "missing field `data`: the built-in model trains on `data: {train: FILE}` \
+                     (DREAM format) or `data: {synthetic: {rows, seed}}`",
+                ));
+            }
+        };
         let spec = Spec {
             name,
             description: self.description,
             method: self.method,
-            metric: self
-                .metric
-                .map(RawMetric::validate)
-                .transpose()?
-                .unwrap_or_default(),
+            metric,
             run_cap,
             replicates: check_replicates(self.method, self.replicates)?,
             seed: self.seed.unwrap_or(0),
             parameters,
-            data: self.data.validate()?,
+            data,
             training,
             early_terminate,
             kinds,
+            program,
+            project: self.project,
+            entity: self.entity,
         };
         check_size(&spec)?;
         Ok(spec)
     }
+
+    /// `program`, `command` and the keys that go with them, checked; `None` when the file has
+    /// neither `program` nor `command` (then the program-only keys are errors).
+    fn program_spec(&self) -> Result<Option<ProgramSpec>, Issue> {
+        if !self.is_program() {
+            let program_only = [
+                ("stdout_metrics", self.stdout_metrics.is_some()),
+                ("wandb", self.wandb.is_some()),
+                ("stop_grace", self.stop_grace.is_some()),
+            ];
+            if let Some((key, _)) = program_only.iter().find(|(_, given)| *given) {
+                return Err(issue(
+                    *key,
+                    format!(
+                        "applies to a sweep that runs a program (`program: SCRIPT` or \
+                         `command: [...]`); this one trains the built-in model, so remove `{key}`"
+                    ),
+                ));
+            }
+            return Ok(None);
+        }
+        let program = match self.program.as_deref() {
+            Some(path) if path.trim().is_empty() => {
+                return Err(issue("program", "the path is empty"));
+            }
+            path => path.map(PathBuf::from),
+        };
+        let command = match &self.command {
+            None => DEFAULT_COMMAND
+                .iter()
+                .map(|word| CommandWord::parse(word).map_err(|e| issue("command", e)))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(words) if words.is_empty() => {
+                return Err(issue(
+                    "command",
+                    "the list is empty; leave `command` out for W&B's default, \
+                     [\"${env}\", \"${interpreter}\", \"${program}\", \"${args}\"]",
+                ));
+            }
+            Some(words) => words
+                .iter()
+                .enumerate()
+                .map(|(i, word)| {
+                    let key = format!("command[{i}]");
+                    let text = command_word(word).map_err(|e| issue(&key, e))?;
+                    CommandWord::parse(&text).map_err(|e| issue(&key, e))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        if program.is_none()
+            && let Some(at) = command.iter().position(|w| *w == CommandWord::Program)
+        {
+            let key = if self.command.is_some() {
+                format!("command[{at}]")
+            } else {
+                "program".to_string()
+            };
+            return Err(issue(
+                key,
+                "`${program}` needs `program: SCRIPT` (the file it stands for); add it, or \
+                 remove the word",
+            ));
+        }
+        Ok(Some(ProgramSpec {
+            program,
+            command,
+            stdout_metrics: self.stdout_metrics.unwrap_or(false),
+            wandb: self.wandb.unwrap_or(true),
+            stop_grace: stop_grace(self.stop_grace)?,
+        }))
+    }
+}
+
+/// One `command` word as text: a string as it is; a number or boolean as Python's `str()`
+/// writes it (W&B's agent `str()`s every word).
+fn command_word(word: &Value) -> Result<String, String> {
+    match word {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(x)) => python_float(x),
+            (None, None) => n.to_string(),
+        }),
+        Value::Bool(b) => Ok(python_str(&ParamValue::Bool(*b))),
+        Value::Null => Err("a command word is text; this one is empty (null)".to_string()),
+        Value::Sequence(_) => Err("a command word is text, not a list".to_string()),
+        Value::Mapping(_) => Err("a command word is text, not a mapping".to_string()),
+        Value::Tagged(_) => Err("a command word is text, not a tagged value".to_string()),
+    }
+}
+
+/// `stop_grace`: seconds above 0 (default [`DEFAULT_STOP_GRACE_SECS`]).
+fn stop_grace(raw: Option<raw::RawNumber>) -> Result<std::time::Duration, Issue> {
+    let Some(raw) = raw else {
+        return Ok(std::time::Duration::from_secs(DEFAULT_STOP_GRACE_SECS));
+    };
+    let seconds = raw.as_f64();
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(issue(
+            "stop_grace",
+            format!(
+                "must be a number of seconds above 0 (the time between SIGTERM and SIGKILL), \
+                 got {seconds}"
+            ),
+        ));
+    }
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|_| {
+        issue(
+            "stop_grace",
+            format!("{seconds} seconds is too long to wait"),
+        )
+    })
+}
+
+/// A program's parameter names reach its command line as `--name=value`: not empty, no `=`,
+/// no whitespace or control characters.
+fn check_param_names(parameters: &BTreeMap<String, RawParam>) -> Result<(), Issue> {
+    for name in parameters.keys() {
+        let bad = name.is_empty()
+            || name
+                .chars()
+                .any(|c| c == '=' || c.is_whitespace() || c.is_control());
+        if bad {
+            return Err(issue(
+                format!("parameters.{name}"),
+                format!(
+                    "`{}` cannot be a program's parameter name: it is passed as --name=value, \
+                     so it must be non-empty, without `=`, spaces or control characters",
+                    name.escape_debug()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The metric of a program sweep whose file names none: W&B needs one for bayes and for
+/// early_terminate, and so do we; grid and random rank by [`PROGRAM_DEFAULT_METRIC`], minimized.
+fn program_default_metric(method: Method, early_terminate: bool) -> Result<Metric, Issue> {
+    if method == Method::Bayes {
+        return Err(issue(
+            "metric",
+            "a bayes sweep of a program needs `metric: {name: NAME, goal: minimize|maximize}`, \
+             the value the program reports that the search learns from (W&B requires it too)",
+        ));
+    }
+    if early_terminate {
+        return Err(issue(
+            "metric",
+            "early_terminate needs `metric: {name: NAME, goal: minimize|maximize}`, the value \
+             trials are compared by at each rung (W&B requires it too)",
+        ));
+    }
+    let name = MetricName::new(PROGRAM_DEFAULT_METRIC).map_err(|e| issue("metric", e))?;
+    Ok(Metric {
+        name,
+        goal: Goal::Minimize,
+    })
 }
 
 fn check_run_cap(method: Method, run_cap: Option<usize>) -> Result<Option<usize>, Issue> {
@@ -119,9 +316,10 @@ fn check_size(spec: &Spec) -> Result<(), Issue> {
 }
 
 impl RawMetric {
-    /// The built-in model reports only its five metrics.
-    fn validate(self) -> Result<Metric, Issue> {
-        if !self.name.is_built_in() {
+    /// The built-in model reports only its five metrics; a program any name it logs. The
+    /// default goal is [`MetricName::default_goal`] (minimize, as W&B, for other names).
+    fn validate(self, program: bool) -> Result<Metric, Issue> {
+        if !program && !self.name.is_built_in() {
             return Err(issue(
                 "metric.name",
                 format!(

@@ -54,12 +54,17 @@ pub struct TrainSettings {
 
 impl TrainSettings {
     /// The settings of one trial of the sweep `spec`, whose seed is `trial_seed`.
+    /// (A program sweep has no `training` and may have no `data`: the defaults stand in.)
     pub fn for_trial(spec: &Spec, trial_seed: u64) -> TrainSettings {
+        let training = spec.training.unwrap_or_default();
         TrainSettings {
-            max_epochs: spec.training.max_epochs,
-            patience: spec.training.patience,
+            max_epochs: training.max_epochs,
+            patience: training.patience,
             seed: trial_seed,
-            val_fraction: spec.data.val_fraction,
+            val_fraction: spec
+                .data
+                .as_ref()
+                .map_or(Self::default().val_fraction, |d| d.val_fraction),
         }
     }
 }

@@ -118,7 +118,7 @@ fn nan_and_empty_trials_say_no_data() {
 fn an_overlay_has_a_curve_and_a_legend_entry_per_trial() {
     let (a, b, c) = (epochs(10), epochs(20), epochs(5));
     let trials = [curves(3, &a), curves(8, &b), curves(11, &c)];
-    let svg = overlay_chart(&trials, MetricName::VAL_R2, "top 3 <by> val_r2");
+    let svg = overlay_chart(&trials, &MetricName::VAL_R2, "top 3 <by> val_r2");
     assert_svg(&svg);
     for colour in ["#4E79A7", "#F28E2B", "#E15759"] {
         assert_eq!(lines(&svg, colour), 2, "a curve and its legend swatch");
@@ -130,22 +130,22 @@ fn an_overlay_has_a_curve_and_a_legend_entry_per_trial() {
     assert!(svg.contains("top 3 &lt;by&gt; val_r2"));
     assert_eq!(
         svg,
-        overlay_chart(&trials, MetricName::VAL_R2, "top 3 <by> val_r2")
+        overlay_chart(&trials, &MetricName::VAL_R2, "top 3 <by> val_r2")
     );
-    assert!(overlay_chart(&[], MetricName::VAL_LOSS, "t").contains("t: no data"));
+    assert!(overlay_chart(&[], &MetricName::VAL_LOSS, "t").contains("t: no data"));
 }
 
 #[test]
 fn progress_shows_every_trial_and_the_best_so_far() {
     let points = [(1, 0.2), (2, 0.1), (3, 0.4), (4, f64::NAN), (5, 0.3)];
-    let svg = progress_chart(&points, MetricName::VAL_R2, Goal::Maximize);
+    let svg = progress_chart(&points, &MetricName::VAL_R2, Goal::Maximize);
     assert_svg(&svg);
     // Four dots and the legend's dot.
     assert_eq!(svg.matches("<circle").count(), 4 + 1);
     assert!(svg.contains(&text("best so far")));
-    let nan = progress_chart(&[(1, f64::NAN)], MetricName::VAL_R2, Goal::Maximize);
+    let nan = progress_chart(&[(1, f64::NAN)], &MetricName::VAL_R2, Goal::Maximize);
     assert!(nan.contains("no data"));
-    assert!(progress_chart(&[], MetricName::VAL_LOSS, Goal::Minimize).contains("no data"));
+    assert!(progress_chart(&[], &MetricName::VAL_LOSS, Goal::Minimize).contains("no data"));
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn a_numeric_param_chart_is_a_scatter_with_a_log_axis_on_request() {
         .enumerate()
         .map(|(i, &x)| (ParamPoint::Number(x), i as f64 * 0.1))
         .collect();
-    let log = param_chart("learning_rate", &points, MetricName::VAL_R2, true);
+    let log = param_chart("learning_rate", &points, &MetricName::VAL_R2, true);
     assert_svg(&log);
     assert_eq!(log.matches("<circle").count(), 4, "NaN left out");
     assert!(log.contains(&text("learning_rate")));
@@ -176,7 +176,7 @@ fn a_numeric_param_chart_is_a_scatter_with_a_log_axis_on_request() {
         log.contains(&text("1e-4")) || log.contains(&text("1e-3")),
         "{log}"
     );
-    let linear = param_chart("learning_rate", &points, MetricName::VAL_R2, false);
+    let linear = param_chart("learning_rate", &points, &MetricName::VAL_R2, false);
     assert_ne!(log, linear);
 }
 
@@ -186,7 +186,7 @@ fn a_categorical_param_chart_labels_each_category() {
         .iter()
         .map(|&(l, v)| (ParamPoint::Label(l.to_string()), v))
         .collect();
-    let svg = param_chart("hidden", &points, MetricName::VAL_R2, false);
+    let svg = param_chart("hidden", &points, &MetricName::VAL_R2, false);
     assert_svg(&svg);
     assert_eq!(svg.matches("<circle").count(), 4);
     let at = |l: &str| {
@@ -203,11 +203,11 @@ fn user_text_is_escaped() {
         (ParamPoint::Number(2.0), 0.4),
     ];
     for svg in [
-        param_chart(SCRIPT, &points, MetricName::VAL_R2, false),
+        param_chart(SCRIPT, &points, &MetricName::VAL_R2, false),
         parallel_chart(
             &[SCRIPT.to_string()],
             &[(vec![ParamPoint::Label(SCRIPT.into())], 0.5)],
-            MetricName::VAL_R2,
+            &MetricName::VAL_R2,
             Goal::Maximize,
         ),
     ] {
@@ -219,12 +219,12 @@ fn user_text_is_escaped() {
 #[test]
 fn single_values_still_draw() {
     let one = [(ParamPoint::Label("only".into()), 0.5)];
-    let svg = param_chart("act", &one, MetricName::VAL_R2, false);
+    let svg = param_chart("act", &one, &MetricName::VAL_R2, false);
     assert_eq!(svg.matches("<circle").count(), 1);
     assert!(svg.contains(&text("only")));
     let one = [(ParamPoint::Number(1e-3), 0.5)];
     assert_eq!(
-        param_chart("learning_rate", &one, MetricName::VAL_R2, true)
+        param_chart("learning_rate", &one, &MetricName::VAL_R2, true)
             .matches("<circle")
             .count(),
         1
@@ -241,18 +241,23 @@ fn single_values_still_draw() {
         "a best epoch outside the curves is not drawn"
     );
     let rows = [(vec![ParamPoint::Number(2.0)], 0.5)];
-    let svg = parallel_chart(&["kernel".into()], &rows, MetricName::VAL_R2, Goal::Minimize);
+    let svg = parallel_chart(
+        &["kernel".into()],
+        &rows,
+        &MetricName::VAL_R2,
+        Goal::Minimize,
+    );
     assert!(svg.contains(&text("kernel")) && svg.contains(&text("2")));
 }
 
 #[test]
 fn param_charts_without_data_say_so() {
-    assert!(param_chart("lr", &[], MetricName::VAL_R2, true).contains("no data"));
+    assert!(param_chart("lr", &[], &MetricName::VAL_R2, true).contains("no data"));
     let nan = [
         (ParamPoint::Number(f64::NAN), 0.1),
         (ParamPoint::Number(1.0), f64::NAN),
     ];
-    assert!(param_chart("lr", &nan, MetricName::VAL_R2, true).contains("no data"));
+    assert!(param_chart("lr", &nan, &MetricName::VAL_R2, true).contains("no data"));
 }
 
 #[test]
@@ -279,7 +284,7 @@ fn parallel_coordinates_draw_a_line_per_trial_and_an_axis_per_parameter() {
         row(3e-3, f64::NAN, "relu", 0.4),
         row(2e-3, 7.0, "gelu", 0.45),
     ];
-    let svg = parallel_chart(&params, &rows, MetricName::VAL_R2, Goal::Maximize);
+    let svg = parallel_chart(&params, &rows, &MetricName::VAL_R2, Goal::Maximize);
     assert_svg(&svg);
     // 3 trials with every value, 4 axes, the metric axis' 10 colour segments.
     assert_eq!(svg.matches("<polyline").count(), 3 + 4 + 10, "{svg}");
@@ -297,20 +302,21 @@ fn parallel_coordinates_draw_a_line_per_trial_and_an_axis_per_parameter() {
     }
     assert_eq!(
         svg,
-        parallel_chart(&params, &rows, MetricName::VAL_R2, Goal::Maximize)
+        parallel_chart(&params, &rows, &MetricName::VAL_R2, Goal::Maximize)
     );
     // The best trial's colour (darkest) is drawn last among the trials' lines.
     let lines: Vec<&str> = svg.lines().filter(|l| l.starts_with("<polyline")).collect();
     assert!(lines[2].contains("stroke=\"#440154\""), "{}", lines[2]);
-    let minimize = parallel_chart(&params, &rows, MetricName::VAL_R2, Goal::Minimize);
+    let minimize = parallel_chart(&params, &rows, &MetricName::VAL_R2, Goal::Minimize);
     let lines: Vec<&str> = minimize
         .lines()
         .filter(|l| l.starts_with("<polyline"))
         .collect();
     assert!(lines[0].contains("stroke=\"#FDE725\""), "{}", lines[0]);
-    assert!(parallel_chart(&params, &[], MetricName::VAL_R2, Goal::Maximize).contains("no data"));
+    assert!(parallel_chart(&params, &[], &MetricName::VAL_R2, Goal::Maximize).contains("no data"));
     assert!(
-        parallel_chart(&params, &rows[2..3], MetricName::VAL_R2, Goal::Maximize).contains("no data")
+        parallel_chart(&params, &rows[2..3], &MetricName::VAL_R2, Goal::Maximize)
+            .contains("no data")
     );
 }
 
@@ -384,8 +390,8 @@ fn a_png_chart_is_a_png_of_the_charts_size_and_not_blank() {
     let e2 = epochs(12);
     let both = [curves(1, &e), curves(2, &e2)];
     let row = Chart::row(vec![
-        overlay(&both, MetricName::VAL_R2, "val_r2"),
-        overlay(&both, MetricName::VAL_LOSS, "val_loss"),
+        overlay(&both, &MetricName::VAL_R2, "val_r2"),
+        overlay(&both, &MetricName::VAL_LOSS, "val_loss"),
     ]);
     let path = dir.path().join("row.png");
     row.write_png(&path).expect("written");
@@ -415,7 +421,7 @@ fn the_pruning_chart_greys_pruned_trials_and_marks_where_they_stopped() {
         (curves(2, &short), Some(3)),
         (curves(3, &also_short), Some(9)),
     ];
-    let chart = pruning(&trials, &[3, 9], MetricName::VAL_R2);
+    let chart = pruning(&trials, &[3, 9], &MetricName::VAL_R2);
     let svg = chart.svg();
     assert_svg(&svg);
     // One kept curve and its legend swatch; two grey pruned curves and a swatch; two rung
@@ -429,9 +435,9 @@ fn the_pruning_chart_greys_pruned_trials_and_marks_where_they_stopped() {
     // A cross (two strokes) per stop and one in the legend.
     let crosses = svg.matches("stroke=\"#E15759\"").count();
     assert!(crosses >= 3, "{crosses} strokes in the stop colour");
-    assert_eq!(svg, pruning(&trials, &[3, 9], MetricName::VAL_R2).svg());
+    assert_eq!(svg, pruning(&trials, &[3, 9], &MetricName::VAL_R2).svg());
     assert!(
-        pruning(&[], &[3], MetricName::VAL_R2)
+        pruning(&[], &[3], &MetricName::VAL_R2)
             .svg()
             .contains("no data")
     );
