@@ -406,3 +406,74 @@ fn slurm_flags_are_checked_before_anything_is_submitted() {
         .stderr(contains("no-such-partition").or(contains("partition")));
     }
 }
+
+/// A program trial as a user writes it (stdlib Python): a step per line of JSON, with metric
+/// names of its own.
+const PROGRAM: &str = r#"
+import argparse, json, os
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float)
+p.add_argument("--width", type=int)
+a = p.parse_args()
+for step in range(1, 5):
+    loss = abs(a.lr - 0.02) * 10 + 1.0 / step + 0.001 * a.width
+    with open(os.environ["SWEEP_METRICS"], "a") as f:
+        f.write(json.dumps({"epoch": step, "loss": loss, "val/acc": 1 - loss / 10}) + "\n")
+"#;
+
+#[test]
+fn a_program_sweep_runs_as_a_slurm_job_array_on_postgres() {
+    let Some(admin) = cluster() else { return };
+    let db = TestDatabase::new(&admin, "sweep_program");
+    let (dir, spec) = folder_with(
+        "name: programs
+program: train.py
+project: dream
+method: grid
+metric: {name: val/acc, goal: maximize}
+parameters:
+  lr: {values: [0.01, 0.02, 0.04]}
+  width: {values: [8, 16]}
+",
+    );
+    std::fs::write(dir.path().join("train.py"), PROGRAM).expect("writing the program");
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "3", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("sweep programs: 6/6 complete, 0 failed"));
+    let store = store(&db);
+    let sweep = store.sweep("programs").expect("sweep");
+    let trials = trials(&store, "programs");
+    assert!(trials.iter().any(|t| t.job.is_some()), "tasks of the job array ran them");
+    for t in &trials {
+        assert_eq!(t.state, TrialState::Completed, "{t:?}");
+        let steps = store.epochs(t.id).expect("steps");
+        assert_eq!(steps.len(), 4, "{steps:?}");
+        assert!(steps.iter().all(|s| s.value("val/acc").is_some() && s.value("loss").is_some()));
+        assert_eq!(t.best_epoch, Some(4));
+    }
+    assert_eq!(
+        store.metric_names(sweep.id).expect("names"),
+        ["loss", "val/acc"]
+    );
+    sweep_on(&db, dir.path())
+        .args(["leaderboard", "programs"])
+        .assert()
+        .success()
+        .stdout(contains("val/acc").and(contains("loss")));
+    // `db copy` carries the open metrics to SQLite.
+    let copy = dir.path().join("copy.db");
+    cargo_bin_cmd!("sweep")
+        .args(["db", "copy", "--from", db.url(), "--to"])
+        .arg(&copy)
+        .assert()
+        .success();
+    let copied = Store::open_read_only(&Database::sqlite(&copy)).expect("copy");
+    let s = copied.sweep("programs").expect("copied sweep");
+    let t = copied.trials(s.id).expect("trials");
+    assert_eq!(copied.epochs(t[0].id).expect("steps")[3].value("val/acc"), store.epochs(trials[0].id).expect("steps")[3].value("val/acc"));
+    assert!(s.program.is_some(), "the program is copied with the sweep");
+}

@@ -5,6 +5,7 @@ mod compare;
 mod data;
 mod db;
 mod evaluate;
+mod exec;
 mod importance;
 mod leaderboard;
 mod predict;
@@ -80,6 +81,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Score predictions against measured expression: Pearson r, r², Spearman, MSE.
     Evaluate(evaluate::Args),
+    /// One tracked run of your own program, outside any search (`-- python train.py ...`).
+    Exec(exec::Args),
 }
 
 /// Run the parsed command line.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Importance(args) => importance::run(args, &runs),
         Command::Compare(args) => compare::run(args, &runs),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Exec(args) => exec::run(args, &runs),
     }
 }
 
@@ -144,6 +148,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::inference::evaluate::EvaluateError>()
             || cause.is::<crate::backend::BadDevice>()
             || cause.is::<crate::backend::Unavailable>()
+            || cause.is::<crate::orchestrate::trainer::program::ProgramError>()
             || cause.is::<db::SameDatabase>()
             || cause
                 .downcast_ref::<crate::orchestrate::SlurmError>()

@@ -54,6 +54,10 @@ pub struct Args {
     /// Do not write the HTML report (by default reports/NAME.html, rewritten after each trial).
     #[arg(long)]
     no_report: bool,
+    /// Program trials: keep sweep's offline W&B stand-in off the program's PYTHONPATH (so
+    /// `import wandb` finds the real package, if installed), whatever the sweep file says.
+    #[arg(long, env = "SWEEP_NO_WANDB")]
+    no_wandb: bool,
     /// Replace training with a fake learning curve taking this many milliseconds per epoch
     /// (for testing orchestration quickly).
     #[arg(long, hide = true, value_name = "MS")]
@@ -71,14 +75,9 @@ enum LauncherArg {
 
 /// Run `sweep run`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    // Checked (`backend::check`) by the coordinator before any trial starts, for the built-in
+    // model: a program trial gets its GPU as CUDA_VISIBLE_DEVICES and needs no backend.
     let devices = backend::parse_devices(&args.devices)?;
-    // Before any trial starts. The fake trainer touches no device, so tests of how workers
-    // are spread over GPUs run on machines without any.
-    if args.fake_trainer.is_none() {
-        for device in &devices {
-            backend::check(*device)?;
-        }
-    }
     let launcher = launcher(&args)?;
     let workers = match args.workers_per_device {
         Some(k) => k.get() * devices.len().max(1),
@@ -92,6 +91,7 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         retry_failed: args.retry_failed,
         fake_epoch: args.fake_trainer.map(Duration::from_millis),
         launcher,
+        no_wandb: args.no_wandb,
     };
     let stop = super::signals::stop_signal(false)?;
     let mut terminal = Terminal {

@@ -205,6 +205,8 @@ impl EpochDisplay {
                 let line = self.epoch_line(metrics);
                 self.bar.suspend(|| println!("{line}"));
             }
+            // The built-in model reports epochs; these come from program trials only.
+            TrainEvent::StepReported { .. } | TrainEvent::StillRunning | TrainEvent::Note(_) => {}
         }
     }
 

@@ -25,13 +25,14 @@ pub struct Args {
     /// Fake training, this many milliseconds per epoch (for testing orchestration).
     #[arg(long, hide = true, value_name = "MS")]
     fake_trainer: Option<u64>,
+    /// Keep the offline W&B stand-in off program trials' PYTHONPATH, whatever the sweep file
+    /// says (`sweep run --no-wandb` sets SWEEP_NO_WANDB for its workers).
+    #[arg(long, env = "SWEEP_NO_WANDB")]
+    no_wandb: bool,
 }
 
 /// Run `sweep worker`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
-    if args.fake_trainer.is_none() {
-        backend::check(args.device)?;
-    }
     let options = WorkerOptions {
         runs: runs.clone(),
         sweep: args.sweep,
@@ -41,6 +42,8 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
         coordinator: args.coordinator,
         // Inside a Slurm job the trials it claims name the job (`sweep status` shows it).
         job: orchestrate::slurm::job_from_env(),
+        no_wandb: args.no_wandb,
+        echo: false,
     };
     // Ctrl-C (or SIGTERM) once: finish the batch, keep the checkpoint, mark the trial
     // interrupted. Twice: exit now; the trial resumes from its last checkpoint.

@@ -91,6 +91,7 @@ impl SlurmRun<'_> {
             device,
             tasks,
             fake_epoch: self.options.fake_epoch,
+            no_wandb: self.options.no_wandb,
             user_args: &self.slurm.sbatch_args,
         };
         let job_id = array.submit()?;

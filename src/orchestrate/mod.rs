@@ -12,6 +12,7 @@
 //! trial (checkpoint, best weights, metrics.csv), `NAME/workers/worker-K.log` per worker, and
 //! `cache/` for prepared data.
 
+mod exec;
 mod jobs;
 mod observe;
 mod process;
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use nix::sys::signal::Signal;
 
+pub use exec::{ExecOptions, ExecSummary, exec_run, exec_spec_text};
 pub use observe::{Observer, WorkerView};
 pub use process::{StopSignal, host_name, is_dead};
 pub use slurm::{SlurmError, SlurmOptions};
@@ -35,8 +37,10 @@ use crate::backend::{self, DeviceArg};
 use crate::data::{CacheHeader, PreparedData, synth};
 use crate::runs::Runs;
 use crate::search::{self, Sampler};
-use crate::spec::{DataSource, Spec};
-use crate::store::{NewSweep, NewTrial, StateCounts, Store, SweepRecord};
+use crate::spec::{DataSource, ProgramSpec, Spec};
+use crate::store::{
+    NewSweep, NewTrial, ProgramRecord, StateCounts, Store, StoreError, SweepRecord,
+};
 use crate::train::params::BuiltIn;
 use observe::Endings;
 
@@ -68,6 +72,8 @@ pub struct RunOptions {
     pub fake_epoch: Option<Duration>,
     /// Who starts the workers.
     pub launcher: Launcher,
+    /// Keep the offline W&B stand-in off program trials (`--no-wandb`).
+    pub no_wandb: bool,
 }
 
 /// Who starts a sweep's workers.
@@ -124,15 +130,32 @@ pub fn run_sweep(
 ) -> anyhow::Result<RunSummary> {
     let (spec, spec_text) = Spec::load(&options.spec_path, &BuiltIn)?;
     let sampler = search::sampler(spec.method);
-    let (data_path, data_header) =
-        prepare_data(&spec, &options.runs, options.fake_epoch.is_some(), observer)?;
     let mut store = options
         .runs
         .open()
         .with_context(|| format!("opening the run database {}", options.runs.db()))?;
-    let data_header = data_header.map(|h| h.to_json()).transpose()?;
-    let (sweep, created) =
-        store.create_or_open_sweep(&new_sweep(&spec, spec_text, data_path, data_header))?;
+    let (sweep, created) = match &spec.program {
+        Some(program) => {
+            let record = program_to_run(&store, &spec, program)?;
+            for line in program_notes(&spec, options.no_wandb) {
+                observer.note(&line);
+            }
+            let new = new_sweep(&spec, spec_text, PathBuf::new(), None, Some(record));
+            store.create_or_open_sweep(&new)?
+        }
+        None => {
+            if options.fake_epoch.is_none() {
+                for device in &options.devices {
+                    backend::check(*device)?;
+                }
+            }
+            let (data_path, data_header) =
+                prepare_data(&spec, &options.runs, options.fake_epoch.is_some(), observer)?;
+            let data_header = data_header.map(|h| h.to_json()).transpose()?;
+            let new = new_sweep(&spec, spec_text, data_path, data_header, None);
+            store.create_or_open_sweep(&new)?
+        }
+    };
     if sampler.draws_when_claimed() {
         // Its trials are drawn as workers claim them; this many in all.
         store.set_planned_trials(sweep.id, spec.trial_count())?;
@@ -225,11 +248,8 @@ fn prepare_data(
 ) -> anyhow::Result<(PathBuf, Option<CacheHeader>)> {
     let cache = runs.cache_dir();
     // Running a program sweep (which may name no data) is not wired in here yet.
-    let (Some(data), false) = (&spec.data, spec.is_program()) else {
-        anyhow::bail!(
-            "sweep `{}` runs a program; program sweeps cannot run yet",
-            spec.name
-        );
+    let Some(data) = &spec.data else {
+        anyhow::bail!("sweep `{}` names no data to train on", spec.name);
     };
     let path = match &data.source {
         DataSource::File(path) => std::path::absolute(path)
@@ -257,11 +277,59 @@ fn prepare_data(
     Ok((path, Some(data.header().clone())))
 }
 
+/// The program a program sweep's trials run: the one a stored sweep of that name recorded
+/// (its resume runs what it ran, from wherever `sweep run` is started), else the file's,
+/// resolved against the current folder; checked before anything is recorded or run.
+fn program_to_run(
+    store: &Store,
+    spec: &Spec,
+    program: &ProgramSpec,
+) -> anyhow::Result<ProgramRecord> {
+    let stored = match store.sweep(spec.name.as_str()) {
+        Ok(sweep) => sweep.program,
+        Err(StoreError::NoSuchSweep(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let record = match stored {
+        Some(record) => record,
+        None => {
+            let workdir = std::env::current_dir().context("finding the current folder")?;
+            trainer::program::resolve(program, &workdir)
+        }
+    };
+    trainer::program::check(program, &record)?;
+    Ok(record)
+}
+
+/// What `sweep run` says once about a program sweep: the W&B keys it keeps but does not use,
+/// and the stand-in that answers `import wandb`.
+fn program_notes(spec: &Spec, no_wandb: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    let wandb_only = spec.wandb_only_keys();
+    if !wandb_only.is_empty() {
+        notes.push(format!(
+            "{}: recorded with the sweep file, not used (sweep runs offline, with no account)",
+            wandb_only.join(", ")
+        ));
+    }
+    match &spec.program {
+        Some(program) if program.wandb && !no_wandb => notes.push(
+            "`import wandb` in the program gets sweep's offline stand-in, which records \
+             wandb.log values here (turn it off with `wandb: false` in the sweep file or \
+             `sweep run --no-wandb`)"
+                .to_string(),
+        ),
+        _ => {}
+    }
+    notes
+}
+
 fn new_sweep(
     spec: &Spec,
     spec_text: String,
     data_path: PathBuf,
     data_header: Option<String>,
+    program: Option<ProgramRecord>,
 ) -> NewSweep {
     // A bayes sweep's trials are drawn when workers claim them, from the finished ones.
     let planned = if search::sampler(spec.method).draws_when_claimed() {
@@ -285,6 +353,7 @@ fn new_sweep(
         metric: spec.metric.name.clone(),
         goal: spec.metric.goal,
         data_header,
+        program,
         trials,
     }
 }
@@ -418,6 +487,9 @@ fn spawn_worker(
         .args(["--coordinator", &std::process::id().to_string()]);
     if let Some(epoch) = options.fake_epoch {
         command.args(["--fake-trainer", &epoch.as_millis().to_string()]);
+    }
+    if options.no_wandb {
+        command.arg("--no-wandb");
     }
     command
         .stdin(Stdio::null())

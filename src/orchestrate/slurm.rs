@@ -181,6 +181,8 @@ pub struct JobArray<'a> {
     pub tasks: usize,
     /// The fake trainer's epoch time (tests of orchestration).
     pub fake_epoch: Option<Duration>,
+    /// Keep the W&B stand-in off program trials (`--no-wandb`).
+    pub no_wandb: bool,
     /// The user's `sbatch` arguments.
     pub user_args: &'a [String],
 }
@@ -220,6 +222,9 @@ impl JobArray<'_> {
         );
         if let Some(epoch) = self.fake_epoch {
             words.extend(["--fake-trainer".to_string(), epoch.as_millis().to_string()]);
+        }
+        if self.no_wandb {
+            words.push("--no-wandb".to_string());
         }
         let command = shlex::try_join(words.iter().map(String::as_str))
             .map_err(|_| SlurmError::Unquotable(words.join(" ")))?;
@@ -444,6 +449,7 @@ mod tests {
             device,
             tasks: 3,
             fake_epoch: Some(Duration::from_millis(150)),
+            no_wandb: false,
             user_args,
         }
     }

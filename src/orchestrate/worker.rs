@@ -15,15 +15,17 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::process::{self, StopSignal};
-use super::trainer::{BuiltInTrainer, FakeTrainer, Trainer, TrialJob};
+use super::trainer::{
+    BuiltInTrainer, FakeTrainer, HelperFiles, ProgramOptions, ProgramTrainer, Trainer, TrialJob,
+};
 use super::{HEARTBEAT_EVERY, STALE_AFTER};
 use crate::backend::{self, DeviceArg};
 use crate::runs::Runs;
 use crate::search::{self, Observation, Observed, Pruner, Sampler, trial_seed};
 use crate::spec::{ParamSet, RungDecision, RungRule, Spec};
 use crate::store::{
-    DrawnTrial, Finish, Store, StoreError, SweepRecord, TrialId, TrialRecord, TrialState,
-    WorkerInfo,
+    DrawnTrial, Finish, StepWrite, Store, StoreError, SweepRecord, TrialId, TrialRecord,
+    TrialState, WorkerInfo,
 };
 use crate::train::params::BuiltIn;
 use crate::train::{TrainEvent, TrialEnd};
@@ -47,6 +49,11 @@ pub struct WorkerOptions {
     /// The scheduler job this worker runs in (`JOBID_TASK`), recorded with each trial it
     /// claims.
     pub job: Option<String>,
+    /// Keep the offline W&B stand-in off the `PYTHONPATH` of program trials, whatever the
+    /// sweep file says (`sweep run --no-wandb`).
+    pub no_wandb: bool,
+    /// Show program trials' output on this process's stdout and stderr (`sweep exec`).
+    pub echo: bool,
 }
 
 /// What a worker did.
@@ -80,7 +87,7 @@ pub fn run_worker(
         &BuiltIn,
     )?;
     let sampler = search::sampler(spec.method);
-    let trainer = make_trainer(options, &sweep)?;
+    let trainer = make_trainer(options, &sweep, &spec)?;
     let me = WorkerInfo {
         host: process::host_name(),
         pid: std::process::id(),
@@ -118,6 +125,7 @@ pub fn run_worker(
             spec: &spec,
             me: &me,
             stop,
+            log,
         };
         match job.run(&mut store, trainer.as_ref(), &trial)? {
             Ended::Completed => summary.completed += 1,
@@ -127,7 +135,7 @@ pub fn run_worker(
                 summary.stopped = true;
                 break;
             }
-            Ended::Lost => {}
+            Ended::Lost | Ended::Preempted => {}
         }
     }
     summary.stopped |= should_stop(options, stop);
@@ -173,10 +181,25 @@ fn history(trials: &[TrialRecord]) -> Vec<Observation> {
         .collect()
 }
 
-fn make_trainer(options: &WorkerOptions, sweep: &SweepRecord) -> anyhow::Result<Box<dyn Trainer>> {
+fn make_trainer(
+    options: &WorkerOptions,
+    sweep: &SweepRecord,
+    spec: &Spec,
+) -> anyhow::Result<Box<dyn Trainer>> {
     if let Some(epoch_time) = options.fake_epoch {
         return Ok(Box::new(FakeTrainer { epoch_time }));
     }
+    if let Some(program) = &spec.program {
+        let helpers = HelperFiles::write_under(&options.runs.cache_dir())?;
+        let program_options = ProgramOptions {
+            wandb: program.wandb && !options.no_wandb,
+            threads: options.threads,
+            echo: options.echo,
+        };
+        let trainer = ProgramTrainer::new(sweep, program, &helpers, &program_options)?;
+        return Ok(Box::new(trainer));
+    }
+    backend::check(options.device)?;
     let device = backend::device_for(options.device)?;
     let trainer = BuiltInTrainer::new(&sweep.data_path, &options.runs.cache_dir(), device)?;
     Ok(Box::new(trainer))
@@ -201,6 +224,8 @@ enum Ended {
     Stopped,
     /// Another worker holds it now (this one was presumed dead): leave it alone.
     Lost,
+    /// The program said it was pre-empted: interrupted, to be resumed.
+    Preempted,
 }
 
 /// Everything a trial run needs besides the store and the trainer.
@@ -210,6 +235,7 @@ struct TrialRun<'a> {
     spec: &'a Spec,
     me: &'a WorkerInfo,
     stop: &'a StopSignal,
+    log: &'a dyn Fn(&str),
 }
 
 impl TrialRun<'_> {
@@ -251,8 +277,13 @@ impl TrialRun<'_> {
             pruned: false,
             error: None,
         };
+        // Said in the worker's log once training returns (the log is not for other threads).
+        let mut notes = Vec::new();
         let result = pool.install(|| {
             trainer.train(&job, &mut |event| {
+                if let TrainEvent::Note(note) = event {
+                    notes.push(format!("trial {}: {note}", trial.number));
+                }
                 recorder.on_event(event)?;
                 if heartbeat.lost() || should_stop(self.options, self.stop) {
                     return ControlFlow::Break(());
@@ -260,6 +291,9 @@ impl TrialRun<'_> {
                 ControlFlow::Continue(())
             })
         });
+        for note in &notes {
+            (self.log)(note);
+        }
         let lost = heartbeat.lost();
         heartbeat.finish();
         let (store, recording_error) = (recorder.store, recorder.error);
@@ -285,6 +319,11 @@ impl TrialRun<'_> {
             }
             // Nothing else stops training but a lost hold, checked above.
             Ok(TrialEnd::Stopped { .. }) => Ok(Ended::Lost),
+            // Requeued, as W&B does: interrupted, so the next claim resumes it.
+            Ok(TrialEnd::Preempted) => {
+                self.finish(store, trial.id, Finish::Interrupted)?;
+                Ok(Ended::Preempted)
+            }
             Err(e) => self.finish(store, trial.id, Finish::Failed(format!("{e:#}"))),
         }
     }
@@ -333,6 +372,15 @@ impl Recorder<'_> {
             }
             TrainEvent::EpochFinished(m) => {
                 self.store.record_epoch(self.trial, self.me, m, self.rule)
+            }
+            TrainEvent::StepReported { metrics, again } => {
+                let write = if again {
+                    StepWrite::Merge
+                } else {
+                    StepWrite::Replace
+                };
+                self.store
+                    .record_step(self.trial, self.me, metrics, write, self.rule)
             }
             _ => Ok(RungDecision::NotARung),
         };

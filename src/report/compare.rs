@@ -72,7 +72,9 @@ impl Comparison {
                 best_epoch: t.row.best_epoch,
             })
             .collect();
-        let panels = [MetricName::VAL_R2, MetricName::VAL_LOSS]
+        let metrics =
+            super::curve_metrics(&self.sweep, self.trials.iter().flat_map(|t| &t.epochs));
+        let panels = metrics
             .into_iter()
             .map(|metric| {
                 let title = format!("sweep {}: {}", self.sweep.name, metric.as_str());
@@ -100,10 +102,14 @@ impl Comparison {
             out.push_str("\nno epochs recorded yet\n");
             return out;
         }
-        let mut curves = vec![metric.clone()];
-        if metric != MetricName::VAL_LOSS {
-            curves.push(MetricName::VAL_LOSS);
-        }
+        let curves = match self.sweep.program {
+            None if metric == MetricName::VAL_LOSS => vec![metric.clone()],
+            None => vec![metric.clone(), MetricName::VAL_LOSS],
+            // A program's own metrics, its sweep's first.
+            Some(_) => {
+                super::curve_metrics(&self.sweep, self.trials.iter().flat_map(|t| &t.epochs))
+            }
+        };
         for name in curves {
             out.push_str(&format!("\n{name} by epoch (* best epoch by {metric}):\n"));
             out.push_str(&self.curve(&name));

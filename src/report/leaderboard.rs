@@ -8,6 +8,8 @@
 //! before failing: it is not a result to pick.
 //! The order is total, so every format is byte-stable for a given store.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::{Params, ReportError, SweepSnapshot, params_of};
@@ -44,6 +46,9 @@ pub struct TrialRow {
     pub pruned_at: Option<usize>,
     /// The device it trained on (`cpu`, `tch-cpu`, `cuda:1`), once a worker claimed it.
     pub device: Option<String>,
+    /// A program trial's other metrics at its best step, by name (empty for the built-in
+    /// model, whose tables read as they always did).
+    pub at_best: BTreeMap<String, f64>,
 }
 
 impl TrialRow {
@@ -65,6 +70,7 @@ impl TrialRow {
                 .map(|s| s.draw),
             pruned_at: trial.pruned_at,
             device: trial.device.clone(),
+            at_best: BTreeMap::new(),
         })
     }
 
@@ -104,11 +110,22 @@ impl Leaderboard {
 
     /// The leaderboard of every trial of a sweep.
     pub fn from_snapshot(snapshot: &SweepSnapshot) -> Result<Leaderboard, ReportError> {
+        let metric = snapshot.sweep.metric.as_str();
         let rows = snapshot
             .trials
             .iter()
-            .map(TrialRow::from_record)
-            .collect::<Result<_, _>>()?;
+            .map(|trial| {
+                let mut row = TrialRow::from_record(trial)?;
+                if let Some(step) = snapshot.best_steps.get(&trial.number) {
+                    row.at_best = step
+                        .names()
+                        .filter(|name| *name != metric)
+                        .filter_map(|name| Some((name.to_string(), step.value(name)?)))
+                        .collect();
+                }
+                Ok(row)
+            })
+            .collect::<Result<_, ReportError>>()?;
         Ok(Leaderboard::new(
             snapshot.sweep.metric.clone(),
             snapshot.sweep.maximizes(),
@@ -135,6 +152,16 @@ impl Leaderboard {
     /// The best trial so far, if any trial has a rank.
     pub fn best(&self) -> Option<&TrialRow> {
         self.rows.first().filter(|row| row.rank == Some(1))
+    }
+
+    /// The other metrics the rows report at their best step, by name: a column each.
+    pub fn other_metrics(&self) -> Vec<&str> {
+        let names: std::collections::BTreeSet<&str> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.at_best.keys().map(String::as_str))
+            .collect();
+        names.into_iter().collect()
     }
 
     /// Whether any row says how it was drawn (a bayes sweep): the views add a `draw` column.
@@ -231,6 +258,7 @@ impl Exporter for TableExporter {
         let with_draws = board.has_draws();
         let with_pruned = board.rows.iter().any(|row| row.pruned_at.is_some());
         let with_devices = board.has_other_devices();
+        let others = board.other_metrics();
         let mut columns = vec![
             ("", Align::Left),
             ("rank", Align::Right),
@@ -240,6 +268,7 @@ impl Exporter for TableExporter {
             ("best epoch", Align::Right),
             ("epochs", Align::Right),
         ];
+        columns.extend(others.iter().map(|&name| (name, Align::Right)));
         if with_devices {
             columns.push(("device", Align::Left));
         }
@@ -264,6 +293,11 @@ impl Exporter for TableExporter {
                 text::count(row.best_epoch),
                 row.epochs.to_string(),
             ];
+            cells.extend(
+                others
+                    .iter()
+                    .map(|&name| text::metric(row.at_best.get(name).copied())),
+            );
             if with_devices {
                 cells.push(row.device.clone().unwrap_or_default());
             }
@@ -325,8 +359,10 @@ impl Exporter for CsvExporter {
         ];
         let with_draws = board.has_draws();
         let draw_column = with_draws.then_some("draw");
+        let others = board.other_metrics();
         let header: Vec<&str> = fixed
             .into_iter()
+            .chain(others.iter().copied())
             .chain(draw_column)
             .chain(names.iter().copied())
             .chain(["error", "pruned_at", "device"])
@@ -341,6 +377,11 @@ impl Exporter for CsvExporter {
                 row.best_epoch.map_or_else(String::new, |e| e.to_string()),
                 row.epochs.to_string(),
             ];
+            fields.extend(others.iter().map(|&name| {
+                row.at_best
+                    .get(name)
+                    .map_or_else(String::new, |v| v.to_string())
+            }));
             if with_draws {
                 fields.push(draw_name(row.draw));
             }
@@ -393,6 +434,8 @@ struct JsonRow<'a> {
     best_metric: Option<f64>,
     best_epoch: Option<usize>,
     epochs: usize,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    metrics: &'a BTreeMap<String, f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     draw: Option<&'static str>,
     params: &'a Params,
@@ -413,6 +456,7 @@ impl Exporter for JsonExporter {
                 best_metric: row.best_metric,
                 best_epoch: row.best_epoch,
                 epochs: row.epochs,
+                metrics: &row.at_best,
                 draw: row.draw.map(DrawKind::as_str),
                 params: &row.params,
                 error: row.error.as_deref(),

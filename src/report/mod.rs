@@ -15,6 +15,7 @@ pub mod status;
 
 use serde_json::{Map, Value};
 
+use crate::metric::{EpochMetrics, MetricName};
 use crate::text;
 
 use crate::store::{
@@ -39,6 +40,28 @@ pub fn test_scores(scored: &TestEvaluation) -> String {
 
 /// A trial's parameters: name → value, sorted by name.
 pub type Params = Map<String, Value>;
+
+/// The metrics whose curves the views draw: the built-in model's validation R² and loss; for
+/// a program sweep, its metric, then every other name its trials reported, by name.
+pub fn curve_metrics<'a>(
+    sweep: &SweepRecord,
+    epochs: impl IntoIterator<Item = &'a EpochMetrics>,
+) -> Vec<MetricName> {
+    if sweep.program.is_none() {
+        return vec![MetricName::VAL_R2, MetricName::VAL_LOSS];
+    }
+    let mut names = vec![sweep.metric.clone()];
+    let mut others = std::collections::BTreeSet::new();
+    for m in epochs {
+        for name in m.names() {
+            if name != sweep.metric.as_str() && !others.contains(name) {
+                others.insert(name.to_string());
+            }
+        }
+    }
+    names.extend(others.into_iter().filter_map(|n| MetricName::new(n).ok()));
+    names
+}
 
 /// Every parameter name any of `sets` has, sorted (the columns of a table of trials).
 pub fn param_names<'a>(sets: impl IntoIterator<Item = &'a Params>) -> Vec<&'a str> {
@@ -96,6 +119,9 @@ pub struct SweepSnapshot {
     /// How many trials a bayes sweep will have (its trials are drawn as workers claim them);
     /// `None` when every trial was written at creation.
     pub planned: Option<usize>,
+    /// For a program sweep, each trial's metrics at its best step, by trial number (the
+    /// leaderboard's columns of the metrics reported); empty for the built-in model.
+    pub best_steps: std::collections::BTreeMap<usize, EpochMetrics>,
 }
 
 impl SweepSnapshot {
@@ -117,10 +143,15 @@ impl SweepSnapshot {
     fn of(store: &Store, sweep: SweepRecord) -> Result<SweepSnapshot, ReportError> {
         let trials = store.trials(sweep.id)?;
         let planned = store.planned_trials(sweep.id)?;
+        let best_steps = match sweep.program {
+            Some(_) => store.best_steps(sweep.id)?.into_iter().collect(),
+            None => Default::default(),
+        };
         Ok(SweepSnapshot {
             sweep,
             trials,
             planned,
+            best_steps,
         })
     }
 
@@ -237,6 +268,7 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_trial_is_named_with_the_numbers_there_are() {
         let snapshot = SweepSnapshot {
+            best_steps: Default::default(),
             sweep: sweep_record(
                 crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,
@@ -290,6 +322,7 @@ pub(crate) mod tests {
             (2, 1, 1, 4)
         );
         let snapshot = SweepSnapshot {
+            best_steps: Default::default(),
             sweep: sweep_record(
                 crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,

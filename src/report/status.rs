@@ -318,6 +318,7 @@ mod tests {
         trials[2].error = Some("diverged: loss is NaN".to_string());
         trials.extend((6..=44).map(|n| trial_record(n, TrialState::Pending, None, params)));
         SweepSnapshot {
+            best_steps: Default::default(),
             sweep: sweep_record(
                 crate::metric::MetricName::VAL_R2,
                 crate::metric::Goal::Maximize,

@@ -21,6 +21,8 @@ const SWEEP_COLUMNS: &[&str] = &[
     "created_at",
     "data_header",
     "planned_trials",
+    "program",
+    "workdir",
 ];
 const TRIAL_COLUMNS: &[&str] = &[
     "number",
@@ -53,6 +55,7 @@ const EPOCH_COLUMNS: &[&str] = &[
     "samples_per_s",
     "recorded_at",
 ];
+const METRIC_COLUMNS: &[&str] = &["epoch", "name", "value"];
 const RUNG_COLUMNS: &[&str] = &[
     "rung_epoch",
     "metric",
@@ -77,6 +80,7 @@ const EVALUATION_COLUMNS: &[&str] = &[
 /// The tables that hang off a trial, with their columns and order.
 const TRIAL_TABLES: &[(&str, &[&str], &str)] = &[
     ("epochs", EPOCH_COLUMNS, "epoch"),
+    ("metrics", METRIC_COLUMNS, "epoch, name"),
     ("rungs", RUNG_COLUMNS, "rung_epoch"),
     ("evaluations", EVALUATION_COLUMNS, "id"),
 ];
@@ -88,6 +92,8 @@ pub struct Copied {
     pub trials: usize,
     /// Epoch rows.
     pub epochs: usize,
+    /// Named metrics of the epochs (a program trial's own names).
+    pub metrics: usize,
     /// Rung decisions.
     pub rungs: usize,
     /// Test evaluations.
@@ -153,6 +159,7 @@ impl Store {
                 }
                 match *table {
                     "epochs" => copied.epochs += count,
+                    "metrics" => copied.metrics += count,
                     "rungs" => copied.rungs += count,
                     _ => copied.evaluations += count,
                 }

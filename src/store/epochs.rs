@@ -6,14 +6,7 @@ use super::*;
 impl Store {
     /// A trial's epochs, in order.
     pub fn epochs(&self, trial: TrialId) -> Result<Vec<EpochMetrics>, StoreError> {
-        self.conn
-            .query(
-                &format!("{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 ORDER BY epoch"),
-                params![trial.0],
-            )?
-            .iter()
-            .map(|r| epoch_at(r, 0))
-            .collect()
+        trial_epochs(&self.conn, trial)
     }
 
     /// Every epoch of every trial of a sweep, by trial number then epoch (one query, for
@@ -29,7 +22,88 @@ impl Store {
             )?
             .iter()
             .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()
+            .and_then(|mut epochs| {
+                let named = self.conn.query(
+                    "SELECT t.number, m.epoch, m.name, m.value
+                     FROM metrics m JOIN trials t ON t.id = m.trial_id
+                     WHERE t.sweep_id = ?1 ORDER BY t.number, m.epoch",
+                    params![sweep.0],
+                )?;
+                // Both lists are sorted by (trial, epoch): one merge pass.
+                let mut at = 0;
+                for r in named.iter() {
+                    let key = (r.count(0)?, r.count(1)?);
+                    while at < epochs.len() && (epochs[at].0, epochs[at].1.epoch) < key {
+                        at += 1;
+                    }
+                    if let Some((number, m)) = epochs.get_mut(at)
+                        && (*number, m.epoch) == key
+                    {
+                        m.extra.insert(r.text(2)?, r.real_or_nan(3)?);
+                    }
+                }
+                Ok(epochs)
+            })
+    }
+
+    /// Each trial's step at its best epoch, with its named metrics, by trial number (trials
+    /// without a best epoch left out).
+    pub fn best_steps(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
+        let mut steps = self
+            .conn
+            .query(
+                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
+                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
+                 FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = ?1 AND e.epoch = t.best_epoch ORDER BY t.number",
+                params![sweep.0],
+            )?
+            .iter()
+            .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
+            .collect::<Result<Vec<(usize, EpochMetrics)>, StoreError>>()?;
+        for r in self.conn.query(
+            "SELECT t.number, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id
+             WHERE t.sweep_id = ?1 AND m.epoch = t.best_epoch",
+            params![sweep.0],
+        )? {
+            let number: usize = r.count(0)?;
+            if let Ok(at) = steps.binary_search_by_key(&number, |(n, _)| *n) {
+                steps[at].1.extra.insert(r.text(1)?, r.real_or_nan(2)?);
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Every metric name the trials of a sweep reported, in the order views list them: the
+    /// built-in model's columns that hold a value anywhere, then the others by name.
+    pub fn metric_names(&self, sweep: SweepId) -> Result<Vec<String>, StoreError> {
+        let counts = EpochMetrics::FIELDS
+            .iter()
+            .map(|c| format!("COUNT(e.{c})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = self.conn.query_one(
+            &format!(
+                "SELECT {counts} FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = ?1"
+            ),
+            params![sweep.0],
+        )?;
+        let mut names = Vec::new();
+        for (i, field) in EpochMetrics::FIELDS.iter().enumerate() {
+            if row.count(i)? > 0 {
+                names.push(field.to_string());
+            }
+        }
+        for r in self.conn.query(
+            "SELECT DISTINCT m.name FROM metrics m JOIN trials t ON t.id = m.trial_id
+             WHERE t.sweep_id = ?1 ORDER BY m.name",
+            params![sweep.0],
+        )? {
+            names.push(r.text(0)?);
+        }
+        Ok(names)
     }
 
     /// Make the stored epochs of `trial` equal `epochs` (those of the checkpoint it starts or
@@ -100,6 +174,71 @@ impl Store {
         update_best(&tx, trial)?;
         let decision = match rule {
             Some(rule) if at_rung => decide_rung(&tx, trial, m.epoch, rule)?,
+            _ => RungDecision::NotARung,
+        };
+        tx.commit()?;
+        Ok(decision)
+    }
+
+    /// Record one step a program reported, as it arrives (and count it as a heartbeat).
+    /// [`StepWrite::Replace`] makes it the trial's last step: rows and rung decisions from
+    /// its step on are deleted first (a resumed program reporting a step again replaces what
+    /// an earlier attempt recorded, so the rows are never a mix of attempts);
+    /// [`StepWrite::Merge`] adds its values to the step already recorded (a program may log
+    /// one step in several lines). A rung is decided once, when its step first holds the
+    /// sweep's metric, as [`Store::record_epoch`] decides it.
+    pub fn record_step(
+        &mut self,
+        trial: TrialId,
+        me: &WorkerInfo,
+        step: &EpochMetrics,
+        write: StepWrite,
+        rule: Option<&dyn RungRule>,
+    ) -> Result<RungDecision, StoreError> {
+        let at_rung = rule.is_some_and(|r| r.is_rung(step.epoch));
+        let lock = if at_rung || write == StepWrite::Replace {
+            Lock::SweepOf(trial)
+        } else {
+            Lock::Rows
+        };
+        let tx = self.conn.transaction(lock)?;
+        trials::touch_held(&tx, trial, me)?;
+        let merged = match write {
+            StepWrite::Replace => {
+                for table in ["metrics", "epochs"] {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE trial_id = ?1 AND epoch >= ?2"),
+                        params![trial.0, step.epoch],
+                    )?;
+                }
+                tx.execute(
+                    "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch >= ?2",
+                    params![trial.0, step.epoch],
+                )?;
+                step.clone()
+            }
+            StepWrite::Merge => {
+                let mut merged = trial_epoch(&tx, trial, step.epoch)?
+                    .unwrap_or_else(|| EpochMetrics::empty(step.epoch));
+                for name in step.names() {
+                    if let Some(value) = step.value(name) {
+                        merged.set(name, value);
+                    }
+                }
+                merged
+            }
+        };
+        insert_epoch(&tx, trial, &merged, Conflict::Replace)?;
+        update_best(&tx, trial)?;
+        let decision = match rule {
+            Some(rule) if at_rung && !has_rung_row(&tx, trial, step.epoch)? => {
+                let (metric, _) = sweep_metric(&tx, trial)?;
+                if merged.value(metric.as_str()).is_some() {
+                    decide_rung(&tx, trial, step.epoch, rule)?
+                } else {
+                    RungDecision::NotARung
+                }
+            }
             _ => RungDecision::NotARung,
         };
         tx.commit()?;
@@ -197,7 +336,71 @@ fn insert_epoch(
             finite(m.samples_per_s)
         ],
     )?;
+    if let Conflict::Replace = conflict {
+        tx.execute(
+            "DELETE FROM metrics WHERE trial_id = ?1 AND epoch = ?2",
+            params![trial.0, m.epoch],
+        )?;
+    }
+    for (name, value) in &m.extra {
+        if let Some(value) = finite(*value) {
+            tx.execute(
+                "INSERT INTO metrics (trial_id, epoch, name, value) VALUES (?1, ?2, ?3, ?4)",
+                params![trial.0, m.epoch, name, value],
+            )?;
+        }
+    }
     Ok(())
+}
+
+/// A trial's epochs, in order, each with its named metrics.
+fn trial_epochs(db: &impl Sql, trial: TrialId) -> Result<Vec<EpochMetrics>, StoreError> {
+    let mut epochs = db
+        .query(
+            &format!("{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 ORDER BY epoch"),
+            params![trial.0],
+        )?
+        .iter()
+        .map(|r| epoch_at(r, 0))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    for r in db.query(
+        "SELECT epoch, name, value FROM metrics WHERE trial_id = ?1 ORDER BY epoch",
+        params![trial.0],
+    )? {
+        let epoch: usize = r.count(0)?;
+        if let Ok(at) = epochs.binary_search_by_key(&epoch, |m| m.epoch) {
+            epochs[at].extra.insert(r.text(1)?, r.real_or_nan(2)?);
+        }
+    }
+    Ok(epochs)
+}
+
+/// One epoch of a trial with its named metrics, if recorded.
+fn trial_epoch(tx: &Tx, trial: TrialId, epoch: usize) -> Result<Option<EpochMetrics>, StoreError> {
+    let Some(row) = tx.query_opt(
+        &format!("{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 AND epoch = ?2"),
+        params![trial.0, epoch],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut m = epoch_at(&row, 0)?;
+    for r in tx.query(
+        "SELECT name, value FROM metrics WHERE trial_id = ?1 AND epoch = ?2",
+        params![trial.0, epoch],
+    )? {
+        m.extra.insert(r.text(0)?, r.real_or_nan(1)?);
+    }
+    Ok(Some(m))
+}
+
+/// The column of `epochs` that holds `metric`, when it is one of the eight fixed names (only
+/// these names, from [`EpochMetrics::FIELDS`], are spliced into SQL); other names are rows of
+/// `metrics`.
+fn fixed_column(metric: &MetricName) -> Option<&'static str> {
+    EpochMetrics::FIELDS
+        .into_iter()
+        .find(|f| *f == metric.as_str())
 }
 
 /// The metric and goal of the sweep `trial` belongs to.
@@ -231,17 +434,25 @@ fn decide_rung(
     rule: &dyn RungRule,
 ) -> Result<RungDecision, StoreError> {
     let (metric, goal) = sweep_metric(tx, trial)?;
-    // A metric's name is its epochs column: only these known names are spliced into SQL.
-    let column = metric.as_str();
-    let at_rung = tx
-        .query(
+    let rows = match fixed_column(&metric) {
+        Some(column) => tx.query(
             &format!(
                 "SELECT t.id, e.{column} FROM epochs e JOIN trials t ON t.id = e.trial_id
                  WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
                    AND e.epoch = ?2 AND t.state != 'failed'"
             ),
             params![trial.0, rung],
-        )?
+        )?,
+        None => tx.query(
+            "SELECT t.id, m.value FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 LEFT JOIN metrics m
+                   ON m.trial_id = e.trial_id AND m.epoch = e.epoch AND m.name = ?3
+             WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
+               AND e.epoch = ?2 AND t.state != 'failed'",
+            params![trial.0, rung, metric.as_str()],
+        )?,
+    };
+    let at_rung = rows
         .iter()
         .map(|r| Ok((r.int(0)?, r.real_or_nan(1)?)))
         .collect::<Result<Vec<(i64, f64)>, StoreError>>()?;
@@ -280,20 +491,29 @@ fn decide_rung(
 /// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
 fn update_best(tx: &Tx, trial: TrialId) -> Result<(), StoreError> {
     let (metric, goal) = sweep_metric(tx, trial)?;
-    // A metric's name is its epochs column: only these known names are spliced into SQL.
-    let column = metric.as_str();
     let order = match goal {
         Goal::Maximize => "DESC",
         Goal::Minimize => "ASC",
     };
-    tx.execute(
-        &format!(
-            "UPDATE trials SET (best_epoch, best_metric) =
-                 (SELECT epoch, {column} FROM epochs WHERE trial_id = ?1 AND {column} IS NOT NULL
-                  ORDER BY {column} {order}, epoch LIMIT 1)
-             WHERE id = ?1"
-        ),
-        params![trial.0],
-    )?;
+    match fixed_column(&metric) {
+        Some(column) => tx.execute(
+            &format!(
+                "UPDATE trials SET (best_epoch, best_metric) =
+                     (SELECT epoch, {column} FROM epochs WHERE trial_id = ?1 AND {column} IS NOT NULL
+                      ORDER BY {column} {order}, epoch LIMIT 1)
+                 WHERE id = ?1"
+            ),
+            params![trial.0],
+        )?,
+        None => tx.execute(
+            &format!(
+                "UPDATE trials SET (best_epoch, best_metric) =
+                     (SELECT epoch, value FROM metrics WHERE trial_id = ?1 AND name = ?2
+                      ORDER BY value {order}, epoch LIMIT 1)
+                 WHERE id = ?1"
+            ),
+            params![trial.0, metric.as_str()],
+        )?,
+    };
     Ok(())
 }

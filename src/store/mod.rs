@@ -48,8 +48,8 @@ pub use error::StoreError;
 pub use jobs::{JobRecord, NewJob, Scheduler};
 pub use open::SCHEMA_VERSION;
 pub use records::{
-    DrawTrial, DrawnTrial, Finish, NewSweep, NewTrial, RungRecord, StateCounts, SweepId,
-    SweepRecord, TestEvaluation, TrialId, TrialRecord, WorkerInfo,
+    DrawTrial, DrawnTrial, Finish, NewSweep, NewTrial, ProgramRecord, RungRecord, StateCounts,
+    StepWrite, SweepId, SweepRecord, TestEvaluation, TrialId, TrialRecord, WorkerInfo,
 };
 pub use state::TrialState;
 

@@ -21,6 +21,7 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_pruned.sql"),
     include_str!("migrations/0005_sampled_from.sql"),
     include_str!("migrations/0006_jobs.sql"),
+    include_str!("migrations/0007_program_trials.sql"),
 ];
 
 /// PostgreSQL's migrations: the schema version each brings the database to, and its SQL.
@@ -28,6 +29,7 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
 pub(super) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/postgres/0005_schema.sql")),
     (6, include_str!("migrations/postgres/0006_jobs.sql")),
+    (7, include_str!("migrations/postgres/0007_program_trials.sql")),
 ];
 
 /// The newest schema version this build knows (the same for both databases).

@@ -35,6 +35,8 @@ pub struct NewSweep {
     /// The header of the prepared data set as JSON (`data::CacheHeader::from_json` reads it;
     /// `None` when training is faked). The store keeps it as it is given.
     pub data_header: Option<String>,
+    /// The user's program its trials run; `None` for the built-in model.
+    pub program: Option<ProgramRecord>,
     /// The planned trials.
     pub trials: Vec<NewTrial>,
 }
@@ -87,6 +89,18 @@ pub struct SweepRecord {
     /// The header of the prepared data set as JSON, as it was given (filter counts, the scaler
     /// all trials share: `data::CacheHeader::from_json` reads it).
     pub data_header: Option<String>,
+    /// The user's program its trials run; `None` for the built-in model.
+    pub program: Option<ProgramRecord>,
+}
+
+/// The user's program a sweep's trials run (`program`/`command` in its file), as `sweep run`
+/// resolved it: every worker, wherever it runs, starts the same file in the same folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramRecord {
+    /// The program file, resolved against `workdir`; `None` when the command names none.
+    pub path: Option<PathBuf>,
+    /// The folder programs run in: where `sweep run` was started.
+    pub workdir: PathBuf,
 }
 
 impl SweepRecord {
@@ -253,4 +267,14 @@ impl StateCounts {
             TrialState::Pruned => self.pruned += n,
         }
     }
+}
+
+/// How [`Store::record_step`] writes a step a program reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepWrite {
+    /// The first line of this step in this attempt: it replaces the trial's rows from its
+    /// step on.
+    Replace,
+    /// Another line of the step last written: its values are added to that step's.
+    Merge,
 }

@@ -27,17 +27,25 @@ impl Store {
             tx.commit()?;
             return Ok((existing, false));
         }
+        let program = sweep.program.as_ref();
+        let program_path = program
+            .and_then(|p| p.path.as_ref())
+            .map(|p| p.to_string_lossy().into_owned());
+        let workdir = program.map(|p| p.workdir.to_string_lossy().into_owned());
         let id = tx
             .query_one(
-                "INSERT INTO sweeps (name, spec_text, spec_hash, data_path, metric, goal, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, utc_now()) RETURNING id",
+                "INSERT INTO sweeps (name, spec_text, spec_hash, data_path, metric, goal, created_at,
+                     program, workdir)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, utc_now(), ?7, ?8) RETURNING id",
                 params![
                     &sweep.name,
                     &sweep.spec_text,
                     &sweep.spec_hash,
                     sweep.data_path.to_string_lossy().into_owned(),
                     sweep.metric.as_str(),
-                    sweep.goal.as_str()
+                    sweep.goal.as_str(),
+                    program_path,
+                    workdir
                 ],
             )?
             .int(0)?;
@@ -101,8 +109,8 @@ impl Store {
     }
 }
 
-const SWEEP_COLUMNS: &str =
-    "SELECT id, name, spec_text, spec_hash, data_path, metric, goal, created_at, data_header";
+const SWEEP_COLUMNS: &str = "SELECT id, name, spec_text, spec_hash, data_path, metric, goal, \
+     created_at, data_header, program, workdir";
 
 fn sweep_from_row(r: &Row) -> Result<SweepRecord, StoreError> {
     Ok(SweepRecord {
@@ -115,6 +123,10 @@ fn sweep_from_row(r: &Row) -> Result<SweepRecord, StoreError> {
         goal: r.parsed(6, Goal::parse)?,
         created_at: r.text(7)?,
         data_header: r.opt_text(8)?,
+        program: r.opt_text(10)?.map(|workdir| ProgramRecord {
+            path: r.opt_text(9).ok().flatten().map(PathBuf::from),
+            workdir: PathBuf::from(workdir),
+        }),
     })
 }
 

@@ -104,6 +104,20 @@ pub enum TrainEvent<'a> {
     },
     /// An epoch finished and was checkpointed.
     EpochFinished(&'a EpochMetrics),
+    /// A program trial reported a step (its metrics so far at that step). `again`: the step
+    /// is the one reported just before, and these values add to it; otherwise it is the
+    /// trial's last step now (a step reported again on a resume replaces those from it on).
+    StepReported {
+        /// The step (`epoch`) and its metrics.
+        metrics: &'a EpochMetrics,
+        /// Whether it adds to the step reported just before.
+        again: bool,
+    },
+    /// A program trial is still running: sent while waiting for its next step, so that a
+    /// stop is noticed between steps.
+    StillRunning,
+    /// Something the watcher should tell the user (bad lines in a program's report).
+    Note(&'a str),
 }
 
 /// How a trial ended.
@@ -128,6 +142,9 @@ pub enum TrialEnd {
         /// Epochs checkpointed.
         epochs_done: usize,
     },
+    /// A program trial said it was pre-empted (W&B's `mark_preempting`) and ended before
+    /// finishing: it is started again, as W&B requeues it.
+    Preempted,
 }
 
 /// A non-finite training loss: the trial diverged.

@@ -1,16 +1,19 @@
 //! What a worker calls to train a trial: the seam every way of training goes through. The
-//! built-in model (`builtin.rs`) and a fake for fast tests of orchestration (`fake.rs`: claims,
+//! built-in model (`builtin.rs`), the user's own program (`program/`) and a fake for fast
+//! tests of orchestration (`fake.rs`: claims,
 //! resumes, signals, hundreds of trials where training is not the subject; STYLE P11, like
 //! hyperfine's mock executor) are its implementations; nothing above it knows which one runs.
 
 mod builtin;
 mod fake;
+pub mod program;
 
 use std::ops::ControlFlow;
 use std::path::Path;
 
 pub use builtin::BuiltInTrainer;
 pub use fake::FakeTrainer;
+pub use program::{HelperFiles, ProgramOptions, ProgramTrainer};
 
 use crate::spec::{ParamSet, Spec};
 use crate::train::{TrainEvent, TrialEnd};

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{ReportInput, escape, file_safe};
-use crate::metric::MetricName;
 use crate::report::charts::{self, Chart, ParamPoint, TrialCurves};
 use crate::report::leaderboard::{Leaderboard, TrialRow};
 use crate::store::TrialState;
@@ -13,6 +12,8 @@ use crate::text;
 
 /// Trials overlaid in the "top K" charts.
 const TOP_K: usize = 8;
+/// Metrics drawn per trial of a program sweep (its metric first).
+const TRIAL_PANELS: usize = 3;
 
 /// One chart of the report, named for the page and for a file.
 pub struct NamedChart {
@@ -99,7 +100,7 @@ fn sweep_charts(input: &ReportInput, board: &Leaderboard) -> Vec<NamedChart> {
             best_epoch: r.best_epoch,
         })
         .collect();
-    for metric in [MetricName::VAL_R2, MetricName::VAL_LOSS] {
+    for metric in input.curve_metrics() {
         let title = format!("top {} trials: {}", top.len(), metric.as_str());
         list.push(NamedChart {
             stem: format!("top-{}", metric.as_str()),
@@ -234,10 +235,25 @@ fn trial_charts(input: &ReportInput, board: &Leaderboard) -> BTreeMap<usize, Nam
                 epochs: input.epochs_of(row.trial),
                 best_epoch: row.best_epoch,
             };
+            let chart = match input.snapshot.sweep.program {
+                None => charts::trial(&curves),
+                // A program's own metrics, each on its own scale: a panel per metric.
+                Some(_) => Chart::row(
+                    input
+                        .curve_metrics()
+                        .iter()
+                        .take(TRIAL_PANELS)
+                        .map(|metric| {
+                            let title = format!("trial {}: {metric}", row.trial);
+                            charts::overlay(std::slice::from_ref(&curves), metric, &title)
+                        })
+                        .collect(),
+                ),
+            };
             let named = NamedChart {
                 stem: format!("trial-{:04}", row.trial),
                 caption: format!("trial {}", row.trial),
-                chart: charts::trial(&curves),
+                chart,
             };
             (row.trial, named)
         })

@@ -85,6 +85,11 @@ impl ReportInput {
     fn epochs_of(&self, number: usize) -> &[EpochMetrics] {
         self.epochs.get(&number).map_or(&[], Vec::as_slice)
     }
+
+    /// The metrics whose curves the report draws ([`crate::report::curve_metrics`]).
+    fn curve_metrics(&self) -> Vec<crate::metric::MetricName> {
+        crate::report::curve_metrics(&self.snapshot.sweep, self.epochs.values().flatten())
+    }
 }
 
 /// For a bayes sweep, the oldest random sweep in the store over the same parameters, ranked by

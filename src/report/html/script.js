@@ -37,7 +37,7 @@
     var w = 520, h = 260, m = 40;
     var svg = el('svg', {viewBox: '0 0 ' + w + ' ' + h, width: w, height: h, 'class': 'compare-chart', 'data-metric': key});
     var xs = [], ys = [];
-    picked.forEach(function (n) { data.trials[n][key].forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
+    picked.forEach(function (n) { data.trials[n].curves[key].forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
     svg.appendChild(el('text', {x: w / 2, y: 14, 'text-anchor': 'middle', 'font-size': 12}, key));
     if (!xs.length) { svg.appendChild(el('text', {x: w / 2, y: h / 2, 'text-anchor': 'middle'}, 'no epochs yet')); return svg; }
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
@@ -51,11 +51,11 @@
     svg.appendChild(el('text', {x: 2, y: m, 'font-size': 10}, y1.toPrecision(3)));
     svg.appendChild(el('text', {x: 2, y: h - m, 'font-size': 10}, y0.toPrecision(3)));
     picked.forEach(function (n, i) {
-      var pts = data.trials[n][key].map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ');
+      var pts = data.trials[n].curves[key].map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ');
       var colour = colours[i % colours.length];
       svg.appendChild(el('polyline', {points: pts, fill: 'none', stroke: colour, 'stroke-width': 1.5, 'data-trial': n}));
-      if (data.trials[n][key].length === 1) {
-        var p = data.trials[n][key][0];
+      if (data.trials[n].curves[key].length === 1) {
+        var p = data.trials[n].curves[key][0];
         svg.appendChild(el('circle', {cx: sx(p[0]), cy: sy(p[1]), r: 3, fill: colour}));
       }
       svg.appendChild(el('text', {x: w - m + 4, y: m + 12 * i, 'font-size': 10, fill: colour}, 'trial ' + n));
@@ -86,7 +86,7 @@
     var box = document.getElementById('compare-charts');
     box.textContent = '';
     if (picked.length) {
-      ['val_r2', 'val_loss', 'train_loss'].forEach(function (k) { box.appendChild(chart(k, picked)); });
+      data.curves.forEach(function (k) { box.appendChild(chart(k, picked)); });
     }
     document.getElementById('compare-hint').style.display = picked.length ? 'none' : '';
     params(picked);

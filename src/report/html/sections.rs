@@ -282,9 +282,18 @@ pub(super) fn embedded_data(
     board: &Leaderboard,
 ) -> Result<String, ReportError> {
     let mut trials = serde_json::Map::new();
+    // The built-in model's three curves, or a program's own metrics.
+    let names: Vec<MetricName> = match input.snapshot.sweep.program {
+        None => vec![
+            MetricName::VAL_R2,
+            MetricName::VAL_LOSS,
+            MetricName::TRAIN_LOSS,
+        ],
+        Some(_) => input.curve_metrics(),
+    };
     for row in &board.rows {
         let epochs = input.epochs_of(row.trial);
-        let curve = |metric: MetricName| -> Vec<[f64; 2]> {
+        let curve = |metric: &MetricName| -> Vec<[f64; 2]> {
             let points: Vec<(f64, f64)> = epochs
                 .iter()
                 .map(|m| (m.epoch as f64, metric.value(m)))
@@ -301,14 +310,16 @@ pub(super) fn embedded_data(
                 "params": row.params,
                 "state": row.state.as_str(),
                 "best": row.best_metric.filter(|m| m.is_finite()),
-                "val_r2": curve(MetricName::VAL_R2),
-                "val_loss": curve(MetricName::VAL_LOSS),
-                "train_loss": curve(MetricName::TRAIN_LOSS),
+                "curves": names
+                    .iter()
+                    .map(|n| (n.as_str().to_string(), serde_json::json!(curve(n))))
+                    .collect::<serde_json::Map<_, _>>(),
             }),
         );
     }
     let data = serde_json::json!({
         "metric": input.snapshot.sweep.metric.as_str(),
+        "curves": names.iter().map(MetricName::as_str).collect::<Vec<_>>(),
         "trials": trials,
     });
     let json = data.to_string().replace('<', "\\u003c");

@@ -1,0 +1,365 @@
+//! What a program reports: the lines it appends to `$SWEEP_METRICS` (one JSON object each) and,
+//! when the sweep file asks for it, `key=value` pairs on its stdout lines (Katib's format).
+//!
+//! Written by hand, not with a crate: the protocol is ours (DESIGN.md), and the parts are
+//! serde_json for a line and a few rules for what a line means.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::metric::EpochMetrics;
+
+/// One line of a program's report, understood.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// The step it names (`step`, else `epoch`, else `_step`); `None`: the next step.
+    pub step: Option<usize>,
+    /// Its metrics, by name.
+    pub metrics: BTreeMap<String, f64>,
+    /// `"_preempting": true`: the program says it was pre-empted (W&B's `mark_preempting`).
+    pub preempting: bool,
+}
+
+/// Why a line was not used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadLine {
+    /// 1-based line number in its file.
+    pub number: usize,
+    /// What was wrong.
+    pub why: String,
+}
+
+/// Keys that name the step rather than a metric, in the order they are looked for.
+const STEP_KEYS: [&str; 3] = ["step", "epoch", "_step"];
+
+/// Understand one line of `$SWEEP_METRICS`: a JSON object whose numeric values are metrics.
+/// Keys starting with `_` are W&B's own (`_runtime`, `_timestamp`) and not metrics; a value
+/// that is not a number makes the line bad (JSON has no NaN: a program that writes one writes
+/// a line that is not JSON).
+pub fn parse_json_line(text: &str) -> Result<Line, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err("not a JSON object".into());
+    };
+    // The first step key names the step; `epoch` beside a `step` is a metric like any other.
+    let mut step = None;
+    let mut step_key = None;
+    for key in STEP_KEYS {
+        if let Some(v) = object.get(key) {
+            step = Some(step_number(key, v)?);
+            step_key = Some(key);
+            break;
+        }
+    }
+    let mut line = Line {
+        step,
+        metrics: BTreeMap::new(),
+        preempting: false,
+    };
+    for (key, value) in &object {
+        if key == "_preempting" {
+            line.preempting = value.as_bool().unwrap_or(false);
+            continue;
+        }
+        if step_key == Some(key.as_str()) || key.starts_with('_') {
+            continue;
+        }
+        match value.as_f64() {
+            Some(x) if x.is_finite() => {
+                line.metrics.insert(key.clone(), x);
+            }
+            _ => return Err(format!("`{key}` is not a number: {value}")),
+        }
+    }
+    if line.metrics.is_empty() && !line.preempting {
+        return Err("no metric in it".into());
+    }
+    Ok(line)
+}
+
+/// A step number: a whole number from 1 (a float with no fraction is accepted, as Python's
+/// `json.dumps(3.0)` writes `3.0`).
+fn step_number(key: &str, value: &serde_json::Value) -> Result<usize, String> {
+    let bad = || format!("`{key}` must be a whole number from 1, not {value}");
+    let x = value.as_f64().ok_or_else(bad)?;
+    if x >= 1.0 && x.fract() == 0.0 && x <= u32::MAX as f64 {
+        Ok(x as usize)
+    } else {
+        Err(bad())
+    }
+}
+
+/// Understand one stdout line in Katib's format: `key=value` pairs (`epoch=3 loss=0.41
+/// val_acc=0.88`, separated by spaces, commas or semicolons); `epoch`/`step` name the step.
+/// `None` when the line holds no pair.
+pub fn parse_stdout_line(text: &str) -> Option<Line> {
+    let mut line = Line {
+        step: None,
+        metrics: BTreeMap::new(),
+        preempting: false,
+    };
+    for token in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        let Some((key, value)) = token.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        let valid_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.'));
+        let Ok(x) = value.trim().parse::<f64>() else {
+            continue;
+        };
+        if !valid_key || !x.is_finite() {
+            continue;
+        }
+        if STEP_KEYS.contains(&key) {
+            if x >= 1.0 && x.fract() == 0.0 {
+                line.step = Some(x as usize);
+            }
+        } else {
+            line.metrics.insert(key.to_string(), x);
+        }
+    }
+    (!line.metrics.is_empty()).then_some(line)
+}
+
+/// Reads the lines a program appends to its metrics file, as they arrive. Only whole lines
+/// are read: a line without its newline is left for the next read (a program killed mid-write
+/// leaves a torn last line, which is never read).
+pub struct MetricsFile {
+    path: PathBuf,
+    /// Bytes of the file already read.
+    offset: u64,
+    /// A line read in part (no newline yet).
+    partial: Vec<u8>,
+    /// Lines read so far, counting those of earlier attempts.
+    lines: usize,
+}
+
+impl MetricsFile {
+    /// Start reading `path` after what earlier attempts wrote. A torn last line of an earlier
+    /// attempt is ended with a newline first, so this attempt's first line starts on a line
+    /// of its own.
+    pub fn open_for_attempt(path: &Path) -> std::io::Result<MetricsFile> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        let len = file.metadata()?.len();
+        let mut lines = 0;
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)?;
+        lines += text.iter().filter(|&&b| b == b'\n').count();
+        let mut offset = len;
+        if text.last().is_some_and(|&b| b != b'\n') {
+            file.write_all(b"\n")?;
+            lines += 1;
+            offset += 1;
+        }
+        Ok(MetricsFile {
+            path: path.to_path_buf(),
+            offset,
+            partial: Vec::new(),
+            lines,
+        })
+    }
+
+    /// The whole lines appended since the last read, each with its line number.
+    pub fn read_new_lines(&mut self) -> std::io::Result<Vec<(usize, String)>> {
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        self.offset += bytes.len() as u64;
+        self.partial.extend_from_slice(&bytes);
+        let mut out = Vec::new();
+        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            self.lines += 1;
+            let text = String::from_utf8_lossy(&line[..end]).trim().to_string();
+            if !text.is_empty() {
+                out.push((self.lines, text));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Turns reported lines into steps: numbers the lines with no step, and says whether a line
+/// starts a step or adds to the one before.
+pub struct Steps {
+    /// The last step reported in this attempt (or recorded before it, for a first line with
+    /// no step).
+    last: Option<usize>,
+    /// Whether `last` was reported in this attempt.
+    reported: bool,
+    /// Lines not used, with why (every one counted; the first few kept for messages).
+    pub bad: Vec<BadLine>,
+    /// How many lines were bad.
+    pub bad_count: usize,
+    /// Whether a line said the program was pre-empted.
+    pub preempting: bool,
+}
+
+/// What to do with one step of a report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The step and its metrics.
+    pub metrics: EpochMetrics,
+    /// True when it adds to the step reported just before (the same step number).
+    pub again: bool,
+}
+
+/// Bad lines kept for the message (all are counted).
+const BAD_KEPT: usize = 3;
+
+impl Steps {
+    /// Steps of an attempt of a trial whose last recorded step is `recorded` (0: none).
+    pub fn after(recorded: usize) -> Steps {
+        Steps {
+            last: (recorded > 0).then_some(recorded),
+            reported: false,
+            bad: Vec::new(),
+            bad_count: 0,
+            preempting: false,
+        }
+    }
+
+    /// Count a bad line.
+    pub fn bad_line(&mut self, number: usize, why: String) {
+        self.bad_count += 1;
+        if self.bad.len() < BAD_KEPT {
+            self.bad.push(BadLine { number, why });
+        }
+    }
+
+    /// The step a good line reports (`None` for a line that only says it was pre-empted).
+    pub fn step_of(&mut self, line: Line) -> Option<Step> {
+        self.preempting |= line.preempting;
+        if line.metrics.is_empty() {
+            return None;
+        }
+        let number = line
+            .step
+            .unwrap_or_else(|| self.last.map_or(1, |last| last + 1));
+        let again = self.reported && self.last == Some(number);
+        self.last = Some(number);
+        self.reported = true;
+        let mut metrics = EpochMetrics::empty(number);
+        for (name, value) in line.metrics {
+            metrics.set(&name, value);
+        }
+        Some(Step { metrics, again })
+    }
+
+    /// A sentence on the bad lines, if any: how many, and the first few with why.
+    pub fn bad_summary(&self, file: &str) -> Option<String> {
+        if self.bad_count == 0 {
+            return None;
+        }
+        let shown: Vec<String> = self
+            .bad
+            .iter()
+            .map(|b| format!("line {}: {}", b.number, b.why))
+            .collect();
+        Some(format!(
+            "{} bad line{} in {file} (left out): {}",
+            self.bad_count,
+            if self.bad_count == 1 { "" } else { "s" },
+            shown.join("; ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_give_steps_and_metrics() {
+        let line = parse_json_line(r#"{"step": 3, "val_loss": 0.47, "val_r2": 0.52}"#).unwrap();
+        assert_eq!(line.step, Some(3));
+        assert_eq!(line.metrics.len(), 2);
+        let epoch = parse_json_line(r#"{"epoch": 2.0, "acc": 1, "_runtime": 4.2}"#).unwrap();
+        assert_eq!(epoch.step, Some(2));
+        assert_eq!(epoch.metrics.keys().collect::<Vec<_>>(), ["acc"]);
+        let both = parse_json_line(r#"{"step": 7, "epoch": 1, "loss": 0.5}"#).unwrap();
+        assert_eq!(both.step, Some(7));
+        assert_eq!(both.metrics.keys().collect::<Vec<_>>(), ["epoch", "loss"]);
+        let free = parse_json_line(r#"{"epoch/val_loss": 0.5}"#).unwrap();
+        assert_eq!(free.step, None);
+        assert!(parse_json_line(r#"{"_preempting": true}"#).unwrap().preempting);
+    }
+
+    #[test]
+    fn bad_json_lines_say_why() {
+        for (text, why) in [
+            ("loss=0.4", "not JSON"),
+            (r#"{"loss": NaN}"#, "not JSON"),
+            (r#"[1, 2]"#, "not a JSON object"),
+            (r#"{"loss": "low"}"#, "`loss` is not a number"),
+            (r#"{"step": 0, "loss": 1}"#, "`step` must be a whole number"),
+            (r#"{"step": 1.5, "loss": 1}"#, "`step` must be a whole number"),
+            (r#"{"step": 2}"#, "no metric"),
+        ] {
+            let err = parse_json_line(text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn stdout_lines_in_katib_format() {
+        let line = parse_stdout_line("epoch=3 loss=0.41, val_acc=8.8e-1 note=fast").unwrap();
+        assert_eq!(line.step, Some(3));
+        assert_eq!(line.metrics["loss"], 0.41);
+        assert_eq!(line.metrics["val_acc"], 0.88);
+        assert!(!line.metrics.contains_key("note"));
+        assert_eq!(parse_stdout_line("Epoch 3/10 done"), None);
+        assert_eq!(parse_stdout_line("x=nan"), None);
+    }
+
+    #[test]
+    fn steps_number_merge_and_restart() {
+        let mut steps = Steps::after(4);
+        let line = |s: &str| parse_json_line(s).unwrap();
+        let first = steps.step_of(line(r#"{"loss": 1}"#)).unwrap();
+        assert_eq!((first.metrics.epoch, first.again), (5, false));
+        let same = steps.step_of(line(r#"{"step": 5, "val": 2}"#)).unwrap();
+        assert_eq!((same.metrics.epoch, same.again), (5, true));
+        let next = steps.step_of(line(r#"{"loss": 0.5}"#)).unwrap();
+        assert_eq!((next.metrics.epoch, next.again), (6, false));
+        let back = steps.step_of(line(r#"{"step": 2, "loss": 0.9}"#)).unwrap();
+        assert_eq!((back.metrics.epoch, back.again), (2, false));
+        // A resumed attempt's first line at the last recorded step replaces it.
+        let mut resumed = Steps::after(4);
+        let again = resumed.step_of(line(r#"{"step": 4, "loss": 1}"#)).unwrap();
+        assert!(!again.again);
+        assert_eq!(again.metrics.value("loss"), Some(1.0));
+    }
+
+    #[test]
+    fn only_whole_lines_are_read_and_a_torn_line_is_ended() {
+        let dir = std::env::temp_dir().join(format!("sweep-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("metrics.jsonl");
+        std::fs::write(&path, "{\"step\": 1, \"loss\": 1}\n{\"step\": 2, \"lo").unwrap();
+        let mut file = MetricsFile::open_for_attempt(&path).unwrap();
+        assert!(file.read_new_lines().unwrap().is_empty());
+        use std::io::Write;
+        let mut append = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        append.write_all(b"{\"step\": 2, \"loss\": 0.5}\n{\"step\"").unwrap();
+        assert_eq!(
+            file.read_new_lines().unwrap(),
+            vec![(3, "{\"step\": 2, \"loss\": 0.5}".to_string())]
+        );
+        append.write_all(b": 3, \"loss\": 0.2}\n").unwrap();
+        assert_eq!(file.read_new_lines().unwrap()[0].0, 4);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
