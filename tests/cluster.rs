@@ -447,12 +447,19 @@ parameters:
     let store = store(&db);
     let sweep = store.sweep("programs").expect("sweep");
     let trials = trials(&store, "programs");
-    assert!(trials.iter().any(|t| t.job.is_some()), "tasks of the job array ran them");
+    assert!(
+        trials.iter().any(|t| t.job.is_some()),
+        "tasks of the job array ran them"
+    );
     for t in &trials {
         assert_eq!(t.state, TrialState::Completed, "{t:?}");
         let steps = store.epochs(t.id).expect("steps");
         assert_eq!(steps.len(), 4, "{steps:?}");
-        assert!(steps.iter().all(|s| s.value("val/acc").is_some() && s.value("loss").is_some()));
+        assert!(
+            steps
+                .iter()
+                .all(|s| s.value("val/acc").is_some() && s.value("loss").is_some())
+        );
         assert_eq!(t.best_epoch, Some(4));
     }
     assert_eq!(
@@ -474,6 +481,9 @@ parameters:
     let copied = Store::open_read_only(&Database::sqlite(&copy)).expect("copy");
     let s = copied.sweep("programs").expect("copied sweep");
     let t = copied.trials(s.id).expect("trials");
-    assert_eq!(copied.epochs(t[0].id).expect("steps")[3].value("val/acc"), store.epochs(trials[0].id).expect("steps")[3].value("val/acc"));
+    assert_eq!(
+        copied.epochs(t[0].id).expect("steps")[3].value("val/acc"),
+        store.epochs(trials[0].id).expect("steps")[3].value("val/acc")
+    );
     assert!(s.program.is_some(), "the program is copied with the sweep");
 }

@@ -176,8 +176,11 @@ fn kill(pid: u32, signal: &str) {
 }
 
 fn is_running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
 }
 
 fn trial_file(dir: &Path, name: &str, trial: usize, file: &str) -> String {
@@ -195,7 +198,9 @@ fn a_wandb_sweep_file_runs_a_program_with_two_workers_and_every_view_reads_it() 
         .assert()
         .success()
         .stdout(contains("project, entity: recorded"))
-        .stdout(contains("`import wandb` in the program gets sweep's offline stand-in"))
+        .stdout(contains(
+            "`import wandb` in the program gets sweep's offline stand-in",
+        ))
         .stdout(contains("4/4 complete"));
 
     let store = store(dir.path());
@@ -206,15 +211,27 @@ fn a_wandb_sweep_file_runs_a_program_with_two_workers_and_every_view_reads_it() 
     for trial in store.trials(prog.id).expect("trials") {
         assert_eq!(trial.state, TrialState::Completed, "{trial:?}");
         let params: serde_json::Value = serde_json::from_str(&trial.params_json).expect("json");
-        assert!(params["layers"].is_i64(), "min/max integers infer int_uniform: {params}");
-        assert!(params["lr"].is_f64(), "min/max floats infer uniform: {params}");
+        assert!(
+            params["layers"].is_i64(),
+            "min/max integers infer int_uniform: {params}"
+        );
+        assert!(
+            params["lr"].is_f64(),
+            "min/max floats infer uniform: {params}"
+        );
         let steps = store.epochs(trial.id).expect("steps");
-        assert_eq!(steps.iter().map(|s| s.epoch).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(
+            steps.iter().map(|s| s.epoch).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
         let acc: Vec<f64> = steps.iter().filter_map(|s| s.value("val_acc")).collect();
         assert_eq!(acc.len(), 4, "val_acc at every step: {steps:?}");
         assert_eq!(trial.best_epoch, Some(4), "the best step by val_acc");
         let out = trial_file(dir.path(), "prog", trial.number, "stdout.log");
-        assert!(out.contains(&format!("hello from trial {}", trial.number)), "{out}");
+        assert!(
+            out.contains(&format!("hello from trial {}", trial.number)),
+            "{out}"
+        );
     }
     assert_eq!(
         store.metric_names(prog.id).expect("names"),
@@ -226,7 +243,11 @@ fn a_wandb_sweep_file_runs_a_program_with_two_workers_and_every_view_reads_it() 
         .args(["leaderboard", "prog"])
         .assert()
         .success()
-        .stdout(contains("val_acc").and(contains("loss")).and(contains("layers")));
+        .stdout(
+            contains("val_acc")
+                .and(contains("loss"))
+                .and(contains("layers")),
+        );
     sweep(dir.path())
         .args(["status", "prog"])
         .assert()
@@ -247,7 +268,10 @@ fn a_wandb_sweep_file_runs_a_program_with_two_workers_and_every_view_reads_it() 
         .assert()
         .success();
     let html = std::fs::read_to_string(dir.path().join("prog.html")).expect("report");
-    assert!(html.contains("val_acc") && html.contains("loss"), "the report shows the program's metrics");
+    assert!(
+        html.contains("val_acc") && html.contains("loss"),
+        "the report shows the program's metrics"
+    );
 }
 
 #[test]
@@ -268,12 +292,20 @@ parameters:
         .assert()
         .success();
     let expected = stored_steps(whole.path(), "resumed");
-    assert!(expected.iter().all(|(_, s, steps)| *s == TrialState::Completed && steps.len() == 8));
+    assert!(
+        expected
+            .iter()
+            .all(|(_, s, steps)| *s == TrialState::Completed && steps.len() == 8)
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "train.py", TRAIN_PY);
     write(dir.path(), "s.yaml", spec);
-    let mut run = spawn_run(dir.path(), &["s.yaml", "--workers", "2"], &[("TEST_STEP_SLEEP", "0.25")]);
+    let mut run = spawn_run(
+        dir.path(),
+        &["s.yaml", "--workers", "2"],
+        &[("TEST_STEP_SLEEP", "0.25")],
+    );
     wait_for("the first steps", Duration::from_secs(60), || {
         total_steps(dir.path(), "resumed") >= 3
     });
@@ -286,12 +318,16 @@ parameters:
     }
     let _ = run.wait();
     // A program dies with its worker: no attempt runs beside a leftover one.
-    wait_for("the programs to die with their workers", Duration::from_secs(5), || {
-        programs.iter().all(|p| !is_running(*p))
-    });
+    wait_for(
+        "the programs to die with their workers",
+        Duration::from_secs(5),
+        || programs.iter().all(|p| !is_running(*p)),
+    );
     let partial = stored_steps(dir.path(), "resumed");
     assert!(
-        partial.iter().any(|(_, s, steps)| *s == TrialState::Running && steps.len() < 8),
+        partial
+            .iter()
+            .any(|(_, s, steps)| *s == TrialState::Running && steps.len() < 8),
         "killed mid-trial: {partial:?}"
     );
 
@@ -304,9 +340,19 @@ parameters:
     let attempts: Vec<String> = (1..=2)
         .map(|t| trial_file(dir.path(), "resumed", t, "attempts.txt"))
         .collect();
-    assert!(attempts.iter().any(|a| a.lines().collect::<Vec<_>>() == ["1", "2"]), "{attempts:?}");
-    let out: String = (1..=2).map(|t| trial_file(dir.path(), "resumed", t, "stdout.log")).collect();
-    assert!(out.contains("resumed from step"), "the program continued from its checkpoint: {out}");
+    assert!(
+        attempts
+            .iter()
+            .any(|a| a.lines().collect::<Vec<_>>() == ["1", "2"]),
+        "{attempts:?}"
+    );
+    let out: String = (1..=2)
+        .map(|t| trial_file(dir.path(), "resumed", t, "stdout.log"))
+        .collect();
+    assert!(
+        out.contains("resumed from step"),
+        "the program continued from its checkpoint: {out}"
+    );
 }
 
 /// Eight trials whose quality is set by `lr`, with Hyperband from step 2.
@@ -333,8 +379,16 @@ parameters:
 fn hyperband_terminates_pruned_programs_within_the_grace_period() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "train.py", TRAIN_PY);
-    write(dir.path(), "plain.yaml", &hyperband_program_sweep("plain", false, "1"));
-    write(dir.path(), "pruned.yaml", &hyperband_program_sweep("pruned", true, "1"));
+    write(
+        dir.path(),
+        "plain.yaml",
+        &hyperband_program_sweep("plain", false, "1"),
+    );
+    write(
+        dir.path(),
+        "pruned.yaml",
+        &hyperband_program_sweep("pruned", true, "1"),
+    );
     sweep(dir.path())
         .args(["run", "plain.yaml", "--workers", "2"])
         .env("TEST_STEP_SLEEP", "0.05")
@@ -356,9 +410,19 @@ fn hyperband_terminates_pruned_programs_within_the_grace_period() {
         .collect();
     assert!(!pruned.is_empty(), "some programs were pruned");
     for t in &pruned {
-        let pid: u32 = trial_file(dir.path(), "pruned", t.number, "pid.txt").parse().expect("pid");
-        assert!(!is_running(pid), "pruned trial {}'s program was killed", t.number);
-        assert!(t.epochs < 6, "trial {} stopped before its last step", t.number);
+        let pid: u32 = trial_file(dir.path(), "pruned", t.number, "pid.txt")
+            .parse()
+            .expect("pid");
+        assert!(
+            !is_running(pid),
+            "pruned trial {}'s program was killed",
+            t.number
+        );
+        assert!(
+            t.epochs < 6,
+            "trial {} stopped before its last step",
+            t.number
+        );
     }
     assert!(
         total_steps(dir.path(), "pruned") < total_steps(dir.path(), "plain"),
@@ -393,9 +457,18 @@ parameters:
     let by_mode = |n: usize| trials(dir.path(), "failing")[n - 1].clone();
     assert_eq!(by_mode(1).state, TrialState::Completed);
     let error = |n: usize| by_mode(n).error.unwrap_or_default();
-    assert!(error(2).contains("exited with status 1") && error(2).contains("boom: the learning rate is cursed"), "{}", error(2));
+    assert!(
+        error(2).contains("exited with status 1")
+            && error(2).contains("boom: the learning rate is cursed"),
+        "{}",
+        error(2)
+    );
     assert!(error(3).contains("signal 6"), "{}", error(3));
-    assert!(error(4).contains("FileNotFoundError") && error(4).contains("no-such-data.txt"), "{}", error(4));
+    assert!(
+        error(4).contains("FileNotFoundError") && error(4).contains("no-such-data.txt"),
+        "{}",
+        error(4)
+    );
     sweep(dir.path())
         .args(["status", "failing"])
         .assert()
@@ -442,9 +515,11 @@ fn stdout_pairs_and_bad_lines_of_a_shell_program() {
 for step in 1 2 3; do
   echo "epoch=$step loss=0.$((9 - step)) lr=$1"
 done
+sleep 1
 echo 'not json' >> "$SWEEP_METRICS"
 echo '{"step": 4, "loss": "low"}' >> "$SWEEP_METRICS"
 echo '{"step": 4, "loss": 0.4, "acc": 0.9}' >> "$SWEEP_METRICS"
+echo '{"step": 2, "loss": 0.1}' >> "$SWEEP_METRICS"
 printf '{"step": 5, "loss": 0.' >> "$SWEEP_METRICS"
 "#,
     );
@@ -469,10 +544,20 @@ parameters:
     let steps = stored_steps(dir.path(), "shell");
     let (_, _, rows) = &steps[0];
     assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), [1, 2, 3, 4]);
-    let log = std::fs::read_to_string(dir.path().join("runs/shell/workers/worker-1.log")).expect("log");
-    assert!(log.contains("2 bad lines") && log.contains("not JSON") && log.contains("`loss` is not a number"), "{log}");
+    let log =
+        std::fs::read_to_string(dir.path().join("runs/shell/workers/worker-1.log")).expect("log");
+    assert!(
+        log.contains("3 bad lines")
+            && log.contains("not JSON")
+            && log.contains("`loss` is not a number"),
+        "{log}"
+    );
+    assert!(log.contains("step 2 comes after step 4"), "{log}");
     let out = trial_file(dir.path(), "shell", 1, "stdout.log");
-    assert!(out.contains("lr=lr=0.5"), "${{args_no_hyphens}} passes name=value: {out}");
+    assert!(
+        out.contains("lr=lr=0.5"),
+        "${{args_no_hyphens}} passes name=value: {out}"
+    );
 }
 
 #[test]
@@ -491,19 +576,30 @@ parameters:
   lr: {values: [0.01, 0.02]}
 ",
     );
-    let mut run = spawn_run(dir.path(), &["s.yaml", "--workers", "2"], &[("TEST_STEP_SLEEP", "0.5")]);
-    wait_for("both programs' first steps", Duration::from_secs(60), || {
-        Store::open_read_only(&Database::sqlite(dir.path().join("runs/sweeps.db")))
-            .and_then(|s| s.sweep("stopped").and_then(|sw| s.trials(sw.id)))
-            .is_ok_and(|t| t.iter().filter(|t| t.epochs >= 1).count() == 2)
-    });
+    let mut run = spawn_run(
+        dir.path(),
+        &["s.yaml", "--workers", "2"],
+        &[("TEST_STEP_SLEEP", "0.5")],
+    );
+    wait_for(
+        "both programs' first steps",
+        Duration::from_secs(60),
+        || {
+            Store::open_read_only(&Database::sqlite(dir.path().join("runs/sweeps.db")))
+                .and_then(|s| s.sweep("stopped").and_then(|sw| s.trials(sw.id)))
+                .is_ok_and(|t| t.iter().filter(|t| t.epochs >= 1).count() == 2)
+        },
+    );
     kill(run.id(), "-INT");
     let asked = Instant::now();
     let status = loop {
         if let Some(status) = run.try_wait().expect("waiting") {
             break status;
         }
-        assert!(asked.elapsed() < Duration::from_secs(10), "stops within seconds");
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "stops within seconds"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(130));
@@ -517,7 +613,11 @@ parameters:
         .stdout(contains("2/2 complete"));
     for (number, state, steps) in stored_steps(dir.path(), "stopped") {
         assert_eq!(state, TrialState::Completed);
-        assert_eq!(steps.iter().map(|s| s[0]).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6], "trial {number}");
+        assert_eq!(
+            steps.iter().map(|s| s[0]).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6],
+            "trial {number}"
+        );
     }
 }
 
@@ -526,7 +626,16 @@ fn sweep_exec_records_one_run_that_status_and_compare_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "train.py", TRAIN_PY);
     sweep(dir.path())
-        .args(["exec", "--name", "baseline", "--", "python3", "train.py", "--lr=0.02", "--steps=3"])
+        .args([
+            "exec",
+            "--name",
+            "baseline",
+            "--",
+            "python3",
+            "train.py",
+            "--lr=0.02",
+            "--steps=3",
+        ])
         .assert()
         .success()
         .stdout(contains("hello from trial 1"))
@@ -541,12 +650,30 @@ fn sweep_exec_records_one_run_that_status_and_compare_read() {
         .stdout(contains("baseline"));
     // The same name again: the run is finished, nothing runs twice.
     sweep(dir.path())
-        .args(["exec", "--name", "baseline", "--", "python3", "train.py", "--lr=0.02", "--steps=3"])
+        .args([
+            "exec",
+            "--name",
+            "baseline",
+            "--",
+            "python3",
+            "train.py",
+            "--lr=0.02",
+            "--steps=3",
+        ])
         .assert()
         .success();
     assert_eq!(stored_steps(dir.path(), "baseline"), steps);
     sweep(dir.path())
-        .args(["exec", "--name", "broken", "--", "python3", "train.py", "--lr=0.02", "--mode=exit1"])
+        .args([
+            "exec",
+            "--name",
+            "broken",
+            "--",
+            "python3",
+            "train.py",
+            "--lr=0.02",
+            "--mode=exit1",
+        ])
         .assert()
         .code(1)
         .stderr(contains("boom: the learning rate is cursed"));
@@ -577,7 +704,13 @@ fn a_plain_wandb_script_runs_unchanged_and_its_logged_values_land_in_the_databas
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("w.db");
     sweep(repo())
-        .args(["run", "examples/wandb/sweep.yaml", "--workers", "2", "--no-report"])
+        .args([
+            "run",
+            "examples/wandb/sweep.yaml",
+            "--workers",
+            "2",
+            "--no-report",
+        ])
         .args(["--db", db.to_str().expect("utf-8 path")])
         .assert()
         .success()
@@ -590,6 +723,12 @@ fn a_plain_wandb_script_runs_unchanged_and_its_logged_values_land_in_the_databas
     for t in &trials {
         assert_eq!(t.state, TrialState::Completed, "{t:?}");
         let steps = store.epochs(t.id).expect("steps");
-        assert!(!steps.is_empty() && steps.iter().all(|s| s.value(wandb_sweep.metric.as_str()).is_some()), "{steps:?}");
+        assert!(
+            !steps.is_empty()
+                && steps
+                    .iter()
+                    .all(|s| s.value(wandb_sweep.metric.as_str()).is_some()),
+            "{steps:?}"
+        );
     }
 }

@@ -7,10 +7,12 @@ use crate::store::TrialState;
 
 /// Arguments of `sweep exec`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example: sweep exec --name baseline -- python train.py --lr 0.01\n\n\
+#[command(
+    after_help = "Example: sweep exec --name baseline -- python train.py --lr 0.01\n\n\
 The program gets the environment of a program trial (SWEEP_METRICS, SWEEP_TRIAL_DIR, ...; see \
 the README) and `import wandb` gets the offline stand-in. The same name again resumes an \
-unfinished run.")]
+unfinished run."
+)]
 pub struct Args {
     /// The run's name: status, leaderboard, report and compare know it by this name.
     #[arg(long)]
@@ -66,21 +68,16 @@ pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     );
     match trial.state {
         TrialState::Completed => Ok(()),
-        TrialState::Interrupted if summary.worker.stopped => {
-            Err(orchestrate::Interrupted {
-                sweep: summary.sweep.name.clone(),
-                left: 1,
-            }
-            .into())
+        TrialState::Interrupted if summary.worker.stopped => Err(orchestrate::Interrupted {
+            sweep: summary.sweep.name.clone(),
+            left: 1,
         }
+        .into()),
         _ => anyhow::bail!(
             "run `{}` {}{}",
             summary.sweep.name,
             trial.state.as_str(),
-            trial
-                .error
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
+            trial.error.map(|e| format!(": {e}")).unwrap_or_default()
         ),
     }
 }

@@ -72,8 +72,7 @@ impl Comparison {
                 best_epoch: t.row.best_epoch,
             })
             .collect();
-        let metrics =
-            super::curve_metrics(&self.sweep, self.trials.iter().flat_map(|t| &t.epochs));
+        let metrics = super::curve_metrics(&self.sweep, self.trials.iter().flat_map(|t| &t.epochs));
         let panels = metrics
             .into_iter()
             .map(|metric| {

@@ -29,7 +29,10 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
 pub(super) const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/postgres/0005_schema.sql")),
     (6, include_str!("migrations/postgres/0006_jobs.sql")),
-    (7, include_str!("migrations/postgres/0007_program_trials.sql")),
+    (
+        7,
+        include_str!("migrations/postgres/0007_program_trials.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows (the same for both databases).

@@ -23,7 +23,9 @@ pub enum ProgramError {
     #[error("program {} is not executable: `chmod +x` it, or start it through an interpreter (`command: [\"${{env}}\", \"${{interpreter}}\", \"${{program}}\", \"${{args}}\"]`)", .0.display())]
     NotExecutable(PathBuf),
     /// `${interpreter}` finds no Python.
-    #[error("the command names `${{interpreter}}`, and no Python was found: no active virtual environment (VIRTUAL_ENV), no `python` or `python3` on PATH")]
+    #[error(
+        "the command names `${{interpreter}}`, and no Python was found: no active virtual environment (VIRTUAL_ENV), no `python` or `python3` on PATH"
+    )]
     NoInterpreter,
     /// The command's first word is a file that cannot be run.
     #[error("the command's first word `{0}` is neither on PATH nor an executable file")]
@@ -62,9 +64,7 @@ pub fn check(program: &ProgramSpec, record: &ProgramRecord) -> Result<(), Progra
     };
     match run {
         CommandWord::Program => match &record.path {
-            Some(path) if !is_executable(path) => {
-                Err(ProgramError::NotExecutable(path.clone()))
-            }
+            Some(path) if !is_executable(path) => Err(ProgramError::NotExecutable(path.clone())),
             _ => Ok(()),
         },
         CommandWord::Literal(word) => {

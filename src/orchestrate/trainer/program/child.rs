@@ -98,12 +98,20 @@ impl Running {
                 lines = Some(receive);
                 send
             });
-            let echo = launch.echo.then(|| Box::new(std::io::stdout()) as Box<dyn Write + Send>);
-            copiers.push(std::thread::spawn(move || copy_lines(out, stdout_file, echo, send)));
+            let echo = launch
+                .echo
+                .then(|| Box::new(std::io::stdout()) as Box<dyn Write + Send>);
+            copiers.push(std::thread::spawn(move || {
+                copy_lines(out, stdout_file, echo, send)
+            }));
         }
         if let Some(err) = child.stderr.take() {
-            let echo = launch.echo.then(|| Box::new(std::io::stderr()) as Box<dyn Write + Send>);
-            copiers.push(std::thread::spawn(move || copy_lines(err, stderr_file, echo, None)));
+            let echo = launch
+                .echo
+                .then(|| Box::new(std::io::stderr()) as Box<dyn Write + Send>);
+            copiers.push(std::thread::spawn(move || {
+                copy_lines(err, stderr_file, echo, None)
+            }));
         }
         Ok((
             Running {

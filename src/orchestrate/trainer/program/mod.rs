@@ -222,14 +222,13 @@ impl Watch<'_> {
     /// Read the new lines of the metrics file and report their steps.
     fn file_lines(&mut self, file: &mut MetricsFile) -> anyhow::Result<ControlFlow<()>> {
         for (number, text) in file.read_new_lines()? {
-            match report::parse_json_line(&text) {
-                Ok(line) => {
-                    if let Some(step) = self.steps.step_of(line)
-                        && self.report(step).is_break()
-                    {
+            match report::parse_json_line(&text).and_then(|line| self.steps.step_of(line)) {
+                Ok(Some(step)) => {
+                    if self.report(step).is_break() {
                         return Ok(ControlFlow::Break(()));
                     }
                 }
+                Ok(None) => {}
                 Err(why) => self.steps.bad_line(number, why),
             }
         }
@@ -238,9 +237,17 @@ impl Watch<'_> {
 
     /// Report the step of one stdout line, if it holds `key=value` pairs.
     fn stdout_line(&mut self, text: &str) -> ControlFlow<()> {
-        match report::parse_stdout_line(text).and_then(|line| self.steps.step_of(line)) {
-            Some(step) => self.report(step),
-            None => ControlFlow::Continue(()),
+        let Some(line) = report::parse_stdout_line(text) else {
+            return ControlFlow::Continue(());
+        };
+        match self.steps.step_of(line) {
+            Ok(Some(step)) => self.report(step),
+            Ok(None) => ControlFlow::Continue(()),
+            // Stdout lines have no numbers of their own to cite: the count says it.
+            Err(why) => {
+                self.steps.bad_line(0, format!("stdout: {why}"));
+                ControlFlow::Continue(())
+            }
         }
     }
 
@@ -278,12 +285,21 @@ fn finished(reported: Vec<EpochMetrics>) -> TrialEnd {
 
 /// A program that ended with a failure: how, and the last lines it wrote to stderr.
 #[derive(Debug, thiserror::Error)]
-#[error("the program {how}{}", if stderr.is_empty() { String::new() } else { format!("; the end of its stderr:\n{stderr}") })]
+#[error("the program {how}{}", stderr_lines(stderr))]
 pub struct ProgramFailed {
     /// How it ended (`exited with status 1`, `was killed by signal 9 (SIGKILL)`).
     pub how: String,
     /// The last lines of its stderr.
     pub stderr: String,
+}
+
+/// The stderr tail of a failure: its last line first (what one-line views show), then the
+/// whole tail.
+fn stderr_lines(stderr: &str) -> String {
+    match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+        None => String::new(),
+        Some(last) => format!(": {}\n--- the end of its stderr ---\n{stderr}", last.trim()),
+    }
 }
 
 /// The interpreter `${interpreter}` names: the active virtual environment's `python`, else

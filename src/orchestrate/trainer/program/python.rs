@@ -81,8 +81,7 @@ fn write_all(root: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
             continue;
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         crate::atomic_file::write_atomically(&path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;

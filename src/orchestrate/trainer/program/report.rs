@@ -25,7 +25,7 @@ pub struct Line {
 /// Why a line was not used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BadLine {
-    /// 1-based line number in its file.
+    /// 1-based line number in its file (0: a line of stdout).
     pub number: usize,
     /// What was wrong.
     pub why: String,
@@ -239,15 +239,22 @@ impl Steps {
         }
     }
 
-    /// The step a good line reports (`None` for a line that only says it was pre-empted).
-    pub fn step_of(&mut self, line: Line) -> Option<Step> {
+    /// The step a good line reports: `Ok(None)` for a line that only says it was pre-empted,
+    /// an error for a step before one this attempt already reported (steps only go forward
+    /// within an attempt, as W&B ignores a `step=` below the run's current one).
+    pub fn step_of(&mut self, line: Line) -> Result<Option<Step>, String> {
         self.preempting |= line.preempting;
         if line.metrics.is_empty() {
-            return None;
+            return Ok(None);
         }
         let number = line
             .step
             .unwrap_or_else(|| self.last.map_or(1, |last| last + 1));
+        if let Some(last) = self.last.filter(|&last| self.reported && number < last) {
+            return Err(format!(
+                "step {number} comes after step {last}: steps only go forward within a run"
+            ));
+        }
         let again = self.reported && self.last == Some(number);
         self.last = Some(number);
         self.reported = true;
@@ -255,7 +262,7 @@ impl Steps {
         for (name, value) in line.metrics {
             metrics.set(&name, value);
         }
-        Some(Step { metrics, again })
+        Ok(Some(Step { metrics, again }))
     }
 
     /// A sentence on the bad lines, if any: how many, and the first few with why.
@@ -266,7 +273,10 @@ impl Steps {
         let shown: Vec<String> = self
             .bad
             .iter()
-            .map(|b| format!("line {}: {}", b.number, b.why))
+            .map(|b| match b.number {
+                0 => b.why.clone(),
+                n => format!("line {n}: {}", b.why),
+            })
             .collect();
         Some(format!(
             "{} bad line{} in {file} (left out): {}",
@@ -294,7 +304,11 @@ mod tests {
         assert_eq!(both.metrics.keys().collect::<Vec<_>>(), ["epoch", "loss"]);
         let free = parse_json_line(r#"{"epoch/val_loss": 0.5}"#).unwrap();
         assert_eq!(free.step, None);
-        assert!(parse_json_line(r#"{"_preempting": true}"#).unwrap().preempting);
+        assert!(
+            parse_json_line(r#"{"_preempting": true}"#)
+                .unwrap()
+                .preempting
+        );
     }
 
     #[test]
@@ -305,7 +319,10 @@ mod tests {
             (r#"[1, 2]"#, "not a JSON object"),
             (r#"{"loss": "low"}"#, "`loss` is not a number"),
             (r#"{"step": 0, "loss": 1}"#, "`step` must be a whole number"),
-            (r#"{"step": 1.5, "loss": 1}"#, "`step` must be a whole number"),
+            (
+                r#"{"step": 1.5, "loss": 1}"#,
+                "`step` must be a whole number",
+            ),
             (r#"{"step": 2}"#, "no metric"),
         ] {
             let err = parse_json_line(text).unwrap_err();
@@ -328,18 +345,26 @@ mod tests {
     fn steps_number_merge_and_restart() {
         let mut steps = Steps::after(4);
         let line = |s: &str| parse_json_line(s).unwrap();
-        let first = steps.step_of(line(r#"{"loss": 1}"#)).unwrap();
+        let first = steps.step_of(line(r#"{"loss": 1}"#)).unwrap().unwrap();
         assert_eq!((first.metrics.epoch, first.again), (5, false));
-        let same = steps.step_of(line(r#"{"step": 5, "val": 2}"#)).unwrap();
+        let same = steps
+            .step_of(line(r#"{"step": 5, "val": 2}"#))
+            .unwrap()
+            .unwrap();
         assert_eq!((same.metrics.epoch, same.again), (5, true));
-        let next = steps.step_of(line(r#"{"loss": 0.5}"#)).unwrap();
+        let next = steps.step_of(line(r#"{"loss": 0.5}"#)).unwrap().unwrap();
         assert_eq!((next.metrics.epoch, next.again), (6, false));
-        let back = steps.step_of(line(r#"{"step": 2, "loss": 0.9}"#)).unwrap();
-        assert_eq!((back.metrics.epoch, back.again), (2, false));
-        // A resumed attempt's first line at the last recorded step replaces it.
+        let back = steps.step_of(line(r#"{"step": 2, "loss": 0.9}"#));
+        assert!(back.unwrap_err().contains("step 2 comes after step 6"));
+        assert_eq!(steps.step_of(line(r#"{"_preempting": true}"#)), Ok(None));
+        assert!(steps.preempting);
+        // A resumed attempt's first line at an earlier step replaces the rows from it on.
         let mut resumed = Steps::after(4);
-        let again = resumed.step_of(line(r#"{"step": 4, "loss": 1}"#)).unwrap();
-        assert!(!again.again);
+        let again = resumed
+            .step_of(line(r#"{"step": 2, "loss": 1}"#))
+            .unwrap()
+            .unwrap();
+        assert!(!again.again && again.metrics.epoch == 2);
         assert_eq!(again.metrics.value("loss"), Some(1.0));
     }
 
@@ -352,8 +377,13 @@ mod tests {
         let mut file = MetricsFile::open_for_attempt(&path).unwrap();
         assert!(file.read_new_lines().unwrap().is_empty());
         use std::io::Write;
-        let mut append = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-        append.write_all(b"{\"step\": 2, \"loss\": 0.5}\n{\"step\"").unwrap();
+        let mut append = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        append
+            .write_all(b"{\"step\": 2, \"loss\": 0.5}\n{\"step\"")
+            .unwrap();
         assert_eq!(
             file.read_new_lines().unwrap(),
             vec![(3, "{\"step\": 2, \"loss\": 0.5}".to_string())]
