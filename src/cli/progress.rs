@@ -18,6 +18,8 @@ pub struct Progress {
     on_terminal: bool,
     metric: MetricName,
     maximize: bool,
+    /// What a trial's count is of: the built-in model's epochs, a program's steps.
+    unit: &'static str,
 }
 
 impl Progress {
@@ -48,6 +50,11 @@ impl Progress {
             on_terminal,
             metric: sweep.metric.clone(),
             maximize: sweep.maximizes(),
+            unit: if sweep.program.is_some() {
+                "step"
+            } else {
+                "epoch"
+            },
         }
     }
 
@@ -110,10 +117,11 @@ impl Progress {
         for trial in ended {
             match trial.state {
                 TrialState::Completed => lines.push(format!(
-                    "trial {} completed: {} {:.4} at epoch {} of {}{}",
+                    "trial {} completed: {} {:.4} at {} {} of {}{}",
                     trial.number,
                     self.metric,
                     trial.best_metric.unwrap_or(f64::NAN),
+                    self.unit,
                     trial.best_epoch.unwrap_or(0),
                     trial.epochs,
                     if best.is_some_and(|b| b.number == trial.number) {
@@ -128,15 +136,16 @@ impl Progress {
                     trial.error.as_deref().unwrap_or("no message")
                 )),
                 TrialState::Pruned => lines.push(format!(
-                    "trial {} pruned at epoch {}: {} {:.4} was not in the top share of its rung",
+                    "trial {} pruned at {} {}: {} {:.4} was not in the top share of its rung",
                     trial.number,
+                    self.unit,
                     trial.pruned_at.unwrap_or(trial.epochs),
                     self.metric,
                     trial.best_metric.unwrap_or(f64::NAN),
                 )),
                 TrialState::Interrupted => lines.push(format!(
-                    "trial {} interrupted after {} epoch(s); it resumes from its checkpoint",
-                    trial.number, trial.epochs
+                    "trial {} interrupted after {} {}(s); it resumes from its checkpoint",
+                    trial.number, trial.epochs, self.unit
                 )),
                 _ => {}
             }
@@ -163,8 +172,9 @@ impl Progress {
             .find(|t| t.state == TrialState::Running && holds(t));
         match held {
             Some(t) => format!(
-                "{name} trial {}  epoch {}  {}",
+                "{name} trial {}  {} {}  {}",
                 t.number,
+                self.unit,
                 t.epochs + 1,
                 t.best_metric
                     .map(|m| format!("best {} {m:.4}", self.metric))

@@ -231,6 +231,7 @@ pub(crate) mod tests {
             goal,
             created_at: "2026-11-27T18:30:57.123Z".to_string(),
             data_header: None,
+            program: None,
         }
     }
 

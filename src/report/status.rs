@@ -68,13 +68,24 @@ pub fn detail(snapshot: &SweepSnapshot, now: f64) -> Result<String, ReportError>
     let sweep = &snapshot.sweep;
     let counts = snapshot.counts();
     let board = Leaderboard::from_snapshot(snapshot)?;
+    // The built-in model trains on the sweep's data; a program reads its own.
+    let trains = match &sweep.program {
+        None => format!("data: {}", sweep.data_path.display()),
+        Some(program) => format!(
+            "program: {} (in {})",
+            program
+                .path
+                .as_ref()
+                .map_or_else(|| "the command".to_string(), |p| p.display().to_string()),
+            program.workdir.display()
+        ),
+    };
     let mut out = format!(
-        "sweep {}: {} ({}), created {}\ndata: {}\ntrials: {}\n",
+        "sweep {}: {} ({}), created {}\n{trains}\ntrials: {}\n",
         sweep.name,
         sweep.metric,
         sweep.goal,
         text::minute(&sweep.created_at),
-        sweep.data_path.display(),
         counts_line(&counts),
     );
     out.push_str(&best_so_far(board.best(), sweep.metric.as_str()));

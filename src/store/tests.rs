@@ -28,6 +28,8 @@ on_both_databases!(
     a_sweep_copied_to_either_database_reads_back_the_same,
     jobs_are_recorded_and_cancelled_once_and_a_claim_names_its_job,
     a_read_only_store_refuses_every_write_and_leaves_the_database_as_it_was,
+    a_programs_steps_are_replaced_merged_and_ranked_by_an_open_metric,
+    a_program_is_pruned_at_a_rung_by_an_open_metric,
 );
 
 /// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
@@ -140,6 +142,7 @@ fn new_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
         metric: MetricName::VAL_R2,
         goal,
         data_header: None,
+        program: None,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,
@@ -1170,4 +1173,128 @@ fn postgres_has_the_tables_views_and_columns_of_sqlite() {
     let sqlite = schema_columns(&TestDb::sqlite().open());
     assert!(sqlite.contains(&("rung_rows".to_string(), "decided_at".to_string())));
     assert_eq!(schema_columns(&pg.open()), sqlite);
+}
+
+/// A program sweep ranked by `acc` (not a column of `epochs`).
+fn program_sweep(name: &str, trials: usize, goal: Goal) -> NewSweep {
+    let mut sweep = new_sweep(name, trials, goal);
+    sweep.metric = MetricName::new("acc").expect("a metric name");
+    sweep.data_path = PathBuf::new();
+    sweep.program = Some(ProgramRecord {
+        path: Some(PathBuf::from("/work/train.py")),
+        workdir: PathBuf::from("/work"),
+    });
+    sweep
+}
+
+/// A program's step: `acc` and `loss`, and `val_loss` (a column of `epochs`).
+fn step(n: usize, acc: f64) -> EpochMetrics {
+    let mut m = EpochMetrics::empty(n);
+    m.set("acc", acc);
+    m.set("loss", 1.0 - acc);
+    m
+}
+
+fn a_programs_steps_are_replaced_merged_and_ranked_by_an_open_metric(db: &TestDb) {
+    let mut store = db.open();
+    let (sweep, _) = store
+        .create_or_open_sweep(&program_sweep("p", 1, Goal::Maximize))
+        .expect("sweep");
+    assert_eq!(
+        sweep.program.as_ref().map(|p| p.workdir.clone()),
+        Some(PathBuf::from("/work"))
+    );
+    assert_eq!(sweep.metric.as_str(), "acc");
+    let me = worker(1);
+    let trial = store
+        .claim_next(sweep.id, &me, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial");
+    for (n, acc) in [(1, 0.5), (2, 0.8), (3, 0.6)] {
+        store
+            .record_step(trial.id, &me, &step(n, acc), StepWrite::Replace, None)
+            .expect("step");
+    }
+    // A second line of step 3 adds a metric to it.
+    let mut more = EpochMetrics::empty(3);
+    more.set("val_loss", 0.25);
+    store
+        .record_step(trial.id, &me, &more, StepWrite::Merge, None)
+        .expect("merged");
+    let stored = store.trial(sweep.id, 1).expect("read").expect("trial");
+    assert_eq!(
+        (stored.best_epoch, stored.best_metric),
+        (Some(2), Some(0.8))
+    );
+    let steps = store.epochs(trial.id).expect("steps");
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[2].value("acc"), Some(0.6));
+    assert_eq!(steps[2].value("val_loss"), Some(0.25));
+    assert_eq!(
+        steps[2].val_loss, 0.25,
+        "a built-in name goes to its column"
+    );
+    assert_eq!(steps[0].value("val_loss"), None);
+    assert_eq!(
+        store.metric_names(sweep.id).expect("names"),
+        ["val_loss", "acc", "loss"]
+    );
+    // A resumed attempt reports step 2 again: the rows from step 2 on are replaced.
+    store
+        .record_step(trial.id, &me, &step(2, 0.7), StepWrite::Replace, None)
+        .expect("replaced");
+    let steps = store.epochs(trial.id).expect("steps");
+    assert_eq!(steps.iter().map(|s| s.epoch).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(steps[1].value("acc"), Some(0.7));
+    let stored = store.trial(sweep.id, 1).expect("read").expect("trial");
+    assert_eq!(
+        (stored.best_epoch, stored.best_metric, stored.epochs),
+        (Some(2), Some(0.7), 2)
+    );
+    let best = store.best_steps(sweep.id).expect("best steps");
+    assert_eq!(best.len(), 1);
+    assert_eq!(best[0].1.value("loss"), Some(1.0 - 0.7));
+    let all = store.sweep_epochs(sweep.id).expect("all");
+    assert_eq!(
+        all.iter().map(|(_, m)| m.value("acc")).collect::<Vec<_>>(),
+        [Some(0.5), Some(0.7)]
+    );
+}
+
+fn a_program_is_pruned_at_a_rung_by_an_open_metric(db: &TestDb) {
+    use RungDecision::{Continue, NotARung, Prune};
+    let mut store = db.open();
+    let (sweep, _) = store
+        .create_or_open_sweep(&program_sweep("p", 2, Goal::Maximize))
+        .expect("sweep");
+    let pruner = Pruner::new(vec![2], 2.0, true);
+    let mut decide = |pid: u32, accs: &[f64]| -> Vec<RungDecision> {
+        let me = worker(pid);
+        let trial = store
+            .claim_next(sweep.id, &me, LONG, ALIVE)
+            .expect("claim")
+            .expect("trial");
+        accs.iter()
+            .enumerate()
+            .map(|(i, &acc)| {
+                // The rung's step arrives without the metric first: no decision until it has it.
+                let mut loss_only = EpochMetrics::empty(i + 1);
+                loss_only.set("loss", 1.0 - acc);
+                let first = store
+                    .record_step(trial.id, &me, &loss_only, StepWrite::Replace, Some(&pruner))
+                    .expect("step");
+                assert_eq!(first, NotARung);
+                let mut with_acc = EpochMetrics::empty(i + 1);
+                with_acc.set("acc", acc);
+                store
+                    .record_step(trial.id, &me, &with_acc, StepWrite::Merge, Some(&pruner))
+                    .expect("step")
+            })
+            .collect()
+    };
+    assert_eq!(decide(1, &[0.5, 0.9]), [NotARung, Continue]);
+    assert_eq!(decide(2, &[0.5, 0.4]), [NotARung, Prune]);
+    let pruned = store.trial(sweep.id, 2).expect("read").expect("trial");
+    assert_eq!(pruned.state, TrialState::Pruned);
+    assert_eq!(store.rungs(sweep.id).expect("rungs")[1].metric, 0.4);
 }
