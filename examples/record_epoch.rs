@@ -53,6 +53,7 @@ fn main() -> Result<()> {
         metric: MetricName::VAL_R2,
         goal: Goal::Maximize,
         data_header: None,
+        program: None,
         trials: (1..=TRIALS + 1)
             .map(|number| NewTrial {
                 number,

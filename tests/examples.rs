@@ -265,12 +265,10 @@ fn kill_9_mid_trial_then_the_pytorch_example_resumes_from_its_checkpoint_bit_for
         "the resumed steps equal an uninterrupted run's"
     );
     let logs: String = (1..=2)
-        .map(|t| {
-            std::fs::read_to_string(
-                dir.path()
-                    .join(format!("resumable/trial-{t:04}/stdout.log")),
-            )
-            .unwrap_or_default()
+        .flat_map(|t| ["stdout.log", "stderr.log"].map(|f| (t, f)))
+        .map(|(t, file)| {
+            std::fs::read_to_string(dir.path().join(format!("resumable/trial-{t:04}/{file}")))
+                .unwrap_or_default()
         })
         .collect();
     assert!(logs.contains("== sweep: attempt 2 =="), "{logs}");

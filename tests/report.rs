@@ -22,6 +22,7 @@ fn new_sweep(name: &str) -> NewSweep {
         metric: MetricName::VAL_R2,
         goal: Goal::Maximize,
         data_header: None,
+        program: None,
         trials: (1..=4)
             .map(|number| NewTrial {
                 number,

@@ -25,6 +25,7 @@ fn new_sweep(name: &str, trials: usize) -> NewSweep {
         metric: MetricName::VAL_R2,
         goal: Goal::Maximize,
         data_header: None,
+        program: None,
         trials: (1..=trials)
             .map(|number| NewTrial {
                 number,
