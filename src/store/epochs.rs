@@ -181,12 +181,16 @@ impl Store {
     }
 
     /// Record one step a program reported, as it arrives (and count it as a heartbeat).
-    /// [`StepWrite::Replace`] makes it the trial's last step: rows and rung decisions from
-    /// its step on are deleted first (a resumed program reporting a step again replaces what
-    /// an earlier attempt recorded, so the rows are never a mix of attempts);
+    /// [`StepWrite::Replace`] makes it the trial's last step: rows from its step on, and the
+    /// rung decisions made there, are deleted first (a resumed program reporting a step again
+    /// replaces what an earlier attempt recorded, so the rows are never a mix of attempts);
     /// [`StepWrite::Merge`] adds its values to the step already recorded (a program may log
-    /// one step in several lines). A rung is decided once, when its step first holds the
-    /// sweep's metric, as [`Store::record_epoch`] decides it.
+    /// one step in several lines).
+    ///
+    /// Rungs count values of the sweep's metric, as W&B's Hyperband counts a run's logged
+    /// values of it (not its steps): the trial is judged at rung `n` when its `n`-th value
+    /// arrives, against the `n`-th values of the sweep's other trials (failed ones left out),
+    /// once per rung, in the same transaction; a pruned trial leaves `running` at once.
     pub fn record_step(
         &mut self,
         trial: TrialId,
@@ -195,16 +199,20 @@ impl Store {
         write: StepWrite,
         rule: Option<&dyn RungRule>,
     ) -> Result<RungDecision, StoreError> {
-        let at_rung = rule.is_some_and(|r| r.is_rung(step.epoch));
-        let lock = if at_rung || write == StepWrite::Replace {
+        // A rung decision reads other trials' rows, and so does a replace (it may drop
+        // decisions); other steps lock nothing shared.
+        let lock = if rule.is_some() || write == StepWrite::Replace {
             Lock::SweepOf(trial)
         } else {
             Lock::Rows
         };
         let tx = self.conn.transaction(lock)?;
         trials::touch_held(&tx, trial, me)?;
+        let (metric, _) = sweep_metric(&tx, trial)?;
         let merged = match write {
             StepWrite::Replace => {
+                // Rungs are counted in values of the metric: those before this step stay.
+                let kept = metric_count(&tx, trial, &metric, step.epoch.saturating_sub(1))?;
                 for table in ["metrics", "epochs"] {
                     tx.execute(
                         &format!("DELETE FROM {table} WHERE trial_id = ?1 AND epoch >= ?2"),
@@ -212,8 +220,8 @@ impl Store {
                     )?;
                 }
                 tx.execute(
-                    "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch >= ?2",
-                    params![trial.0, step.epoch],
+                    "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
+                    params![trial.0, kept],
                 )?;
                 step.clone()
             }
@@ -231,10 +239,10 @@ impl Store {
         insert_epoch(&tx, trial, &merged, Conflict::Replace)?;
         update_best(&tx, trial)?;
         let decision = match rule {
-            Some(rule) if at_rung && !has_rung_row(&tx, trial, step.epoch)? => {
-                let (metric, _) = sweep_metric(&tx, trial)?;
-                if merged.value(metric.as_str()).is_some() {
-                    decide_rung(&tx, trial, step.epoch, rule)?
+            Some(rule) if merged.value(metric.as_str()).is_some() => {
+                let iteration = metric_count(&tx, trial, &metric, step.epoch)?;
+                if rule.is_rung(iteration) && !has_rung_row(&tx, trial, iteration)? {
+                    decide_rung_at_iteration(&tx, trial, iteration, rule)?
                 } else {
                     RungDecision::NotARung
                 }
@@ -452,6 +460,76 @@ fn decide_rung(
             params![trial.0, rung, metric.as_str()],
         )?,
     };
+    judge(tx, trial, rung, rule, goal, &rows)
+}
+
+/// Judge a program's `trial` at rung `iteration` (its `iteration`-th value of the sweep's
+/// metric is written) against the `iteration`-th value of every trial of its sweep that has
+/// one, except failed ones: W&B's Hyperband counts a run's logged values of the metric, not
+/// its steps.
+fn decide_rung_at_iteration(
+    tx: &Tx,
+    trial: TrialId,
+    iteration: usize,
+    rule: &dyn RungRule,
+) -> Result<RungDecision, StoreError> {
+    let (metric, goal) = sweep_metric(tx, trial)?;
+    let (from, value, name) = match fixed_column(&metric) {
+        Some(column) => ("epochs", column, ""),
+        None => ("metrics", "value", "AND v.name = ?3"),
+    };
+    let rows = tx.query(
+        &format!(
+            "SELECT trial_id, value FROM (
+                 SELECT v.trial_id, v.{value} AS value,
+                        ROW_NUMBER() OVER (PARTITION BY v.trial_id ORDER BY v.epoch) AS n
+                 FROM {from} v JOIN trials t ON t.id = v.trial_id
+                 WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
+                   AND t.state != 'failed' AND v.{value} IS NOT NULL {name}
+             ) AS history WHERE n = ?2"
+        ),
+        &if name.is_empty() {
+            params![trial.0, iteration].to_vec()
+        } else {
+            params![trial.0, iteration, metric.as_str()].to_vec()
+        },
+    )?;
+    judge(tx, trial, iteration, rule, goal, &rows)
+}
+
+/// How many values of the sweep's metric `trial` has at steps up to `step`.
+fn metric_count(
+    tx: &Tx,
+    trial: TrialId,
+    metric: &MetricName,
+    step: usize,
+) -> Result<usize, StoreError> {
+    let row = match fixed_column(metric) {
+        Some(column) => tx.query_one(
+            &format!(
+                "SELECT COUNT(*) FROM epochs WHERE trial_id = ?1 AND epoch <= ?2
+                   AND {column} IS NOT NULL"
+            ),
+            params![trial.0, step],
+        )?,
+        None => tx.query_one(
+            "SELECT COUNT(*) FROM metrics WHERE trial_id = ?1 AND epoch <= ?2 AND name = ?3",
+            params![trial.0, step, metric.as_str()],
+        )?,
+    };
+    row.count(0)
+}
+
+/// Rank `trial`'s value among `rows` (trial id, value at the rung), record the decision at
+/// `rung`, and end a pruned trial.
+fn judge(
+    tx: &Tx,
+    trial: TrialId,
+    rung: usize,
+    rule: &dyn RungRule,
+    goal: Goal,
+    rows: &[Row],
+) -> Result<RungDecision, StoreError> {
     let at_rung = rows
         .iter()
         .map(|r| Ok((r.int(0)?, r.real_or_nan(1)?)))

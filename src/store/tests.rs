@@ -1297,4 +1297,33 @@ fn a_program_is_pruned_at_a_rung_by_an_open_metric(db: &TestDb) {
     let pruned = store.trial(sweep.id, 2).expect("read").expect("trial");
     assert_eq!(pruned.state, TrialState::Pruned);
     assert_eq!(store.rungs(sweep.id).expect("rungs")[1].metric, 0.4);
+
+    // Rungs count values of the metric, as W&B's Hyperband does: a program that logs `acc`
+    // every other step reaches rung 2 at step 4, against the others' second values.
+    let (sparse, _) = store
+        .create_or_open_sweep(&program_sweep("sparse", 2, Goal::Maximize))
+        .expect("sweep");
+    let mut run = |pid: u32, accs: [f64; 2]| -> Vec<RungDecision> {
+        let me = worker(pid);
+        let trial = store
+            .claim_next(sparse.id, &me, LONG, ALIVE)
+            .expect("claim")
+            .expect("trial");
+        (1..=4)
+            .map(|n| {
+                let mut m = EpochMetrics::empty(n);
+                m.set("loss", 1.0 / n as f64);
+                if n % 2 == 0 {
+                    m.set("acc", accs[n / 2 - 1]);
+                }
+                store
+                    .record_step(trial.id, &me, &m, StepWrite::Replace, Some(&pruner))
+                    .expect("step")
+            })
+            .collect()
+    };
+    assert_eq!(run(1, [0.1, 0.9]), [NotARung, NotARung, NotARung, Continue]);
+    assert_eq!(run(2, [0.8, 0.2]), [NotARung, NotARung, NotARung, Prune]);
+    let rungs = store.rungs(sparse.id).expect("rungs");
+    assert_eq!((rungs[1].rung_epoch, rungs[1].metric), (2, 0.2));
 }
