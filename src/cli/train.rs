@@ -206,7 +206,10 @@ impl EpochDisplay {
                 self.bar.suspend(|| println!("{line}"));
             }
             // The built-in model reports epochs; these come from program trials only.
-            TrainEvent::StepReported { .. } | TrainEvent::StillRunning | TrainEvent::Note(_) => {}
+            TrainEvent::StepReported { .. }
+            | TrainEvent::Replayed(_)
+            | TrainEvent::StillRunning
+            | TrainEvent::Note(_) => {}
         }
     }
 

@@ -33,6 +33,19 @@ pub struct Args {
 
 /// Run `sweep worker`.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
+    if args.fake_trainer.is_none()
+        && let Err(unavailable) = backend::check(args.device)
+    {
+        // A program trial needs no backend of ours: it gets its GPU as CUDA_VISIBLE_DEVICES.
+        let runs_a_program = runs
+            .open_read_only()
+            .ok()
+            .and_then(|store| store.sweep(&args.sweep).ok())
+            .is_some_and(|sweep| sweep.program.is_some());
+        if !runs_a_program {
+            return Err(unavailable.into());
+        }
+    }
     let options = WorkerOptions {
         runs: runs.clone(),
         sweep: args.sweep,

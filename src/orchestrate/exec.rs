@@ -77,11 +77,11 @@ pub fn exec_run(
         .program
         .as_ref()
         .context("`sweep exec` needs a command to run")?;
+    let record = program_to_run(&options.runs, &spec, program)?;
     let mut store = options
         .runs
         .open()
         .with_context(|| format!("opening the run database {}", options.runs.db()))?;
-    let record = program_to_run(&store, &spec, program)?;
     let (sweep, _) = store.create_or_open_sweep(&new_sweep(
         &spec,
         text,

@@ -130,18 +130,16 @@ pub fn run_sweep(
 ) -> anyhow::Result<RunSummary> {
     let (spec, spec_text) = Spec::load(&options.spec_path, &BuiltIn)?;
     let sampler = search::sampler(spec.method);
-    let mut store = options
-        .runs
-        .open()
-        .with_context(|| format!("opening the run database {}", options.runs.db()))?;
-    let (sweep, created) = match &spec.program {
+    // Before the run database is touched: the devices and the data of the built-in model (a
+    // program trial gets its GPU as CUDA_VISIBLE_DEVICES and reads its own data; the fake
+    // trainer touches no device).
+    let new = match &spec.program {
         Some(program) => {
-            let record = program_to_run(&store, &spec, program)?;
+            let record = program_to_run(&options.runs, &spec, program)?;
             for line in program_notes(&spec, options.no_wandb) {
                 observer.note(&line);
             }
-            let new = new_sweep(&spec, spec_text, PathBuf::new(), None, Some(record));
-            store.create_or_open_sweep(&new)?
+            new_sweep(&spec, spec_text, PathBuf::new(), None, Some(record))
         }
         None => {
             if options.fake_epoch.is_none() {
@@ -149,13 +147,17 @@ pub fn run_sweep(
                     backend::check(*device)?;
                 }
             }
-            let (data_path, data_header) =
-                prepare_data(&spec, &options.runs, options.fake_epoch.is_some(), observer)?;
-            let data_header = data_header.map(|h| h.to_json()).transpose()?;
-            let new = new_sweep(&spec, spec_text, data_path, data_header, None);
-            store.create_or_open_sweep(&new)?
+            let fake = options.fake_epoch.is_some();
+            let (path, header) = prepare_data(&spec, &options.runs, fake, observer)?;
+            let header = header.map(|h| h.to_json()).transpose()?;
+            new_sweep(&spec, spec_text, path, header, None)
         }
     };
+    let mut store = options
+        .runs
+        .open()
+        .with_context(|| format!("opening the run database {}", options.runs.db()))?;
+    let (sweep, created) = store.create_or_open_sweep(&new)?;
     if sampler.draws_when_claimed() {
         // Its trials are drawn as workers claim them; this many in all.
         store.set_planned_trials(sweep.id, spec.trial_count())?;
@@ -281,13 +283,18 @@ fn prepare_data(
 /// (its resume runs what it ran, from wherever `sweep run` is started), else the file's,
 /// resolved against the current folder; checked before anything is recorded or run.
 fn program_to_run(
-    store: &Store,
+    runs: &Runs,
     spec: &Spec,
     program: &ProgramSpec,
 ) -> anyhow::Result<ProgramRecord> {
-    let stored = match store.sweep(spec.name.as_str()) {
-        Ok(sweep) => sweep.program,
-        Err(StoreError::NoSuchSweep(_)) => None,
+    // Read-only, so that a program that cannot run leaves no database behind.
+    let stored = match runs.open_read_only() {
+        Ok(store) => match store.sweep(spec.name.as_str()) {
+            Ok(sweep) => sweep.program,
+            Err(StoreError::NoSuchSweep(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(StoreError::Missing(_)) => None,
         Err(e) => return Err(e.into()),
     };
     let record = match stored {

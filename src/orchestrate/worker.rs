@@ -373,6 +373,9 @@ impl Recorder<'_> {
             TrainEvent::EpochFinished(m) => {
                 self.store.record_epoch(self.trial, self.me, m, self.rule)
             }
+            TrainEvent::Replayed(steps) => self
+                .store
+                .start_steps(self.trial, self.me, steps, self.rule),
             TrainEvent::StepReported { metrics, again } => {
                 let write = if again {
                     StepWrite::Merge

@@ -180,6 +180,55 @@ impl Store {
         Ok(decision)
     }
 
+    /// Make the stored steps of a program trial equal `steps`: what its earlier attempts
+    /// reported, by its metrics file, as a new attempt starts (a worker may die between a
+    /// line and its row). Other rows are deleted, with the rung decisions past the values of
+    /// the metric that remain; a rung among them without a decision is decided now, as
+    /// [`Store::record_step`] would have. The answer is the first [`RungDecision::Prune`],
+    /// else the last decision made (or `NotARung`).
+    pub fn start_steps(
+        &mut self,
+        trial: TrialId,
+        me: &WorkerInfo,
+        steps: &[EpochMetrics],
+        rule: Option<&dyn RungRule>,
+    ) -> Result<RungDecision, StoreError> {
+        let tx = self.conn.transaction(Lock::SweepOf(trial))?;
+        trials::touch_held(&tx, trial, me)?;
+        let (metric, _) = sweep_metric(&tx, trial)?;
+        for table in ["metrics", "epochs"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE trial_id = ?1"),
+                params![trial.0],
+            )?;
+        }
+        for m in steps {
+            insert_epoch(&tx, trial, m, Conflict::Refuse)?;
+        }
+        let values = steps
+            .iter()
+            .filter(|m| m.value(metric.as_str()).is_some())
+            .count();
+        tx.execute(
+            "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
+            params![trial.0, values],
+        )?;
+        update_best(&tx, trial)?;
+        let mut decision = RungDecision::NotARung;
+        if let Some(rule) = rule {
+            for n in 1..=values {
+                if rule.is_rung(n) && !has_rung_row(&tx, trial, n)? {
+                    decision = decide_rung_at_iteration(&tx, trial, n, rule)?;
+                    if decision == RungDecision::Prune {
+                        break;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(decision)
+    }
+
     /// Record one step a program reported, as it arrives (and count it as a heartbeat).
     /// [`StepWrite::Replace`] makes it the trial's last step: rows from its step on, and the
     /// rung decisions made there, are deleted first (a resumed program reporting a step again

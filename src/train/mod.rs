@@ -113,6 +113,9 @@ pub enum TrainEvent<'a> {
         /// Whether it adds to the step reported just before.
         again: bool,
     },
+    /// A program trial starts again (an attempt above 1): the steps its earlier attempts
+    /// reported, which the stored rows are made to equal before it goes on.
+    Replayed(&'a [EpochMetrics]),
     /// A program trial is still running: sent while waiting for its next step, so that a
     /// stop is noticed between steps.
     StillRunning,

@@ -133,8 +133,21 @@ impl Trainer for ProgramTrainer {
             .with_context(|| format!("creating {}", job.dir.display()))?;
         let dir = std::path::absolute(job.dir)?;
         let metrics_path = dir.join(METRICS_FILE);
-        let mut metrics = MetricsFile::open_for_attempt(&metrics_path)
+        let attempt = job.attempt.max(1);
+        let (mut metrics, earlier) = MetricsFile::open_for_attempt(&metrics_path, attempt)
             .with_context(|| format!("opening {}", metrics_path.display()))?;
+        // What earlier attempts reported, recorded or not (their worker may have died
+        // between a line and its row): the stored rows are made to match it first.
+        // (A first attempt starts afresh, whatever a folder of a deleted sweep left there.)
+        let (replayed, last_step) = match attempt {
+            1 => (Vec::new(), 0),
+            _ => report::replay(&earlier),
+        };
+        if attempt > 1 && on_event(TrainEvent::Replayed(&replayed)).is_break() {
+            return Ok(TrialEnd::Stopped {
+                epochs_done: replayed.len(),
+            });
+        }
         let args_json_file = dir.join(ARGS_JSON_FILE);
         crate::atomic_file::write_atomically(&args_json_file, job.params.to_json().as_bytes())?;
         let argv = self.program.argv(&CommandContext {
@@ -149,12 +162,12 @@ impl Trainer for ProgramTrainer {
             workdir: &self.record.workdir,
             env: &env,
             dir: &dir,
-            attempt: job.attempt.max(1),
+            attempt,
             read_stdout: self.program.stdout_metrics,
             echo: self.echo,
         };
         let (mut running, stdout_lines) = Running::start(&launch)?;
-        let mut steps = Steps::after(0);
+        let mut steps = Steps::after(last_step);
         let mut reported: Vec<EpochMetrics> = Vec::new();
         let file_name = metrics_path.display().to_string();
         let mut watch = Watch {

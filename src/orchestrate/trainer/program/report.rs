@@ -20,6 +20,8 @@ pub struct Line {
     pub metrics: BTreeMap<String, f64>,
     /// `"_preempting": true`: the program says it was pre-empted (W&B's `mark_preempting`).
     pub preempting: bool,
+    /// `"_attempt": N`: the worker's mark where attempt N of the trial starts.
+    pub attempt: Option<usize>,
 }
 
 /// Why a line was not used.
@@ -58,10 +60,15 @@ pub fn parse_json_line(text: &str) -> Result<Line, String> {
         step,
         metrics: BTreeMap::new(),
         preempting: false,
+        attempt: None,
     };
     for (key, value) in &object {
         if key == "_preempting" {
             line.preempting = value.as_bool().unwrap_or(false);
+            continue;
+        }
+        if key == "_attempt" {
+            line.attempt = value.as_u64().map(|n| n as usize);
             continue;
         }
         if step_key == Some(key.as_str()) || key.starts_with('_') {
@@ -74,7 +81,7 @@ pub fn parse_json_line(text: &str) -> Result<Line, String> {
             _ => return Err(format!("`{key}` is not a number: {value}")),
         }
     }
-    if line.metrics.is_empty() && !line.preempting {
+    if line.metrics.is_empty() && !line.preempting && line.attempt.is_none() {
         return Err("no metric in it".into());
     }
     Ok(line)
@@ -100,6 +107,7 @@ pub fn parse_stdout_line(text: &str) -> Option<Line> {
         step: None,
         metrics: BTreeMap::new(),
         preempting: false,
+        attempt: None,
     };
     for token in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
         let Some((key, value)) = token.split_once('=') else {
@@ -141,33 +149,43 @@ pub struct MetricsFile {
 }
 
 impl MetricsFile {
-    /// Start reading `path` after what earlier attempts wrote. A torn last line of an earlier
-    /// attempt is ended with a newline first, so this attempt's first line starts on a line
-    /// of its own.
-    pub fn open_for_attempt(path: &Path) -> std::io::Result<MetricsFile> {
+    /// Start attempt `attempt` of a trial whose metrics file is `path`: the lines earlier
+    /// attempts wrote are returned (the worker may have died before reading them all), a
+    /// torn last line of theirs is ended with a newline, and a mark `{"_attempt": N}` starts
+    /// this attempt's lines; reading goes on after it.
+    pub fn open_for_attempt(
+        path: &Path,
+        attempt: usize,
+    ) -> std::io::Result<(MetricsFile, Vec<(usize, String)>)> {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .read(true)
             .append(true)
             .open(path)?;
-        let len = file.metadata()?.len();
-        let mut lines = 0;
         let mut text = Vec::new();
         file.read_to_end(&mut text)?;
-        lines += text.iter().filter(|&&b| b == b'\n').count();
-        let mut offset = len;
-        if text.last().is_some_and(|&b| b != b'\n') {
-            file.write_all(b"\n")?;
-            lines += 1;
-            offset += 1;
-        }
-        Ok(MetricsFile {
+        let torn = text.last().is_some_and(|&b| b != b'\n');
+        let mark = format!(
+            "{}{{\"_attempt\": {attempt}}}\n",
+            if torn { "\n" } else { "" }
+        );
+        file.write_all(mark.as_bytes())?;
+        let mut earlier = MetricsFile {
             path: path.to_path_buf(),
-            offset,
+            offset: 0,
+            partial: text,
+            lines: 0,
+        };
+        // Only whole lines: a torn one is left out, as it would be while the program runs.
+        let lines = earlier.whole_lines();
+        let reader = MetricsFile {
+            path: path.to_path_buf(),
+            offset: file.metadata()?.len(),
             partial: Vec::new(),
-            lines,
-        })
+            lines: earlier.lines + usize::from(torn) + 1,
+        };
+        Ok((reader, lines))
     }
 
     /// The whole lines appended since the last read, each with its line number.
@@ -178,6 +196,11 @@ impl MetricsFile {
         file.read_to_end(&mut bytes)?;
         self.offset += bytes.len() as u64;
         self.partial.extend_from_slice(&bytes);
+        Ok(self.whole_lines())
+    }
+
+    /// The whole lines held, each with its line number; a partial last line stays.
+    fn whole_lines(&mut self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.partial.drain(..=end).collect();
@@ -187,7 +210,7 @@ impl MetricsFile {
                 out.push((self.lines, text));
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -214,6 +237,34 @@ pub struct Step {
     pub metrics: EpochMetrics,
     /// True when it adds to the step reported just before (the same step number).
     pub again: bool,
+}
+
+/// The steps the lines of earlier attempts leave, as the worker would have recorded them had
+/// it read every line: each attempt's first step replaces those from it on, a step again adds
+/// to it, bad lines are left out. Returns them in order with the last step number (0: none).
+pub fn replay(lines: &[(usize, String)]) -> (Vec<EpochMetrics>, usize) {
+    let mut steps = Steps::after(0);
+    let mut rows: Vec<EpochMetrics> = Vec::new();
+    for (_, text) in lines {
+        let Ok(Some(step)) = parse_json_line(text).and_then(|line| steps.step_of(line)) else {
+            continue;
+        };
+        match rows.last_mut() {
+            Some(last) if step.again && last.epoch == step.metrics.epoch => {
+                for name in step.metrics.names() {
+                    if let Some(value) = step.metrics.value(name) {
+                        last.set(name, value);
+                    }
+                }
+            }
+            _ => {
+                rows.retain(|m| m.epoch < step.metrics.epoch);
+                rows.push(step.metrics);
+            }
+        }
+    }
+    let last = steps.last.unwrap_or(0);
+    (rows, last)
 }
 
 /// Bad lines kept for the message (all are counted).
@@ -243,6 +294,12 @@ impl Steps {
     /// an error for a step before one this attempt already reported (steps only go forward
     /// within an attempt, as W&B ignores a `step=` below the run's current one).
     pub fn step_of(&mut self, line: Line) -> Result<Option<Step>, String> {
+        if line.attempt.is_some() {
+            // A new attempt: its first step replaces, whatever came before.
+            self.reported = false;
+            self.preempting = false;
+            return Ok(None);
+        }
         self.preempting |= line.preempting;
         if line.metrics.is_empty() {
             return Ok(None);
@@ -331,6 +388,31 @@ mod tests {
     }
 
     #[test]
+    fn earlier_attempts_replay_as_the_worker_records() {
+        let lines: Vec<(usize, String)> = [
+            r#"{"_attempt": 1}"#,
+            r#"{"step": 1, "loss": 1}"#,
+            r#"{"step": 2, "loss": 0.9}"#,
+            r#"{"step": 2, "acc": 0.1}"#,
+            r#"{"step": 3, "loss": 0.8}"#,
+            "torn or bad",
+            r#"{"_attempt": 2}"#,
+            r#"{"step": 2, "loss": 0.7}"#,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i + 1, t.to_string()))
+        .collect();
+        let (rows, last) = replay(&lines);
+        assert_eq!(last, 2);
+        assert_eq!(rows.iter().map(|m| m.epoch).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(rows[1].value("loss"), Some(0.7));
+        assert_eq!(rows[1].value("acc"), None, "attempt 2 replaced step 2");
+        let (merged, _) = replay(&lines[..5]);
+        assert_eq!(merged[1].value("acc"), Some(0.1));
+    }
+
+    #[test]
     fn stdout_lines_in_katib_format() {
         let line = parse_stdout_line("epoch=3 loss=0.41, val_acc=8.8e-1 note=fast").unwrap();
         assert_eq!(line.step, Some(3));
@@ -374,7 +456,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("metrics.jsonl");
         std::fs::write(&path, "{\"step\": 1, \"loss\": 1}\n{\"step\": 2, \"lo").unwrap();
-        let mut file = MetricsFile::open_for_attempt(&path).unwrap();
+        let (mut file, earlier) = MetricsFile::open_for_attempt(&path, 2).unwrap();
+        assert_eq!(earlier, vec![(1, "{\"step\": 1, \"loss\": 1}".to_string())]);
         assert!(file.read_new_lines().unwrap().is_empty());
         use std::io::Write;
         let mut append = std::fs::OpenOptions::new()
@@ -386,10 +469,12 @@ mod tests {
             .unwrap();
         assert_eq!(
             file.read_new_lines().unwrap(),
-            vec![(3, "{\"step\": 2, \"loss\": 0.5}".to_string())]
+            vec![(4, "{\"step\": 2, \"loss\": 0.5}".to_string())]
         );
         append.write_all(b": 3, \"loss\": 0.2}\n").unwrap();
-        assert_eq!(file.read_new_lines().unwrap()[0].0, 4);
+        assert_eq!(file.read_new_lines().unwrap()[0].0, 5);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().nth(2), Some("{\"_attempt\": 2}"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
