@@ -46,7 +46,7 @@ CREATE TABLE metrics (
     PRIMARY KEY (trial_id, epoch, name),
     FOREIGN KEY (trial_id, epoch) REFERENCES epochs (trial_id, epoch) ON DELETE CASCADE
 );
-CREATE INDEX metrics_by_name ON metrics (name, epoch);
+CREATE INDEX metrics_by_trial_name ON metrics (trial_id, name, epoch);
 
 -- The views of 0004, as they were, and one of every step's metrics in long form: the eight
 -- columns of `epochs` that hold a value, and the rows of `metrics`.

@@ -14,7 +14,7 @@ CREATE TABLE metrics (
     PRIMARY KEY (trial_id, epoch, name),
     FOREIGN KEY (trial_id, epoch) REFERENCES epochs (trial_id, epoch) ON DELETE CASCADE
 );
-CREATE INDEX metrics_by_name ON metrics (name, epoch);
+CREATE INDEX metrics_by_trial_name ON metrics (trial_id, name, epoch);
 
 CREATE VIEW metric_rows AS
 SELECT s.name AS sweep, t.number AS trial, m.epoch AS step, m.name, m.value
