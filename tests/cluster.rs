@@ -487,3 +487,85 @@ parameters:
     );
     assert!(s.program.is_some(), "the program is copied with the sweep");
 }
+
+/// A program that takes a while: a step every 0.3 s, 6 steps, resuming from its checkpoint.
+const SLOW_PROGRAM: &str = r#"
+import json, os, sys, time
+d = os.environ["SWEEP_TRIAL_DIR"]
+ck = os.path.join(d, "step")
+start = int(open(ck).read()) + 1 if os.path.exists(ck) else 1
+for step in range(start, 7):
+    time.sleep(0.3)
+    with open(os.environ["SWEEP_METRICS"], "a") as f:
+        f.write(json.dumps({"step": step, "loss": 1.0 / step}) + "\n")
+    open(ck, "w").write(str(step))
+"#;
+
+#[test]
+fn sweep_cancel_interrupts_program_trials_and_a_rerun_resumes_them() {
+    let Some(admin) = cluster() else { return };
+    let db = TestDatabase::new(&admin, "sweep_program_cancel");
+    let (dir, spec) = folder_with(
+        "name: cancelled
+program: slow.py
+method: grid
+metric: {name: loss}
+parameters:
+  x: {values: [1, 2, 3, 4]}
+",
+    );
+    std::fs::write(dir.path().join("slow.py"), SLOW_PROGRAM).expect("writing the program");
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args([
+            "--launcher",
+            "slurm",
+            "--array",
+            "2",
+            "--detach",
+            "--no-report",
+        ])
+        .assert()
+        .success();
+    let store = store(&db);
+    let job = only_job(&store, "cancelled");
+    wait_for("a program's first step", Duration::from_secs(60), || {
+        trials(&store, "cancelled").iter().any(|t| t.epochs >= 1)
+    });
+    sweep_on(&db, dir.path())
+        .args(["cancel", "cancelled"])
+        .assert()
+        .success();
+    wait_for("the tasks gone", Duration::from_secs(40), || {
+        queued(&job).is_empty()
+    });
+    let left = trials(&store, "cancelled");
+    assert!(
+        left.iter().all(|t| matches!(
+            t.state,
+            TrialState::Interrupted | TrialState::Pending | TrialState::Completed
+        )),
+        "cancelled programs are interrupted, not failed: {left:?}"
+    );
+    assert!(
+        left.iter().any(|t| t.state == TrialState::Interrupted),
+        "{left:?}"
+    );
+    sweep_on(&db, dir.path())
+        .arg("run")
+        .arg(&spec)
+        .args(["--launcher", "slurm", "--array", "2", "--no-report"])
+        .assert()
+        .success()
+        .stdout(contains("sweep cancelled: 4/4 complete, 0 failed"));
+    for t in trials(&store, "cancelled") {
+        let steps: Vec<usize> = store
+            .epochs(t.id)
+            .expect("steps")
+            .iter()
+            .map(|s| s.epoch)
+            .collect();
+        assert_eq!(steps, [1, 2, 3, 4, 5, 6], "trial {}", t.number);
+    }
+}

@@ -210,6 +210,13 @@ impl Trainer for ProgramTrainer {
                 if status.success() {
                     return Ok(finished(reported));
                 }
+                // A stop that reached the program before the worker asked (Slurm signals
+                // every process of a cancelled job) is the stop, not a failure.
+                if (watch.on_event)(TrainEvent::StillRunning).is_break() {
+                    return Ok(TrialEnd::Stopped {
+                        epochs_done: watch.reported.len(),
+                    });
+                }
                 if watch.steps.preempting {
                     return Ok(TrialEnd::Preempted);
                 }
