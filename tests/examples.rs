@@ -62,8 +62,11 @@ fn store(db: &Path) -> Store {
     Store::open_read_only(&Database::sqlite(db)).expect("database")
 }
 
-/// Every trial's state and steps (step, then the bits of every metric but timings).
-fn steps(db: &Path, name: &str) -> Vec<(usize, TrialState, Vec<(usize, Vec<(String, u64)>)>)> {
+/// One recorded step: its number and the bits of each metric but timings, by name.
+type StepBits = (usize, Vec<(String, u64)>);
+
+/// Every trial's state and steps.
+fn steps(db: &Path, name: &str) -> Vec<(usize, TrialState, Vec<StepBits>)> {
     let store = store(db);
     let sweep = store.sweep(name).expect("sweep");
     store
