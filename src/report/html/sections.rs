@@ -39,8 +39,17 @@ pub(super) fn summary(input: &ReportInput, board: &Leaderboard) -> String {
                 .join(", "),
         ),
         ("wall time", wall_time(input)),
-        ("data", sweep.data_path.display().to_string()),
     ];
+    // The built-in model trains on the sweep's data; a program reads its own.
+    match &sweep.program {
+        None => facts.push(("data", sweep.data_path.display().to_string())),
+        Some(program) => {
+            if let Some(path) = &program.path {
+                facts.push(("program", path.display().to_string()));
+            }
+            facts.push(("runs in", program.workdir.display().to_string()));
+        }
+    }
     if let Some(header) = sweep
         .data_header
         .as_deref()
@@ -59,10 +68,15 @@ pub(super) fn summary(input: &ReportInput, board: &Leaderboard) -> String {
         facts.push((
             "best trial",
             format!(
-                "trial {}: {} {} at epoch {}",
+                "trial {}: {} {} at {} {}",
                 best.trial,
                 sweep.metric.as_str(),
                 text::metric(best.best_metric),
+                if sweep.program.is_some() {
+                    "step"
+                } else {
+                    "epoch"
+                },
                 text::count(best.best_epoch)
             ),
         ));
@@ -109,6 +123,7 @@ fn wall_time(input: &ReportInput) -> String {
 pub(super) fn leaderboard_table(board: &Leaderboard) -> String {
     let params = board.swept_param_names();
     let with_devices = board.has_other_devices();
+    let others = board.other_metrics();
     let mut html = String::from(
         "<h2>Leaderboard</h2>\n<p class=\"hint\">Click a column to sort; tick trials to \
          compare them below.</p>\n<table id=\"leaderboard\" class=\"sortable\">\n<thead><tr>\
@@ -121,6 +136,9 @@ pub(super) fn leaderboard_table(board: &Leaderboard) -> String {
          <th data-type=\"number\">epochs</th>",
         escape(board.metric.as_str())
     );
+    for name in &others {
+        let _ = write!(html, "<th data-type=\"number\">{}</th>", escape(name));
+    }
     if with_devices {
         html.push_str("<th data-type=\"text\">device</th>");
     }
@@ -133,6 +151,7 @@ pub(super) fn leaderboard_table(board: &Leaderboard) -> String {
         html.push_str(&leaderboard_row(
             row,
             &params,
+            &others,
             with_devices,
             best == Some(row.trial),
         ));
@@ -141,7 +160,13 @@ pub(super) fn leaderboard_table(board: &Leaderboard) -> String {
     html
 }
 
-fn leaderboard_row(row: &TrialRow, params: &[&str], with_devices: bool, best: bool) -> String {
+fn leaderboard_row(
+    row: &TrialRow,
+    params: &[&str],
+    others: &[&str],
+    with_devices: bool,
+    best: bool,
+) -> String {
     let class = if best {
         " class=\"best\""
     } else if row.state == TrialState::Failed {
@@ -179,6 +204,10 @@ fn leaderboard_row(row: &TrialRow, params: &[&str], with_devices: bool, best: bo
         Some(row.epochs as f64),
         row.epochs.to_string(),
     ));
+    for name in others {
+        let value = row.at_best.get(*name).copied();
+        html.push_str(&number_cell(value, text::metric(value)));
+    }
     if with_devices {
         let _ = write!(
             html,
