@@ -47,65 +47,6 @@ impl Store {
             })
     }
 
-    /// Each trial's step at its best epoch, with its named metrics, by trial number (trials
-    /// without a best epoch left out).
-    pub fn best_steps(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
-        let mut steps = self
-            .conn
-            .query(
-                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
-                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
-                 FROM epochs e JOIN trials t ON t.id = e.trial_id
-                 WHERE t.sweep_id = ?1 AND e.epoch = t.best_epoch ORDER BY t.number",
-                params![sweep.0],
-            )?
-            .iter()
-            .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
-            .collect::<Result<Vec<(usize, EpochMetrics)>, StoreError>>()?;
-        for r in self.conn.query(
-            "SELECT t.number, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id
-             WHERE t.sweep_id = ?1 AND m.epoch = t.best_epoch",
-            params![sweep.0],
-        )? {
-            let number: usize = r.count(0)?;
-            if let Ok(at) = steps.binary_search_by_key(&number, |(n, _)| *n) {
-                steps[at].1.extra.insert(r.text(1)?, r.real_or_nan(2)?);
-            }
-        }
-        Ok(steps)
-    }
-
-    /// Every metric name the trials of a sweep reported, in the order views list them: the
-    /// built-in model's columns that hold a value anywhere, then the others by name.
-    pub fn metric_names(&self, sweep: SweepId) -> Result<Vec<String>, StoreError> {
-        let counts = EpochMetrics::FIELDS
-            .iter()
-            .map(|c| format!("COUNT(e.{c})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let row = self.conn.query_one(
-            &format!(
-                "SELECT {counts} FROM epochs e JOIN trials t ON t.id = e.trial_id
-                 WHERE t.sweep_id = ?1"
-            ),
-            params![sweep.0],
-        )?;
-        let mut names = Vec::new();
-        for (i, field) in EpochMetrics::FIELDS.iter().enumerate() {
-            if row.count(i)? > 0 {
-                names.push(field.to_string());
-            }
-        }
-        for r in self.conn.query(
-            "SELECT DISTINCT m.name FROM metrics m JOIN trials t ON t.id = m.trial_id
-             WHERE t.sweep_id = ?1 ORDER BY m.name",
-            params![sweep.0],
-        )? {
-            names.push(r.text(0)?);
-        }
-        Ok(names)
-    }
-
     /// Make the stored epochs of `trial` equal `epochs` (those of the checkpoint it starts or
     /// resumes from): rows after them are deleted, with their rung decisions (a resumed trial
     /// is judged again at a rung it reaches again), missing ones written. A rung among
@@ -180,140 +121,6 @@ impl Store {
         Ok(decision)
     }
 
-    /// Make the stored steps of a program trial equal `steps`: what its earlier attempts
-    /// reported, by its metrics file, as a new attempt starts (a worker may die between a
-    /// line and its row). Other rows are deleted, with the rung decisions past the values of
-    /// the metric that remain; a rung among them without a decision is decided now, as
-    /// [`Store::record_step`] would have. The answer is the first [`RungDecision::Prune`],
-    /// else the last decision made (or `NotARung`).
-    pub fn start_steps(
-        &mut self,
-        trial: TrialId,
-        me: &WorkerInfo,
-        steps: &[EpochMetrics],
-        rule: Option<&dyn RungRule>,
-    ) -> Result<RungDecision, StoreError> {
-        let tx = self.conn.transaction(Lock::SweepOf(trial))?;
-        trials::touch_held(&tx, trial, me)?;
-        let (metric, _) = sweep_metric(&tx, trial)?;
-        for table in ["metrics", "epochs"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE trial_id = ?1"),
-                params![trial.0],
-            )?;
-        }
-        for m in steps {
-            insert_epoch(&tx, trial, m, Conflict::Refuse)?;
-        }
-        let values = steps
-            .iter()
-            .filter(|m| m.value(metric.as_str()).is_some())
-            .count();
-        tx.execute(
-            "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
-            params![trial.0, values],
-        )?;
-        update_best(&tx, trial)?;
-        let mut decision = RungDecision::NotARung;
-        if let Some(rule) = rule {
-            for n in 1..=values {
-                if rule.is_rung(n) && !has_rung_row(&tx, trial, n)? {
-                    decision = decide_rung_at_iteration(&tx, trial, n, rule)?;
-                    if decision == RungDecision::Prune {
-                        break;
-                    }
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(decision)
-    }
-
-    /// Record one step a program reported, as it arrives (and count it as a heartbeat).
-    /// [`StepWrite::Replace`] makes it the trial's last step: rows from its step on, and the
-    /// rung decisions made there, are deleted first (a resumed program reporting a step again
-    /// replaces what an earlier attempt recorded, so the rows are never a mix of attempts);
-    /// [`StepWrite::Merge`] adds its values to the step already recorded (a program may log
-    /// one step in several lines).
-    ///
-    /// Rungs count values of the sweep's metric, as W&B's Hyperband counts a run's logged
-    /// values of it (not its steps): the trial is judged at rung `n` when its `n`-th value
-    /// arrives, against the `n`-th values of the sweep's other trials (failed ones left out),
-    /// once per rung, in the same transaction; a pruned trial leaves `running` at once.
-    pub fn record_step(
-        &mut self,
-        trial: TrialId,
-        me: &WorkerInfo,
-        step: &EpochMetrics,
-        write: StepWrite,
-        rule: Option<&dyn RungRule>,
-    ) -> Result<RungDecision, StoreError> {
-        // A rung decision reads other trials' rows, and so does a replace (it may drop
-        // decisions); other steps lock nothing shared.
-        let lock = if rule.is_some() || write == StepWrite::Replace {
-            Lock::SweepOf(trial)
-        } else {
-            Lock::Rows
-        };
-        let tx = self.conn.transaction(lock)?;
-        trials::touch_held(&tx, trial, me)?;
-        let (metric, goal) = sweep_metric(&tx, trial)?;
-        // Whether rows went (a resumed program reporting a step again, or a merge): then the
-        // best is recomputed; a step after the last only competes with the best so far.
-        let mut changed = write == StepWrite::Merge;
-        let merged = match write {
-            StepWrite::Replace => {
-                tx.execute(
-                    "DELETE FROM metrics WHERE trial_id = ?1 AND epoch >= ?2",
-                    params![trial.0, step.epoch],
-                )?;
-                let deleted = tx.execute(
-                    "DELETE FROM epochs WHERE trial_id = ?1 AND epoch >= ?2",
-                    params![trial.0, step.epoch],
-                )?;
-                if deleted > 0 {
-                    changed = true;
-                    // Rungs count values of the metric: those before this step stay.
-                    let kept = metric_count(&tx, trial, &metric, step.epoch - 1)?;
-                    tx.execute(
-                        "DELETE FROM rungs WHERE trial_id = ?1 AND rung_epoch > ?2",
-                        params![trial.0, kept],
-                    )?;
-                }
-                step.clone()
-            }
-            StepWrite::Merge => {
-                let mut merged = trial_epoch(&tx, trial, step.epoch)?
-                    .unwrap_or_else(|| EpochMetrics::empty(step.epoch));
-                for name in step.names() {
-                    if let Some(value) = step.value(name) {
-                        merged.set(name, value);
-                    }
-                }
-                merged
-            }
-        };
-        insert_epoch(&tx, trial, &merged, Conflict::Replace)?;
-        match merged.value(metric.as_str()) {
-            _ if changed => update_best(&tx, trial)?,
-            Some(value) => better_best(&tx, trial, merged.epoch, value, goal)?,
-            None => {}
-        }
-        let decision = match rule {
-            Some(rule) if merged.value(metric.as_str()).is_some() => {
-                let iteration = metric_count(&tx, trial, &metric, step.epoch)?;
-                if rule.is_rung(iteration) && !has_rung_row(&tx, trial, iteration)? {
-                    decide_rung_at_iteration(&tx, trial, iteration, rule)?
-                } else {
-                    RungDecision::NotARung
-                }
-            }
-            _ => RungDecision::NotARung,
-        };
-        tx.commit()?;
-        Ok(decision)
-    }
-
     /// Every rung decision of a sweep, by rung epoch, then trial number.
     pub fn rungs(&self, sweep: SweepId) -> Result<Vec<RungRecord>, StoreError> {
         self.conn
@@ -345,7 +152,7 @@ const EPOCH_COLUMNS: &str = "SELECT epoch, train_loss, val_loss, val_r2, val_pea
     val_spearman, learning_rate, seconds, samples_per_s";
 
 /// An epoch whose [`EPOCH_COLUMNS`] start at column `first` of the row.
-fn epoch_at(r: &Row, first: usize) -> Result<EpochMetrics, StoreError> {
+pub(super) fn epoch_at(r: &Row, first: usize) -> Result<EpochMetrics, StoreError> {
     let real = |i: usize| r.real_or_nan(first + i);
     Ok(EpochMetrics {
         epoch: r.count(first)?,
@@ -363,14 +170,14 @@ fn epoch_at(r: &Row, first: usize) -> Result<EpochMetrics, StoreError> {
 
 /// What writing an epoch row that already exists does.
 #[derive(Clone, Copy)]
-enum Conflict {
+pub(super) enum Conflict {
     /// Fail: an epoch is recorded once.
     Refuse,
     /// Replace it (making the rows match a checkpoint).
     Replace,
 }
 
-fn insert_epoch(
+pub(super) fn insert_epoch(
     tx: &Tx,
     trial: TrialId,
     m: &EpochMetrics,
@@ -445,7 +252,11 @@ fn trial_epochs(db: &impl Sql, trial: TrialId) -> Result<Vec<EpochMetrics>, Stor
 }
 
 /// One epoch of a trial with its named metrics, if recorded.
-fn trial_epoch(tx: &Tx, trial: TrialId, epoch: usize) -> Result<Option<EpochMetrics>, StoreError> {
+pub(super) fn trial_epoch(
+    tx: &Tx,
+    trial: TrialId,
+    epoch: usize,
+) -> Result<Option<EpochMetrics>, StoreError> {
     let Some(row) = tx.query_opt(
         &format!("{EPOCH_COLUMNS} FROM epochs WHERE trial_id = ?1 AND epoch = ?2"),
         params![trial.0, epoch],
@@ -466,14 +277,14 @@ fn trial_epoch(tx: &Tx, trial: TrialId, epoch: usize) -> Result<Option<EpochMetr
 /// The column of `epochs` that holds `metric`, when it is one of the eight fixed names (only
 /// these names, from [`EpochMetrics::FIELDS`], are spliced into SQL); other names are rows of
 /// `metrics`.
-fn fixed_column(metric: &MetricName) -> Option<&'static str> {
+pub(super) fn fixed_column(metric: &MetricName) -> Option<&'static str> {
     EpochMetrics::FIELDS
         .into_iter()
         .find(|f| *f == metric.as_str())
 }
 
 /// The metric and goal of the sweep `trial` belongs to.
-fn sweep_metric(tx: &Tx, trial: TrialId) -> Result<(MetricName, Goal), StoreError> {
+pub(super) fn sweep_metric(tx: &Tx, trial: TrialId) -> Result<(MetricName, Goal), StoreError> {
     let row = tx.query_one(
         "SELECT s.metric, s.goal FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ?1",
         params![trial.0],
@@ -485,7 +296,7 @@ fn sweep_metric(tx: &Tx, trial: TrialId) -> Result<(MetricName, Goal), StoreErro
 }
 
 /// Whether `trial` has a decision at `rung`.
-fn has_rung_row(tx: &Tx, trial: TrialId, rung: usize) -> Result<bool, StoreError> {
+pub(super) fn has_rung_row(tx: &Tx, trial: TrialId, rung: usize) -> Result<bool, StoreError> {
     Ok(tx
         .query_opt(
             "SELECT 1 FROM rungs WHERE trial_id = ?1 AND rung_epoch = ?2",
@@ -524,66 +335,9 @@ fn decide_rung(
     judge(tx, trial, rung, rule, goal, &rows)
 }
 
-/// Judge a program's `trial` at rung `iteration` (its `iteration`-th value of the sweep's
-/// metric is written) against the `iteration`-th value of every trial of its sweep that has
-/// one, except failed ones: W&B's Hyperband counts a run's logged values of the metric, not
-/// its steps.
-fn decide_rung_at_iteration(
-    tx: &Tx,
-    trial: TrialId,
-    iteration: usize,
-    rule: &dyn RungRule,
-) -> Result<RungDecision, StoreError> {
-    let (metric, goal) = sweep_metric(tx, trial)?;
-    let (from, value, name) = match fixed_column(&metric) {
-        Some(column) => ("epochs", column, ""),
-        None => ("metrics", "value", "AND v.name = ?3"),
-    };
-    let rows = tx.query(
-        &format!(
-            "SELECT trial_id, value FROM (
-                 SELECT v.trial_id, v.{value} AS value,
-                        ROW_NUMBER() OVER (PARTITION BY v.trial_id ORDER BY v.epoch) AS n
-                 FROM {from} v JOIN trials t ON t.id = v.trial_id
-                 WHERE t.sweep_id = (SELECT sweep_id FROM trials WHERE id = ?1)
-                   AND t.state != 'failed' AND v.{value} IS NOT NULL {name}
-             ) AS history WHERE n = ?2"
-        ),
-        &if name.is_empty() {
-            params![trial.0, iteration].to_vec()
-        } else {
-            params![trial.0, iteration, metric.as_str()].to_vec()
-        },
-    )?;
-    judge(tx, trial, iteration, rule, goal, &rows)
-}
-
-/// How many values of the sweep's metric `trial` has at steps up to `step`.
-fn metric_count(
-    tx: &Tx,
-    trial: TrialId,
-    metric: &MetricName,
-    step: usize,
-) -> Result<usize, StoreError> {
-    let row = match fixed_column(metric) {
-        Some(column) => tx.query_one(
-            &format!(
-                "SELECT COUNT(*) FROM epochs WHERE trial_id = ?1 AND epoch <= ?2
-                   AND {column} IS NOT NULL"
-            ),
-            params![trial.0, step],
-        )?,
-        None => tx.query_one(
-            "SELECT COUNT(*) FROM metrics WHERE trial_id = ?1 AND epoch <= ?2 AND name = ?3",
-            params![trial.0, step, metric.as_str()],
-        )?,
-    };
-    row.count(0)
-}
-
 /// Rank `trial`'s value among `rows` (trial id, value at the rung), record the decision at
 /// `rung`, and end a pruned trial.
-fn judge(
+pub(super) fn judge(
     tx: &Tx,
     trial: TrialId,
     rung: usize,
@@ -627,35 +381,8 @@ fn judge(
     Ok(outcome.decision)
 }
 
-/// Make `epoch` the trial's best when `value` beats its best so far (a later epoch never wins
-/// a tie, as in [`update_best`]): one comparison instead of a scan of every step, for programs
-/// that report thousands.
-fn better_best(
-    tx: &Tx,
-    trial: TrialId,
-    epoch: usize,
-    value: f64,
-    goal: Goal,
-) -> Result<(), StoreError> {
-    let Some(value) = finite(value) else {
-        return Ok(());
-    };
-    let beats = match goal {
-        Goal::Maximize => ">",
-        Goal::Minimize => "<",
-    };
-    tx.execute(
-        &format!(
-            "UPDATE trials SET best_epoch = ?2, best_metric = ?3
-             WHERE id = ?1 AND (best_metric IS NULL OR ?3 {beats} best_metric)"
-        ),
-        params![trial.0, epoch, value],
-    )?;
-    Ok(())
-}
-
 /// Recompute a trial's best epoch and metric from its epoch rows, by its sweep's metric.
-fn update_best(tx: &Tx, trial: TrialId) -> Result<(), StoreError> {
+pub(super) fn update_best(tx: &Tx, trial: TrialId) -> Result<(), StoreError> {
     let (metric, goal) = sweep_metric(tx, trial)?;
     let order = match goal {
         Goal::Maximize => "DESC",

@@ -18,8 +18,9 @@
 //! The store persists what it is given and decides nothing about search or pruning: a bayes
 //! draw arrives as a closure from the worker, a rung decision as the sweep's [`RungRule`],
 //! applied inside the transaction that records the epoch. One file per concern: [`Store`]'s
-//! methods on sweeps (`sweeps.rs`), trials and claims (`trials.rs`), epochs and rungs
-//! (`epochs.rs`), test evaluations (`evaluations.rs`), Slurm jobs (`jobs.rs`) and copies
+//! methods on sweeps (`sweeps.rs`), trials and claims (`trials.rs`), the built-in model's epochs
+//! and rungs (`epochs.rs`), a program's steps and its rungs counted in values of the metric
+//! (`steps.rs`), test evaluations (`evaluations.rs`), Slurm jobs (`jobs.rs`) and copies
 //! between databases (`copy.rs`); what they take and hand out is in `records.rs`.
 //!
 //! The schema (`migrations/*.sql` for SQLite, versioned with `PRAGMA user_version`;
@@ -36,6 +37,7 @@ mod open;
 mod records;
 mod sql;
 mod state;
+mod steps;
 mod sweeps;
 mod trials;
 
