@@ -5,9 +5,10 @@
 
 use anyhow::Context;
 
+use super::new_sweep;
 use super::process::StopSignal;
+use super::trainer::program::program_to_run;
 use super::worker::{WorkerOptions, WorkerSummary, run_worker};
-use super::{new_sweep, program_to_run};
 use crate::backend::{self, DeviceArg};
 use crate::metric::{Goal, MetricName};
 use crate::runs::Runs;

@@ -37,10 +37,8 @@ use crate::backend::{self, DeviceArg};
 use crate::data::{CacheHeader, PreparedData, synth};
 use crate::runs::Runs;
 use crate::search::{self, Sampler};
-use crate::spec::{DataSource, ProgramSpec, Spec};
-use crate::store::{
-    NewSweep, NewTrial, ProgramRecord, StateCounts, Store, StoreError, SweepRecord,
-};
+use crate::spec::{DataSource, Spec};
+use crate::store::{NewSweep, NewTrial, ProgramRecord, StateCounts, Store, SweepRecord};
 use crate::train::params::BuiltIn;
 use observe::Endings;
 
@@ -135,8 +133,8 @@ pub fn run_sweep(
     // trainer touches no device).
     let new = match &spec.program {
         Some(program) => {
-            let record = program_to_run(&options.runs, &spec, program)?;
-            for line in program_notes(&spec, options.no_wandb) {
+            let record = trainer::program::program_to_run(&options.runs, &spec, program)?;
+            for line in trainer::program::notes(&spec, options.no_wandb) {
                 observer.note(&line);
             }
             new_sweep(&spec, spec_text, PathBuf::new(), None, Some(record))
@@ -277,58 +275,6 @@ fn prepare_data(
         data.header().counts
     ));
     Ok((path, Some(data.header().clone())))
-}
-
-/// The program a program sweep's trials run: the one a stored sweep of that name recorded
-/// (its resume runs what it ran, from wherever `sweep run` is started), else the file's,
-/// resolved against the current folder; checked before anything is recorded or run.
-fn program_to_run(
-    runs: &Runs,
-    spec: &Spec,
-    program: &ProgramSpec,
-) -> anyhow::Result<ProgramRecord> {
-    // Read-only, so that a program that cannot run leaves no database behind.
-    let stored = match runs.open_read_only() {
-        Ok(store) => match store.sweep(spec.name.as_str()) {
-            Ok(sweep) => sweep.program,
-            Err(StoreError::NoSuchSweep(_)) => None,
-            Err(e) => return Err(e.into()),
-        },
-        Err(StoreError::Missing(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let record = match stored {
-        Some(record) => record,
-        None => {
-            let workdir = std::env::current_dir().context("finding the current folder")?;
-            trainer::program::resolve(program, &workdir)
-        }
-    };
-    trainer::program::check(program, &record)?;
-    Ok(record)
-}
-
-/// What `sweep run` says once about a program sweep: the W&B keys it keeps but does not use,
-/// and the stand-in that answers `import wandb`.
-fn program_notes(spec: &Spec, no_wandb: bool) -> Vec<String> {
-    let mut notes = Vec::new();
-    let wandb_only = spec.wandb_only_keys();
-    if !wandb_only.is_empty() {
-        notes.push(format!(
-            "{}: recorded with the sweep file, not used (sweep runs offline, with no account)",
-            wandb_only.join(", ")
-        ));
-    }
-    match &spec.program {
-        Some(program) if program.wandb && !no_wandb => notes.push(
-            "`import wandb` in the program gets sweep's offline stand-in, which records \
-             wandb.log values here (turn it off with `wandb: false` in the sweep file or \
-             `sweep run --no-wandb`)"
-                .to_string(),
-        ),
-        _ => {}
-    }
-    notes
 }
 
 fn new_sweep(

@@ -1,12 +1,16 @@
 //! Before anything runs: the program a sweep file names, resolved against the folder `sweep
-//! run` starts in and checked, so that a missing program or interpreter is an error of `sweep
-//! run` (exit 2), not a failed trial per claim.
+//! run` starts in (or as a stored sweep recorded it) and checked, so that a missing program or
+//! interpreter is an error of `sweep run` (exit 2), not a failed trial per claim; and what
+//! `sweep run` says once about a program sweep.
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use super::{find_interpreter, is_executable, on_path};
-use crate::spec::{CommandWord, ProgramSpec};
-use crate::store::ProgramRecord;
+use crate::runs::Runs;
+use crate::spec::{CommandWord, ProgramSpec, Spec};
+use crate::store::{ProgramRecord, StoreError};
 
 /// A program that cannot run as the sweep file says.
 #[derive(Debug, thiserror::Error)]
@@ -81,4 +85,56 @@ pub fn check(program: &ProgramSpec, record: &ProgramRecord) -> Result<(), Progra
         }
         _ => Ok(()),
     }
+}
+
+/// The program a program sweep's trials run: the one a stored sweep of that name recorded
+/// (its resume runs what it ran, from wherever `sweep run` is started), else the file's,
+/// resolved against the current folder; checked before anything is recorded or run.
+pub fn program_to_run(
+    runs: &Runs,
+    spec: &Spec,
+    program: &ProgramSpec,
+) -> anyhow::Result<ProgramRecord> {
+    // Read-only, so that a program that cannot run leaves no database behind.
+    let stored = match runs.open_read_only() {
+        Ok(store) => match store.sweep(spec.name.as_str()) {
+            Ok(sweep) => sweep.program,
+            Err(StoreError::NoSuchSweep(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(StoreError::Missing(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let record = match stored {
+        Some(record) => record,
+        None => {
+            let workdir = std::env::current_dir().context("finding the current folder")?;
+            resolve(program, &workdir)
+        }
+    };
+    check(program, &record)?;
+    Ok(record)
+}
+
+/// What `sweep run` says once about a program sweep: the W&B keys it keeps but does not use,
+/// and the stand-in that answers `import wandb`.
+pub fn notes(spec: &Spec, no_wandb: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    let wandb_only = spec.wandb_only_keys();
+    if !wandb_only.is_empty() {
+        notes.push(format!(
+            "{}: recorded with the sweep file, not used (sweep runs offline, with no account)",
+            wandb_only.join(", ")
+        ));
+    }
+    match &spec.program {
+        Some(program) if program.wandb && !no_wandb => notes.push(
+            "`import wandb` in the program gets sweep's offline stand-in, which records \
+             wandb.log values here (turn it off with `wandb: false` in the sweep file or \
+             `sweep run --no-wandb`)"
+                .to_string(),
+        ),
+        _ => {}
+    }
+    notes
 }

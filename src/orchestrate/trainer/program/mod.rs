@@ -25,7 +25,7 @@ use crate::train::{TrainEvent, TrialEnd, TrialOutcome};
 use child::{Launch, Running};
 use report::{MetricsFile, Steps};
 
-pub use check::{ProgramError, check, resolve};
+pub use check::{ProgramError, check, notes, program_to_run, resolve};
 pub use python::HelperFiles;
 
 /// How often the worker looks for new lines and for a stop while the program runs.
