@@ -731,3 +731,59 @@ fn a_plain_wandb_script_runs_unchanged_and_its_logged_values_land_in_the_databas
         );
     }
 }
+
+#[test]
+fn the_wandb_stand_in_is_on_by_default_and_switched_off_by_the_file_or_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "w.py",
+        "import wandb\nrun = wandb.init(config={'lr': 0.5})\nwandb.log({'loss': wandb.config.lr})\nwandb.finish()\n",
+    );
+    let spec = |name: &str, extra: &str| {
+        format!(
+            "name: {name}\nprogram: w.py\ncommand: [python3, \"${{program}}\"]\nmethod: grid\nmetric: {{name: loss}}\n{extra}"
+        )
+    };
+    write(dir.path(), "on.yaml", &spec("on", ""));
+    sweep(dir.path())
+        .args(["run", "on.yaml"])
+        .assert()
+        .success()
+        .stdout(contains("offline stand-in"))
+        .stdout(contains("1/1 complete"));
+    assert_eq!(
+        stored_steps(dir.path(), "on")[0].2.len(),
+        1,
+        "wandb.log landed"
+    );
+    // Off: `import wandb` finds the real package, if the machine has one.
+    let real_wandb = Command::new("python3")
+        .args(["-c", "import wandb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if real_wandb {
+        eprintln!(
+            "NOTE: this python3 has the real wandb: the runs without the stand-in are not run"
+        );
+        return;
+    }
+    write(dir.path(), "off.yaml", &spec("off", "wandb: false\n"));
+    sweep(dir.path())
+        .args(["run", "off.yaml"])
+        .assert()
+        .success()
+        .stdout(contains("offline stand-in").not())
+        .stdout(contains("0/1 complete, 1 failed"));
+    let failed = trials(dir.path(), "off")[0]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(failed.contains("No module named 'wandb'"), "{failed}");
+    write(dir.path(), "cli.yaml", &spec("cli", ""));
+    sweep(dir.path())
+        .args(["run", "cli.yaml", "--no-wandb"])
+        .assert()
+        .success()
+        .stdout(contains("0/1 complete, 1 failed"));
+}
