@@ -787,3 +787,44 @@ fn the_wandb_stand_in_is_on_by_default_and_switched_off_by_the_file_or_the_comma
         .success()
         .stdout(contains("0/1 complete, 1 failed"));
 }
+
+#[test]
+fn programs_get_their_gpu_as_cuda_visible_devices_in_the_default_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "gpu.py",
+        "import json, os, time\ntime.sleep(0.3)\nwith open(os.environ['SWEEP_METRICS'], 'a') as f:\n    f.write(json.dumps({'step': 1, 'loss': 1.0, 'gpu': float(os.environ['CUDA_VISIBLE_DEVICES'])}) + '\\n')\n",
+    );
+    write(
+        dir.path(),
+        "s.yaml",
+        "name: gpus\nprogram: gpu.py\ncommand: [python3, \"${program}\"]\nmethod: grid\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2, 3, 4, 5, 6]}\n",
+    );
+    // No GPU and no LibTorch here: a program needs neither from sweep, only its pin.
+    sweep(dir.path())
+        .args([
+            "run",
+            "s.yaml",
+            "--devices",
+            "cuda:0,cuda:1",
+            "--workers-per-device",
+            "2",
+        ])
+        .env_remove("CUDA_VISIBLE_DEVICES")
+        .assert()
+        .success()
+        .stdout(contains("6/6 complete"));
+    let store = store(dir.path());
+    let sweep_record = store.sweep("gpus").expect("sweep");
+    for t in store.trials(sweep_record.id).expect("trials") {
+        let gpu = store.epochs(t.id).expect("steps")[0]
+            .value("gpu")
+            .expect("gpu");
+        assert_eq!(
+            t.device.as_deref(),
+            Some(format!("cuda:{gpu}").as_str()),
+            "{t:?}"
+        );
+    }
+}
