@@ -271,6 +271,16 @@ impl EpochMetrics {
         }
     }
 
+    /// Add `other`'s metrics to this epoch's, over any of the same name (a step a program
+    /// reports in several lines).
+    pub fn merge(&mut self, other: &EpochMetrics) {
+        for name in other.names() {
+            if let Some(value) = other.value(name) {
+                self.set(name, value);
+            }
+        }
+    }
+
     /// The names of the metrics this epoch holds (fixed fields that are not NaN, then
     /// `extra`).
     pub fn names(&self) -> impl Iterator<Item = &str> {

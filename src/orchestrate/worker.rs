@@ -199,7 +199,6 @@ fn make_trainer(
         let trainer = ProgramTrainer::new(sweep, program, &helpers, &program_options)?;
         return Ok(Box::new(trainer));
     }
-    backend::check(options.device)?;
     let device = backend::device_for(options.device)?;
     let trainer = BuiltInTrainer::new(&sweep.data_path, &options.runs.cache_dir(), device)?;
     Ok(Box::new(trainer))

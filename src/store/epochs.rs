@@ -12,39 +12,7 @@ impl Store {
     /// Every epoch of every trial of a sweep, by trial number then epoch (one query, for
     /// reports of large sweeps).
     pub fn sweep_epochs(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
-        self.conn
-            .query(
-                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
-                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
-                 FROM epochs e JOIN trials t ON t.id = e.trial_id
-                 WHERE t.sweep_id = ?1 ORDER BY t.number, e.epoch",
-                params![sweep.0],
-            )?
-            .iter()
-            .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
-            .collect::<Result<Vec<_>, StoreError>>()
-            .and_then(|mut epochs| {
-                let named = self.conn.query(
-                    "SELECT t.number, m.epoch, m.name, m.value
-                     FROM metrics m JOIN trials t ON t.id = m.trial_id
-                     WHERE t.sweep_id = ?1 ORDER BY t.number, m.epoch",
-                    params![sweep.0],
-                )?;
-                // Both lists are sorted by (trial, epoch): one merge pass.
-                let mut at = 0;
-                for r in named.iter() {
-                    let key = (r.count(0)?, r.count(1)?);
-                    while at < epochs.len() && (epochs[at].0, epochs[at].1.epoch) < key {
-                        at += 1;
-                    }
-                    if let Some((number, m)) = epochs.get_mut(at)
-                        && (*number, m.epoch) == key
-                    {
-                        m.extra.insert(r.text(2)?, r.real_or_nan(3)?);
-                    }
-                }
-                Ok(epochs)
-            })
+        numbered_epochs(&self.conn, sweep, "1 = 1")
     }
 
     /// Make the stored epochs of `trial` equal `epochs` (those of the checkpoint it starts or
@@ -227,6 +195,44 @@ pub(super) fn insert_epoch(
         }
     }
     Ok(())
+}
+
+/// The epochs of a sweep's trials that `filter` keeps (an SQL condition on `e`, the epoch,
+/// and `t`, its trial; written in code, never from input), each with its trial's number and
+/// named metrics, by trial number then epoch.
+pub(super) fn numbered_epochs(
+    db: &impl Sql,
+    sweep: SweepId,
+    filter: &str,
+) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
+    let mut epochs = db
+        .query(
+            &format!(
+                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
+                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
+                 FROM epochs e JOIN trials t ON t.id = e.trial_id
+                 WHERE t.sweep_id = ?1 AND {filter} ORDER BY t.number, e.epoch"
+            ),
+            params![sweep.0],
+        )?
+        .iter()
+        .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
+        .collect::<Result<Vec<(usize, EpochMetrics)>, StoreError>>()?;
+    for r in db.query(
+        &format!(
+            "SELECT t.number, e.epoch, m.name, m.value
+             FROM metrics m JOIN epochs e ON e.trial_id = m.trial_id AND e.epoch = m.epoch
+                 JOIN trials t ON t.id = e.trial_id
+             WHERE t.sweep_id = ?1 AND {filter}"
+        ),
+        params![sweep.0],
+    )? {
+        let key = (r.count(0)?, r.count(1)?);
+        if let Ok(at) = epochs.binary_search_by_key(&key, |(n, m)| (*n, m.epoch)) {
+            epochs[at].1.extra.insert(r.text(2)?, r.real_or_nan(3)?);
+        }
+    }
+    Ok(epochs)
 }
 
 /// A trial's epochs, in order, each with its named metrics.

@@ -5,8 +5,8 @@
 //! tables.
 
 use super::epochs::{
-    Conflict, epoch_at, fixed_column, has_rung_row, insert_epoch, judge, sweep_metric, trial_epoch,
-    update_best,
+    Conflict, fixed_column, has_rung_row, insert_epoch, judge, numbered_epochs, sweep_metric,
+    trial_epoch, update_best,
 };
 use super::*;
 
@@ -14,29 +14,7 @@ impl Store {
     /// Each trial's step at its best epoch, with its named metrics, by trial number (trials
     /// without a best epoch left out).
     pub fn best_steps(&self, sweep: SweepId) -> Result<Vec<(usize, EpochMetrics)>, StoreError> {
-        let mut steps = self
-            .conn
-            .query(
-                "SELECT t.number, e.epoch, e.train_loss, e.val_loss, e.val_r2, e.val_pearson,
-                        e.val_spearman, e.learning_rate, e.seconds, e.samples_per_s
-                 FROM epochs e JOIN trials t ON t.id = e.trial_id
-                 WHERE t.sweep_id = ?1 AND e.epoch = t.best_epoch ORDER BY t.number",
-                params![sweep.0],
-            )?
-            .iter()
-            .map(|r| Ok((r.count(0)?, epoch_at(r, 1)?)))
-            .collect::<Result<Vec<(usize, EpochMetrics)>, StoreError>>()?;
-        for r in self.conn.query(
-            "SELECT t.number, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id
-             WHERE t.sweep_id = ?1 AND m.epoch = t.best_epoch",
-            params![sweep.0],
-        )? {
-            let number: usize = r.count(0)?;
-            if let Ok(at) = steps.binary_search_by_key(&number, |(n, _)| *n) {
-                steps[at].1.extra.insert(r.text(1)?, r.real_or_nan(2)?);
-            }
-        }
-        Ok(steps)
+        numbered_epochs(&self.conn, sweep, "e.epoch = t.best_epoch")
     }
 
     /// Every metric name the trials of a sweep reported, in the order views list them: the
@@ -175,11 +153,7 @@ impl Store {
             StepWrite::Merge => {
                 let mut merged = trial_epoch(&tx, trial, step.epoch)?
                     .unwrap_or_else(|| EpochMetrics::empty(step.epoch));
-                for name in step.names() {
-                    if let Some(value) = step.value(name) {
-                        merged.set(name, value);
-                    }
-                }
+                merged.merge(step);
                 merged
             }
         };

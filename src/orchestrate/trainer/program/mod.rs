@@ -13,6 +13,8 @@ pub mod report;
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -167,24 +169,15 @@ impl Trainer for ProgramTrainer {
             echo: self.echo,
         };
         let (mut running, stdout_lines) = Running::start(&launch)?;
-        let mut steps = Steps::after(last_step);
-        let mut reported: Vec<EpochMetrics> = Vec::new();
         let file_name = metrics_path.display().to_string();
         let mut watch = Watch {
             on_event,
-            steps: &mut steps,
-            reported: &mut reported,
+            steps: Steps::after(last_step),
+            reported: Vec::new(),
         };
         loop {
             let exited = running.exited()?;
-            let mut flow = watch.file_lines(&mut metrics)?;
-            if let Some(lines) = &stdout_lines {
-                while flow.is_continue()
-                    && let Ok(line) = lines.try_recv()
-                {
-                    flow = watch.stdout_line(&line);
-                }
-            }
+            let mut flow = watch.new_lines(&mut metrics, stdout_lines.as_ref())?;
             if flow.is_continue() && exited.is_none() {
                 flow = (watch.on_event)(TrainEvent::StillRunning);
             }
@@ -195,36 +188,13 @@ impl Trainer for ProgramTrainer {
                 });
             }
             if let Some(status) = exited {
+                // The last lines: what the program wrote before it exited.
                 running.finish_output();
-                if let Some(lines) = &stdout_lines {
-                    while let Ok(line) = lines.try_recv() {
-                        if watch.stdout_line(&line).is_break() {
-                            break;
-                        }
-                    }
-                }
-                let _ = watch.file_lines(&mut metrics)?;
+                let _ = watch.new_lines(&mut metrics, stdout_lines.as_ref())?;
                 if let Some(note) = watch.steps.bad_summary(&file_name) {
                     let _ = (watch.on_event)(TrainEvent::Note(&note));
                 }
-                if status.success() {
-                    return Ok(finished(reported));
-                }
-                // A stop that reached the program before the worker asked (Slurm signals
-                // every process of a cancelled job) is the stop, not a failure.
-                if (watch.on_event)(TrainEvent::StillRunning).is_break() {
-                    return Ok(TrialEnd::Stopped {
-                        epochs_done: watch.reported.len(),
-                    });
-                }
-                if watch.steps.preempting {
-                    return Ok(TrialEnd::Preempted);
-                }
-                return Err(ProgramFailed {
-                    how: child::describe(status),
-                    stderr: running.stderr_tail(STDERR_TAIL),
-                }
-                .into());
+                return watch.ended(status, &running);
             }
             std::thread::sleep(POLL_EVERY);
         }
@@ -234,11 +204,53 @@ impl Trainer for ProgramTrainer {
 /// Hands the steps a program reports to the worker.
 struct Watch<'a> {
     on_event: &'a mut dyn FnMut(TrainEvent) -> ControlFlow<()>,
-    steps: &'a mut Steps,
-    reported: &'a mut Vec<EpochMetrics>,
+    /// What the lines mean: their steps, the bad ones, a pre-emption.
+    steps: Steps,
+    /// The steps this attempt reported (merged as the store merges them).
+    reported: Vec<EpochMetrics>,
 }
 
 impl Watch<'_> {
+    /// Report the steps of the lines that came since the last look: the metrics file's,
+    /// then stdout's (when they are read); `Break` at the first step the worker stops at.
+    fn new_lines(
+        &mut self,
+        file: &mut MetricsFile,
+        stdout: Option<&mpsc::Receiver<String>>,
+    ) -> anyhow::Result<ControlFlow<()>> {
+        let mut flow = self.file_lines(file)?;
+        if let Some(lines) = stdout {
+            while flow.is_continue()
+                && let Ok(line) = lines.try_recv()
+            {
+                flow = self.stdout_line(&line);
+            }
+        }
+        Ok(flow)
+    }
+
+    /// How the trial ends, now that its program exited with `status`.
+    fn ended(self, status: ExitStatus, running: &Running) -> anyhow::Result<TrialEnd> {
+        if status.success() {
+            return Ok(finished(self.reported));
+        }
+        // A stop that reached the program before the worker asked (Slurm signals every
+        // process of a cancelled job) is the stop, not a failure.
+        if (self.on_event)(TrainEvent::StillRunning).is_break() {
+            return Ok(TrialEnd::Stopped {
+                epochs_done: self.reported.len(),
+            });
+        }
+        if self.steps.preempting {
+            return Ok(TrialEnd::Preempted);
+        }
+        Err(ProgramFailed {
+            how: child::describe(status),
+            stderr: running.stderr_tail(STDERR_TAIL),
+        }
+        .into())
+    }
+
     /// Read the new lines of the metrics file and report their steps.
     fn file_lines(&mut self, file: &mut MetricsFile) -> anyhow::Result<ControlFlow<()>> {
         for (number, text) in file.read_new_lines()? {
@@ -278,11 +290,7 @@ impl Watch<'_> {
         });
         match self.reported.last_mut() {
             Some(last) if step.again && last.epoch == step.metrics.epoch => {
-                for name in step.metrics.names() {
-                    if let Some(v) = step.metrics.value(name) {
-                        last.set(name, v);
-                    }
-                }
+                last.merge(&step.metrics);
             }
             _ => self.reported.push(step.metrics),
         }

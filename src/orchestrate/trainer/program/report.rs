@@ -251,11 +251,7 @@ pub fn replay(lines: &[(usize, String)]) -> (Vec<EpochMetrics>, usize) {
         };
         match rows.last_mut() {
             Some(last) if step.again && last.epoch == step.metrics.epoch => {
-                for name in step.metrics.names() {
-                    if let Some(value) = step.metrics.value(name) {
-                        last.set(name, value);
-                    }
-                }
+                last.merge(&step.metrics);
             }
             _ => {
                 rows.retain(|m| m.epoch < step.metrics.epoch);
