@@ -12,6 +12,10 @@ use predicates::str::contains;
 use sweep::metric::EpochMetrics;
 use sweep::store::{Database, Store, TrialRecord, TrialState};
 
+#[path = "common/processes.rs"]
+mod processes;
+use processes::{children_of, kill, wait_for};
+
 /// A training program as people write them: argparse flags (W&B's agent passes
 /// `--name=value`), a checkpoint in the trial folder, one JSON line per step. Deterministic: a
 /// resumed run reports what an uninterrupted one would. `TEST_STEP_SLEEP` slows it down;
@@ -139,40 +143,6 @@ fn total_steps(dir: &Path, name: &str) -> usize {
             Ok(store.trials(sweep.id)?.iter().map(|t| t.epochs).sum())
         })
         .unwrap_or(0)
-}
-
-fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let (_, rest) = stat.rsplit_once(')')?;
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(parent)
-        })
-        .collect()
-}
-
-fn kill(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("running kill");
-    assert!(status.success(), "kill {signal} {pid}");
 }
 
 fn is_running(pid: u32) -> bool {
@@ -623,18 +593,19 @@ parameters:
 #[test]
 fn sweep_exec_records_one_run_that_status_and_compare_read() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = [
+        "exec",
+        "--name",
+        "baseline",
+        "--",
+        "python3",
+        "train.py",
+        "--lr=0.02",
+        "--steps=3",
+    ];
     write(dir.path(), "train.py", TRAIN_PY);
     sweep(dir.path())
-        .args([
-            "exec",
-            "--name",
-            "baseline",
-            "--",
-            "python3",
-            "train.py",
-            "--lr=0.02",
-            "--steps=3",
-        ])
+        .args(baseline)
         .assert()
         .success()
         .stdout(contains("hello from trial 1"))
@@ -648,19 +619,7 @@ fn sweep_exec_records_one_run_that_status_and_compare_read() {
         .success()
         .stdout(contains("baseline"));
     // The same name again: the run is finished, nothing runs twice.
-    sweep(dir.path())
-        .args([
-            "exec",
-            "--name",
-            "baseline",
-            "--",
-            "python3",
-            "train.py",
-            "--lr=0.02",
-            "--steps=3",
-        ])
-        .assert()
-        .success();
+    sweep(dir.path()).args(baseline).assert().success();
     assert_eq!(stored_steps(dir.path(), "baseline"), steps);
     sweep(dir.path())
         .args([

@@ -13,6 +13,10 @@ use predicates::str::contains;
 use sweep::metric::EpochMetrics;
 use sweep::store::{Database, Store, TrialState};
 
+#[path = "common/processes.rs"]
+mod processes;
+use processes::{children_of, kill, wait_for};
+
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
 use fake_sweep::fake_sweep;
@@ -116,41 +120,6 @@ fn epoch_rows(dir: &Path) -> usize {
             Some(rows)
         })
         .unwrap_or(0)
-}
-
-fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The pids of `parent`'s children, from /proc.
-fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let (_, rest) = stat.rsplit_once(')')?;
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(parent)
-        })
-        .collect()
-}
-
-fn kill(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("running kill");
-    assert!(status.success(), "kill {signal} {pid}");
 }
 
 #[test]
