@@ -665,7 +665,7 @@
     loaded();
 
     let since = data.now;
-    let lastFull = 0;
+    let lastFull = Date.now();
     poll(async () => {
       const change = await getJson(`/api/sweeps/${encodeURIComponent(name)}/live?since=${encodeURIComponent(since)}`);
       since = change.now;
@@ -676,8 +676,10 @@
         byTrial.set(row.trial, Object.assign({}, row, { rank: old ? old.rank : null }));
       }
       const countsChanged = JSON.stringify(change.counts) !== JSON.stringify(data.counts);
-      if (countsChanged && Date.now() - lastFull > 3 * POLL_MS) {
-        // A trial started or ended: reload the ranked rows and the facts.
+      const sinceFull = Date.now() - lastFull;
+      if ((countsChanged && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
+        // A trial started or ended, or running ones moved on: reload the ranked rows and
+        // the facts (a live answer carries only the changed rows, unranked).
         lastFull = Date.now();
         applyFull(await getJson(`/api/sweeps/${encodeURIComponent(name)}`));
       } else if (change.rows.length) {
