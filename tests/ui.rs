@@ -18,6 +18,8 @@ use serde_json::Value;
 mod browser;
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
+#[path = "common/postgres.rs"]
+mod pg;
 #[path = "common/processes.rs"]
 mod processes;
 
@@ -461,4 +463,46 @@ fn a_missing_database_or_a_taken_port_is_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on 127.0.0.1:"));
+}
+
+#[test]
+fn the_dashboard_reads_postgres_and_never_shows_its_password() {
+    let Some(server) = pg::postgres_server("the dashboard on PostgreSQL") else {
+        return;
+    };
+    let database = pg::TestDatabase::new(&server, "sweep_ui");
+    // The test server trusts loopback, so any password logs in: enough to see where it goes.
+    let password = "pw-NEVER-SHOWN-7f3a";
+    let url = database
+        .url()
+        .replacen("postgres://sweep@", &format!("postgres://sweep:{password}@"), 1);
+    assert!(url.contains(password), "the test server's URL has the user `sweep`: {url}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.yaml"), fake_sweep("pg", 3, 3)).unwrap();
+    let out = sweep(dir.path())
+        .args(["--db", &url, "--runs", "runs", "run", "s.yaml", "--workers", "2", "--fake-trainer", "0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dashboard = Dashboard::start(dir.path(), &url, &["--runs", "runs"]);
+    assert!(!dashboard.url.contains(password));
+    let base = dashboard.url.clone();
+    for path in [
+        "api/sweeps",
+        "api/sweeps/pg",
+        "api/sweeps/pg/trials/1",
+        "api/sweeps/pg/live?since=2000-01-01T00:00:00.000Z",
+        "api/compare?runs=pg:1,pg:2",
+        "sweeps/pg/report",
+        "api/sweeps/nope",
+        "api/sweeps/pg/trials/99",
+    ] {
+        let (status, body) = get(&format!("{base}{path}"));
+        assert!(status == 200 || status == 404, "{path}: {status} {body}");
+        assert!(!body.contains(password), "{path} shows the password");
+    }
+    let (_, sweeps) = get(&format!("{base}api/sweeps"));
+    let sweeps: Value = serde_json::from_str(&sweeps).unwrap();
+    assert_eq!(sweeps["sweeps"][0]["counts"]["completed"], 3);
+    assert!(dashboard.stop().success());
 }
