@@ -83,7 +83,9 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         for pid in processes::children_of(self.0.id()) {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -102,14 +104,18 @@ fn assert_clean(browser: &Browser, dashboard: &Dashboard, page: &str) {
     let origin = dashboard.url.trim_end_matches('/');
     for request in browser.requests() {
         assert!(
-            request.starts_with(origin) || request.starts_with("blob:") || request.starts_with("data:"),
+            request.starts_with(origin)
+                || request.starts_with("blob:")
+                || request.starts_with("data:"),
             "{page} asked {request}, which is not the dashboard ({origin})"
         );
     }
 }
 
 fn number(value: &Value) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("a number, not {value}"))
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("a number, not {value}"))
 }
 
 /// The trial numbers of the table's rows, in order.
@@ -154,14 +160,52 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
 
     // A 1,000-trial sweep: paged, sorted, filtered.
     browser.open_page(&format!("{base}sweeps/big"));
-    assert!(table_info(&browser).starts_with("1–50 of 1000 trials"), "{}", table_info(&browser));
+    assert!(
+        table_info(&browser).starts_with("1–50 of 1000 trials"),
+        "{}",
+        table_info(&browser)
+    );
     browser.click("#leaderboard th[data-key='trial']");
     assert_eq!(table_trials(&browser)[..3], [1, 2, 3]);
     browser.click("#leaderboard th[data-key='trial']");
     assert_eq!(table_trials(&browser)[..3], [1000, 999, 998]);
     browser.click("#next-page");
-    assert!(table_info(&browser).starts_with("51–100 of 1000"), "{}", table_info(&browser));
+    assert!(
+        table_info(&browser).starts_with("51–100 of 1000"),
+        "{}",
+        table_info(&browser)
+    );
     assert_eq!(table_trials(&browser)[0], 950);
+    // Brushing the learning rate's axis of the parallel coordinates (its lower half) keeps
+    // those trials in the table; a click on the axis lets go.
+    let brush = |from: f64, to: f64| {
+        browser.run(&format!(
+            "const c = document.querySelector('#parallel canvas'); const b = c.getBoundingClientRect(); \
+             const at = (t) => b.top + c.height - 40 - t * (c.height - 84); \
+             const event = (type, t) => new MouseEvent(type, {{clientX: b.left + 60, clientY: at(t), bubbles: true}}); \
+             c.dispatchEvent(event('mousedown', {from})); c.dispatchEvent(event('mousemove', {to})); \
+             window.dispatchEvent(event('mouseup', {to})); return null;"
+        ))
+    };
+    brush(0.0, 0.5);
+    let kept = table_info(&browser);
+    let count: usize = kept
+        .split(" of ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (480..=520).contains(&count),
+        "the lower half of the learning rates: {kept}"
+    );
+    brush(0.3, 0.3);
+    assert!(
+        table_info(&browser).contains("of 1000 trials"),
+        "{}",
+        table_info(&browser)
+    );
     browser.type_into(
         "input.column-filter[data-key='param:learning_rate']",
         "0.000595..0.000705",
@@ -175,7 +219,11 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
         "const s = document.getElementById('state-filter'); s.value = 'failed'; \
          s.dispatchEvent(new Event('change')); return null;",
     );
-    assert!(table_info(&browser).starts_with("no trials match"), "{}", table_info(&browser));
+    assert!(
+        table_info(&browser).starts_with("no trials match"),
+        "{}",
+        table_info(&browser)
+    );
     browser.run(
         "const s = document.getElementById('state-filter'); s.value = 'completed'; \
          s.dispatchEvent(new Event('change')); return null;",
@@ -190,25 +238,46 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     );
     let shown = cell[0].as_str().unwrap();
     let full: f64 = cell[1].as_str().unwrap().parse().unwrap();
-    assert!(shown.trim_start_matches('-').replace('.', "").trim_start_matches('0').len() <= 4, "{shown}");
-    assert!((shown.parse::<f64>().unwrap() - full).abs() <= full.abs() * 1e-3, "{shown} vs {full}");
+    assert!(
+        shown
+            .trim_start_matches('-')
+            .replace('.', "")
+            .trim_start_matches('0')
+            .len()
+            <= 4,
+        "{shown}"
+    );
+    assert!(
+        (shown.parse::<f64>().unwrap() - full).abs() <= full.abs() * 1e-3,
+        "{shown} vs {full}"
+    );
     browser.click("#leaderboard tbody tr[data-trial='17'] input.pick");
     assert_clean(&browser, &dashboard, "the 1,000-trial sweep");
 
     // A running sweep: its curve grows on the page, without a reload.
     let _running = Running::start(dir.path(), "live.yaml", &fake_sweep("live", 2, 400), 150);
-    processes::wait_for("the live sweep in the database", Duration::from_secs(60), || {
-        http()
-            .get(&format!("{base}api/sweeps/live"))
-            .call()
-            .is_ok_and(|r| r.status() == 200)
-    });
+    processes::wait_for(
+        "the live sweep in the database",
+        Duration::from_secs(60),
+        || {
+            http()
+                .get(&format!("{base}api/sweeps/live"))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+        },
+    );
     browser.open_page(&format!("{base}sweeps/live"));
     browser.run("window.__samePage = true; return null;");
-    browser.wait_until("(window.sweepUi.latest[1] || 0) >= 2", Duration::from_secs(30));
+    browser.wait_until(
+        "(window.sweepUi.latest[1] || 0) >= 2",
+        Duration::from_secs(30),
+    );
     let before = number(&browser.run("return window.sweepUi.latest[1];"));
     browser.wait_until(
-        &format!("window.sweepUi.latest[1] >= {} && window.__samePage === true", before + 3.0),
+        &format!(
+            "window.sweepUi.latest[1] >= {} && window.__samePage === true",
+            before + 3.0
+        ),
         Duration::from_secs(10),
     );
     let drawn = browser.run("return document.querySelectorAll('#curves canvas').length;");
@@ -222,7 +291,10 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     browser.run("window.__samePage = true; return null;");
     let before = number(&browser.run("return window.sweepUi.latest[1];"));
     browser.wait_until(
-        &format!("window.sweepUi.latest[1] >= {} && window.__samePage === true", before + 3.0),
+        &format!(
+            "window.sweepUi.latest[1] >= {} && window.__samePage === true",
+            before + 3.0
+        ),
         Duration::from_secs(10),
     );
     assert_clean(&browser, &dashboard, "the running trial");
@@ -262,7 +334,10 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     std::fs::write(&shot, &screenshot).unwrap();
     eprintln!("screenshot: {}", shot.display());
     drop(browser);
-    assert!(dashboard.stop().success(), "Ctrl-C stops the dashboard cleanly");
+    assert!(
+        dashboard.stop().success(),
+        "Ctrl-C stops the dashboard cleanly"
+    );
 }
 
 /// Payloads a user's strings might carry: each one, if it ran, would set `window.__xss`.
@@ -289,7 +364,10 @@ fn every_user_string_is_shown_as_text_never_run() {
         ),
     )
     .unwrap();
-    let values: Vec<String> = PAYLOADS.iter().map(|p| format!("'{}'", p.replace('\'', "''"))).collect();
+    let values: Vec<String> = PAYLOADS
+        .iter()
+        .map(|p| format!("'{}'", p.replace('\'', "''")))
+        .collect();
     std::fs::write(
         dir.path().join("x.yaml"),
         format!(
@@ -300,7 +378,11 @@ fn every_user_string_is_shown_as_text_never_run() {
     )
     .unwrap();
     let out = sweep(dir.path()).args(["run", "x.yaml"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dashboard = Dashboard::start(dir.path(), "runs/sweeps.db", &[]);
     let base = dashboard.url.clone();
     let browser = Browser::start(&chromium, &chromedriver);
@@ -319,13 +401,23 @@ fn every_user_string_is_shown_as_text_never_run() {
              return null;",
         );
         std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(browser.run("return window.__xss === undefined;"), Value::Bool(true), "{page}");
+        assert_eq!(
+            browser.run("return window.__xss === undefined;"),
+            Value::Bool(true),
+            "{page}"
+        );
         let text = browser.run("return document.body.innerText;");
         let text = text.as_str().unwrap();
         if page.contains("/trials/") {
             let n: usize = page.rsplit('/').next().unwrap().parse().unwrap();
-            assert!(text.contains(PAYLOADS[n - 1]), "{page} shows its value as text: {text}");
-            assert!(text.contains(PAYLOADS[0]) && text.contains(PAYLOADS[1]), "{page}: logs and error as text");
+            assert!(
+                text.contains(PAYLOADS[n - 1]),
+                "{page} shows its value as text: {text}"
+            );
+            assert!(
+                text.contains(PAYLOADS[0]) && text.contains(PAYLOADS[1]),
+                "{page}: logs and error as text"
+            );
         }
         if page.ends_with("sweeps/xss") {
             for payload in PAYLOADS {
@@ -343,7 +435,10 @@ fn every_user_string_is_shown_as_text_never_run() {
         .read_to_string()
         .unwrap();
     for payload in PAYLOADS {
-        assert!(!report.contains(payload), "the report holds {payload} unescaped");
+        assert!(
+            !report.contains(payload),
+            "the report holds {payload} unescaped"
+        );
     }
 }
 
@@ -351,14 +446,22 @@ fn every_user_string_is_shown_as_text_never_run() {
 fn database_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     ["sweeps.db", "sweeps.db-wal"]
         .iter()
-        .map(|f| (f.to_string(), std::fs::read(dir.join("runs").join(f)).unwrap_or_default()))
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read(dir.join("runs").join(f)).unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
 fn get(url: &str) -> (u16, String) {
     let mut response = http().get(url).call().unwrap();
     let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().unwrap_or_default())
+    (
+        status,
+        response.body_mut().read_to_string().unwrap_or_default(),
+    )
 }
 
 #[test]
@@ -415,26 +518,52 @@ fn the_server_reads_only_serves_only_the_runs_folder_and_wants_its_token_beyond_
     assert_eq!(rebinding.status().as_u16(), 421);
     // It wrote nothing, and every answer forbids what is not the server's own.
     let headers = http().get(&base).call().unwrap();
-    let policy = headers.headers().get("content-security-policy").unwrap().to_str().unwrap();
-    assert!(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"), "{policy}");
+    let policy = headers
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"),
+        "{policy}"
+    );
     assert!(dashboard.stop().success());
-    assert!(database_files(dir.path()) == before, "the dashboard changed the database");
+    assert!(
+        database_files(dir.path()) == before,
+        "the dashboard changed the database"
+    );
 
     // Beyond loopback: a token in the printed address, required by every request.
     let open = Dashboard::start(dir.path(), "runs/sweeps.db", &["--host", "0.0.0.0"]);
-    let (with_token, token) = open.url.split_once("?token=").expect("a token in the address");
+    let (with_token, token) = open
+        .url
+        .split_once("?token=")
+        .expect("a token in the address");
     assert_eq!(token.len(), 32, "{token}");
     let port = with_token.trim_end_matches('/').rsplit(':').next().unwrap();
     let local = format!("http://127.0.0.1:{port}/");
     assert_eq!(get(&format!("{local}api/sweeps")).0, 401);
-    assert_eq!(get(&format!("{local}api/sweeps?token=wrong{}", &token[5..])).0, 401);
+    assert_eq!(
+        get(&format!("{local}api/sweeps?token=wrong{}", &token[5..])).0,
+        401
+    );
     let first = http()
         .get(&format!("{local}?token={token}"))
         .call()
         .unwrap();
     assert_eq!(first.status().as_u16(), 200);
-    let cookie = first.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = first
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap();
     let later = http()
         .get(&format!("{local}api/sweeps"))
@@ -461,7 +590,12 @@ fn a_missing_database_or_a_taken_port_is_exit_2() {
         .args(["ui", "--port", &port])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on 127.0.0.1:"));
 }
 
@@ -473,17 +607,37 @@ fn the_dashboard_reads_postgres_and_never_shows_its_password() {
     let database = pg::TestDatabase::new(&server, "sweep_ui");
     // The test server trusts loopback, so any password logs in: enough to see where it goes.
     let password = "pw-NEVER-SHOWN-7f3a";
-    let url = database
-        .url()
-        .replacen("postgres://sweep@", &format!("postgres://sweep:{password}@"), 1);
-    assert!(url.contains(password), "the test server's URL has the user `sweep`: {url}");
+    let url = database.url().replacen(
+        "postgres://sweep@",
+        &format!("postgres://sweep:{password}@"),
+        1,
+    );
+    assert!(
+        url.contains(password),
+        "the test server's URL has the user `sweep`: {url}"
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.yaml"), fake_sweep("pg", 3, 3)).unwrap();
     let out = sweep(dir.path())
-        .args(["--db", &url, "--runs", "runs", "run", "s.yaml", "--workers", "2", "--fake-trainer", "0"])
+        .args([
+            "--db",
+            &url,
+            "--runs",
+            "runs",
+            "run",
+            "s.yaml",
+            "--workers",
+            "2",
+            "--fake-trainer",
+            "0",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dashboard = Dashboard::start(dir.path(), &url, &["--runs", "runs"]);
     assert!(!dashboard.url.contains(password));
     let base = dashboard.url.clone();
