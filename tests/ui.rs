@@ -290,6 +290,11 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     );
     let drawn = browser.run("return document.querySelectorAll('#curves canvas').length;");
     assert!(number(&drawn) >= 1.0, "the curve is drawn");
+    // The running trial gets its place in the table without a reload too.
+    browser.wait_until(
+        "document.querySelector('#leaderboard tbody tr[data-trial=\"1\"] td:nth-child(2)').textContent === '1'",
+        Duration::from_secs(15),
+    );
     browser.click("#leaderboard tbody tr[data-trial='1'] input.pick");
     let screenshot = browser.screenshot();
     assert_clean(&browser, &dashboard, "the running sweep");

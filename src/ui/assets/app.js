@@ -876,13 +876,15 @@
       since = change.now;
       for (const [n, c] of Object.entries(change.curves)) curves[n] = c;
       const byTrial = new Map(board.rows().map((r) => [r.trial, r]));
+      // A trial's first value gives it a place that only the ranked rows know.
+      const newlyRanked = change.rows.some((r) => typeof r.best_metric === "number" && !(byTrial.get(r.trial) || {}).rank);
       for (const row of change.rows) {
         const old = byTrial.get(row.trial);
         byTrial.set(row.trial, Object.assign({}, row, { rank: old ? old.rank : null }));
       }
       const countsChanged = JSON.stringify(change.counts) !== JSON.stringify(data.counts);
       const sinceFull = Date.now() - lastFull;
-      if ((countsChanged && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
+      if (((countsChanged || newlyRanked) && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
         // A trial started or ended, or running ones moved on: reload the ranked rows and
         // the facts (a live answer carries only the changed rows, unranked).
         lastFull = Date.now();
