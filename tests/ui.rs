@@ -543,6 +543,21 @@ fn the_server_reads_only_serves_only_the_runs_folder_and_wants_its_token_beyond_
         assert_eq!(got, status, "{path}: {body}");
         assert!(!body.contains("TOP-SECRET"), "{path}: {body}");
     }
+    // Assets are asked for again on every load, and sent again only when they changed.
+    let script = http().get(&format!("{base}assets/app.js")).call().unwrap();
+    let tag = script
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let again = http()
+        .get(&format!("{base}assets/app.js"))
+        .header("If-None-Match", &tag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
     // Answers only to its own loopback name (DNS rebinding).
     let rebinding = http()
         .get(&format!("{base}api/sweeps"))

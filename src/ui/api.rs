@@ -52,13 +52,13 @@ impl From<crate::store::StoreError> for ApiError {
 
 /// A JSON answer, serialized straight from the views: never held as a tree of JSON values,
 /// which for the rows of a 10,000-trial sweep would take tens of megabytes per request.
-#[derive(Debug)]
-pub struct Answer(pub Vec<u8>);
+#[derive(Clone, Debug)]
+pub struct Answer(pub bytes::Bytes);
 
 /// `value` as an answer.
 fn answer(value: &impl Serialize) -> Result<Answer, ApiError> {
     serde_json::to_vec(value)
-        .map(Answer)
+        .map(|json| Answer(json.into()))
         .map_err(|e| ApiError::Failed(format!("cannot write the answer as JSON: {e}")))
 }
 

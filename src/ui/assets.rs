@@ -2,7 +2,7 @@
 //! script and style, and the vendored chart library (uPlot, MIT, `assets/vendor/uplot`).
 
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Every page is this shell; `app.js` reads the address and draws the page.
@@ -42,12 +42,22 @@ pub async fn page() -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
 }
 
-/// One asset, or 404.
-pub async fn asset(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, media_type, body)) => {
-            ([(header::CONTENT_TYPE, *media_type)], *body).into_response()
-        }
-        None => (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
+/// One asset, or 404. Each carries a tag of its content, so a browser asks again on every
+/// load (a new binary may bring a new script) but downloads it only when it changed.
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some((_, media_type, body)) = ASSETS.iter().find(|(name, _, _)| *name == file) else {
+        return (StatusCode::NOT_FOUND, "no such asset\n").into_response();
+    };
+    let tag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+    let cache = [
+        (header::ETAG, tag.clone()),
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|seen| seen.as_bytes() == tag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
+    (cache, [(header::CONTENT_TYPE, *media_type)], *body).into_response()
 }

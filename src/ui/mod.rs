@@ -18,12 +18,13 @@ mod files;
 mod guard;
 mod routes;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 
 use crate::runs::Runs;
-use crate::store::Store;
+use crate::store::{StateCounts, Store};
 
 pub use api::ApiError;
 
@@ -58,6 +59,9 @@ struct Shared {
     idle: Mutex<Vec<Store>>,
     token: Option<String>,
     address: SocketAddr,
+    /// Each sweep's last "what mattered" and the trials per state it was computed for: the
+    /// analysis of a large sweep takes most of a second, and changes only with its trials.
+    mattered: Mutex<HashMap<String, (StateCounts, api::Answer)>>,
 }
 
 /// Open connections kept for reuse between requests.
@@ -91,6 +95,27 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// What mattered in sweep `name`, computed again only when its trials' states changed.
+    fn mattered(&self, store: &Store, name: &str) -> Result<api::Answer, ApiError> {
+        let counts = store.state_counts(store.sweep(name)?.id)?;
+        let cached = self.mattered.lock().ok().and_then(|cache| {
+            cache
+                .get(name)
+                .filter(|(seen, _)| *seen == counts)
+                .map(|(_, answer)| answer.clone())
+        });
+        if let Some(answer) = cached {
+            return Ok(answer);
+        }
+        let answer = api::importance(store, name)?;
+        if let Ok(mut cache) = self.mattered.lock() {
+            cache.insert(name.to_string(), (counts, answer.clone()));
+        }
+        Ok(answer)
+    }
+}
+
 impl Dashboard {
     /// Check that the database can be read (so that a wrong `--db` fails now, not in the
     /// browser) and listen on `host:port` (`port` 0: any free one). An address that is not
@@ -110,6 +135,7 @@ impl Dashboard {
                 idle: Mutex::new(vec![store]),
                 token,
                 address,
+                mattered: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -88,8 +88,9 @@ async fn importance(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
 ) -> Result<Answer, ApiError> {
+    let cache = Arc::clone(&shared);
     shared
-        .read(move |store, _| api::importance(store, &name))
+        .read(move |store, _| cache.mattered(store, &name))
         .await
 }
 

@@ -741,12 +741,17 @@
       curveChart(curveBox, runs, { metric: chart.metric, log: chart.log, step: sweep.step });
     }
 
+    // Curves asked for and not yet in, by trial: a trial is asked for once.
+    const loading = {};
     async function loadCurves(rows) {
-      const missing = rows.map((r) => r.trial).filter((n) => !curves[n]);
+      const missing = rows.map((r) => r.trial).filter((n) => !curves[n] && !loading[n]);
       if (missing.length) {
-        const got = await getJson(`/api/sweeps/${encodeURIComponent(name)}/curves?trials=${missing.join(",")}`);
-        for (const n of missing) curves[n] = got.curves[n] || { epoch: [] };
+        const request = getJson(`/api/sweeps/${encodeURIComponent(name)}/curves?trials=${missing.join(",")}`)
+          .then((got) => { for (const n of missing) curves[n] = got.curves[n] || { epoch: [] }; })
+          .finally(() => { for (const n of missing) delete loading[n]; });
+        for (const n of missing) loading[n] = request;
       }
+      await Promise.all(rows.map((r) => loading[r.trial]).filter(Boolean));
     }
 
     function drawProgress(rows) {
@@ -789,9 +794,18 @@
     // "What mattered": `sweep importance`'s analysis, asked for when completed trials change
     // (it is the slowest answer of a large sweep, so never on every poll).
     let matteredFor = -1;
+    let matteredAt = 0;
+    let matteredLater = null;
     async function drawMattered() {
       if (data.counts.completed === matteredFor) return;
+      const wait = matteredAt + 30 * POLL_MS - Date.now();
+      if (matteredFor >= 0 && wait > 0) {
+        // At most every 30 s: ask again then, for the count of that moment.
+        if (!matteredLater) matteredLater = setTimeout(() => { matteredLater = null; drawMattered().catch(() => {}); }, wait);
+        return;
+      }
       matteredFor = data.counts.completed;
+      matteredAt = Date.now();
       const got = await getJson(`/api/sweeps/${encodeURIComponent(name)}/importance`);
       matteredBox.replaceChildren();
       if (got.note) {
