@@ -16,7 +16,7 @@
 //! 7. `orchestrate` (the coordinator, workers, the `Trainer` seam, Slurm) and `inference`
 //!    (predictions of a trained trial, scores against the truth);
 //! 8. `report`: views of the store (leaderboards, status, importance, charts, the HTML
-//!    report);
+//!    report), and `ui`, the live dashboard that serves the same views over HTTP;
 //! 9. `cli`: the command line, the only module that prints and picks exit codes.
 
 mod atomic_file;
@@ -36,3 +36,4 @@ pub mod spec;
 pub mod store;
 mod text;
 pub mod train;
+pub mod ui;

@@ -78,6 +78,11 @@ impl Runs {
         Store::open_read_only(&self.db)
     }
 
+    /// Open the database to read and never write (the dashboard): an older schema is refused.
+    pub fn open_to_watch(&self) -> Result<Store, StoreError> {
+        Store::open_to_watch(&self.db)
+    }
+
     /// The arguments that give a child `sweep` process (a worker) this database and folder,
     /// absolute, so that it finds them from any working directory (a Slurm job's included).
     pub fn args(&self) -> std::io::Result<Vec<OsString>> {

@@ -27,7 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the store", &["store"]),
     ("the run folder", &["runs"]),
     ("running", &["orchestrate", "inference"]),
-    ("views", &["report"]),
+    ("views", &["report", "ui"]),
     ("the command line", &["cli"]),
 ];
 

@@ -15,6 +15,7 @@ mod run;
 mod signals;
 mod status;
 mod train;
+mod ui;
 mod worker;
 
 use std::io::{ErrorKind, Write};
@@ -83,6 +84,8 @@ pub enum Command {
     Evaluate(evaluate::Args),
     /// One tracked run of your own program, outside any search (`-- python train.py ...`).
     Exec(exec::Args),
+    /// A live, read-only web dashboard of every sweep and run in the database.
+    Ui(ui::Args),
 }
 
 /// Run the parsed command line.
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare::run(args, &runs),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Exec(args) => exec::run(args, &runs),
+        Command::Ui(args) => ui::run(args, &runs),
     }
 }
 
@@ -150,6 +154,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.is::<crate::backend::Unavailable>()
             || cause.is::<crate::orchestrate::trainer::program::ProgramError>()
             || cause.is::<db::SameDatabase>()
+            || cause.is::<crate::ui::UiError>()
             || cause
                 .downcast_ref::<crate::orchestrate::SlurmError>()
                 .is_some_and(crate::orchestrate::SlurmError::is_bad_input)

@@ -23,3 +23,20 @@ pub(super) fn stop_signal(exit_on_second: bool) -> anyhow::Result<StopSignal> {
     });
     Ok(stop)
 }
+
+/// A future that completes at the first SIGINT or SIGTERM (for the dashboard's server, which
+/// then finishes the requests under way and returns). Polled inside the server's runtime.
+pub(super) async fn stopped() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        // Without handlers the default action (ending the process) still stops the server.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}

@@ -425,9 +425,9 @@ fn csv_field(field: &str) -> String {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JsonExporter;
 
-/// The JSON shape of a row; field order is the output's key order.
-#[derive(Serialize)]
-struct JsonRow<'a> {
+/// A row as the JSON export and the dashboard give it; field order is the output's key order.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonRow<'a> {
     rank: Option<usize>,
     trial: usize,
     state: &'static str,
@@ -444,26 +444,29 @@ struct JsonRow<'a> {
     device: Option<&'a str>,
 }
 
+impl<'a> JsonRow<'a> {
+    /// The JSON shape of `row`.
+    pub fn of(row: &'a TrialRow) -> JsonRow<'a> {
+        JsonRow {
+            rank: row.rank,
+            trial: row.trial,
+            state: row.state.as_str(),
+            best_metric: row.best_metric,
+            best_epoch: row.best_epoch,
+            epochs: row.epochs,
+            metrics: &row.at_best,
+            draw: row.draw.map(DrawKind::as_str),
+            params: &row.params,
+            error: row.error.as_deref(),
+            pruned_at: row.pruned_at,
+            device: row.device.as_deref(),
+        }
+    }
+}
+
 impl Exporter for JsonExporter {
     fn serialize(&self, board: &Leaderboard) -> anyhow::Result<Vec<u8>> {
-        let rows: Vec<JsonRow> = board
-            .rows
-            .iter()
-            .map(|row| JsonRow {
-                rank: row.rank,
-                trial: row.trial,
-                state: row.state.as_str(),
-                best_metric: row.best_metric,
-                best_epoch: row.best_epoch,
-                epochs: row.epochs,
-                metrics: &row.at_best,
-                draw: row.draw.map(DrawKind::as_str),
-                params: &row.params,
-                error: row.error.as_deref(),
-                pruned_at: row.pruned_at,
-                device: row.device.as_deref(),
-            })
-            .collect();
+        let rows: Vec<JsonRow> = board.rows.iter().map(JsonRow::of).collect();
         let mut out = serde_json::to_vec_pretty(&rows)?;
         out.push(b'\n');
         Ok(out)

@@ -8,6 +8,7 @@
 pub mod charts;
 pub mod combinations;
 pub mod compare;
+pub mod facts;
 pub mod html;
 pub mod importance;
 pub mod leaderboard;

@@ -15,6 +15,17 @@ pub enum StoreError {
         /// The newest this build knows.
         known: i64,
     },
+    /// A database made by an older `sweep`, opened by a reader that never upgrades it.
+    #[error(
+        "database schema v{found} is older than this sweep's (v{known}), and the dashboard never \
+         writes to it; run `sweep status` once to bring it up to date"
+    )]
+    SchemaTooOld {
+        /// The database's schema version.
+        found: i64,
+        /// The version this build writes.
+        known: i64,
+    },
     /// A read-only open of a file that does not exist.
     #[error("no run database at {0} (run a sweep first, or pass --db)")]
     Missing(PathBuf),
@@ -80,6 +91,7 @@ impl StoreError {
         matches!(
             self,
             StoreError::Missing(_)
+                | StoreError::SchemaTooOld { .. }
                 | StoreError::NoSuchSweep(_)
                 | StoreError::SpecChanged { .. }
                 | StoreError::SweepExists(_)

@@ -40,6 +40,7 @@ mod state;
 mod steps;
 mod sweeps;
 mod trials;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -77,6 +78,14 @@ impl Store {
     pub fn open_read_only(db: &Database) -> Result<Store, StoreError> {
         Ok(Store {
             conn: open::open_read_only(db)?,
+        })
+    }
+
+    /// Open an existing database for reading only, and never write to it: a database made
+    /// by an older `sweep` is refused ([`StoreError::SchemaTooOld`]) instead of upgraded.
+    pub fn open_to_watch(db: &Database) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: open::open_to_read(db, open::Upgrade::Never)?,
         })
     }
 

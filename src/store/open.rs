@@ -63,7 +63,32 @@ pub fn open(db: &Database) -> Result<Conn, StoreError> {
 /// older one migrated first); a PostgreSQL database migrated if it is older, then with every
 /// transaction of the session read-only, so that a write through it fails as SQLite's does.
 pub fn open_read_only(db: &Database) -> Result<Conn, StoreError> {
+    open_to_read(db, Upgrade::Once)
+}
+
+/// Whether a read-only open may bring an older schema up to date first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upgrade {
+    /// Apply the missing migrations once, then read (the command-line views).
+    Once,
+    /// Refuse an older schema: the caller promises never to write (the dashboard, which
+    /// may run beside an older `sweep` still writing to the same database).
+    Never,
+}
+
+/// Open an existing database to read, upgrading an older schema only when `upgrade` allows.
+pub fn open_to_read(db: &Database, upgrade: Upgrade) -> Result<Conn, StoreError> {
     let Database::Sqlite(path) = db else {
+        if upgrade == Upgrade::Never {
+            let conn = Conn::Postgres(RefCell::new(connect(url_of(db))?));
+            check_current(schema_version(&conn)?)?;
+            if let Conn::Postgres(client) = &conn {
+                client
+                    .borrow_mut()
+                    .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+            }
+            return Ok(conn);
+        }
         let conn = open(db)?;
         if let Conn::Postgres(client) = &conn {
             client
@@ -83,6 +108,12 @@ pub fn open_read_only(db: &Database) -> Result<Conn, StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     check_not_newer(found)?;
     if found < SCHEMA_VERSION {
+        if upgrade == Upgrade::Never {
+            return Err(StoreError::SchemaTooOld {
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
         drop(conn);
         drop(open(db)?);
         return open_read_only(db);
@@ -98,6 +129,26 @@ pub fn schema_version(conn: &Conn) -> Result<i64, StoreError> {
             .query_one("SELECT version FROM schema_version", &[])?
             .int(0),
     }
+}
+
+/// The URL of a PostgreSQL database (`open_to_read` calls it only for one).
+fn url_of(db: &Database) -> &str {
+    match db {
+        Database::Postgres(url) => url,
+        Database::Sqlite(_) => "",
+    }
+}
+
+/// An error unless `found` is the schema this build writes.
+fn check_current(found: i64) -> Result<(), StoreError> {
+    check_not_newer(found)?;
+    if found < SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooOld {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 fn check_not_newer(found: i64) -> Result<(), StoreError> {

@@ -177,14 +177,14 @@ impl Store {
     }
 }
 
-const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
+pub(super) const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
     t.worker_pid, t.device, t.threads, t.attempts, t.heartbeat_at, t.started_at, t.ended_at,
     t.best_epoch, t.best_metric, t.error,
     (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from,
     (SELECT MIN(r.rung_epoch) FROM rungs r WHERE r.trial_id = t.id AND r.decision = 'prune'),
     t.job";
 
-fn trial_from_row(r: &Row) -> Result<TrialRecord, StoreError> {
+pub(super) fn trial_from_row(r: &Row) -> Result<TrialRecord, StoreError> {
     Ok(TrialRecord {
         id: TrialId(r.int(0)?),
         number: r.count(1)?,

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use super::figures::ReportCharts;
 use super::{ReportInput, escape};
-use crate::data::CacheHeader;
 use crate::metric::{EpochMetrics, MetricName};
 use crate::report::ReportError;
 use crate::report::charts;
@@ -18,78 +17,22 @@ use crate::text;
 /// Points per curve in the compare view's embedded data.
 const COMPARE_POINTS: usize = 60;
 
-/// The title and the sweep's facts: metric, trials by state, wall time, data, best trial,
-/// test scores; then the sweep file.
+/// The title and the sweep's facts ([`crate::report::facts::sweep_facts`]); then the sweep
+/// file.
 pub(super) fn summary(input: &ReportInput, board: &Leaderboard) -> String {
     let sweep = &input.snapshot.sweep;
-    let counts = input.snapshot.counts();
-    let mut facts: Vec<(&str, String)> = vec![
-        (
-            "metric",
-            format!("{} ({})", sweep.metric.as_str(), sweep.goal.as_str()),
-        ),
-        ("created", text::minute(&sweep.created_at)),
-        (
-            "trials",
-            TrialState::ALL
-                .iter()
-                .filter(|s| counts.get(**s) > 0)
-                .map(|s| format!("{} {}", counts.get(*s), s.as_str()))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        ("wall time", wall_time(input)),
-    ];
-    // The built-in model trains on the sweep's data; a program reads its own.
-    match &sweep.program {
-        None => facts.push(("data", sweep.data_path.display().to_string())),
-        Some(program) => {
-            if let Some(path) = &program.path {
-                facts.push(("program", path.display().to_string()));
-            }
-            facts.push(("runs in", program.workdir.display().to_string()));
-        }
-    }
-    if let Some(header) = sweep
-        .data_header
-        .as_deref()
-        .and_then(|json| CacheHeader::from_json(json).ok())
-    {
-        facts.push(("filtering", header.counts.to_string()));
-        facts.push((
-            "scaler",
-            format!(
-                "mean {:.4}, sd {:.4}",
-                header.scaler.mean, header.scaler.std
-            ),
-        ));
-    }
-    if let Some(best) = board.best() {
-        facts.push((
-            "best trial",
-            format!(
-                "trial {}: {} {} at {} {}",
-                best.trial,
-                sweep.metric.as_str(),
-                text::metric(best.best_metric),
-                if sweep.program.is_some() {
-                    "step"
-                } else {
-                    "epoch"
-                },
-                text::count(best.best_epoch)
-            ),
-        ));
-    }
-    for scored in &input.evaluations {
-        facts.push(("test set", crate::report::test_scores(scored)));
-    }
+    let facts = crate::report::facts::sweep_facts(&input.snapshot, board, &input.evaluations);
     let mut html = format!(
         "<h1>sweep {}</h1>\n<table class=\"facts\">\n",
         escape(&sweep.name)
     );
-    for (name, value) in facts {
-        let _ = writeln!(html, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));
+    for fact in facts {
+        let _ = writeln!(
+            html,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            fact.name,
+            escape(&fact.value)
+        );
     }
     html.push_str("</table>\n");
     let _ = writeln!(
@@ -98,25 +41,6 @@ pub(super) fn summary(input: &ReportInput, board: &Leaderboard) -> String {
         escape(&sweep.spec_text)
     );
     html
-}
-
-/// From the first trial's start to the last sign of life of any trial.
-fn wall_time(input: &ReportInput) -> String {
-    let trials = &input.snapshot.trials;
-    let start = trials
-        .iter()
-        .filter_map(|t| t.started_at.as_deref().and_then(text::unix_seconds))
-        .reduce(f64::min);
-    let end = trials
-        .iter()
-        .flat_map(|t| [t.ended_at.as_deref(), t.heartbeat_at.as_deref()])
-        .flatten()
-        .filter_map(text::unix_seconds)
-        .reduce(f64::max);
-    match (start, end) {
-        (Some(s), Some(e)) if e >= s => text::age(e - s),
-        _ => "-".to_string(),
-    }
 }
 
 /// The sortable leaderboard, a row per trial in rank order, with a box to tick for comparing.
