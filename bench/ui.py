@@ -22,8 +22,8 @@ Every figure comes from the built binary; nothing is written into a database by 
    navigation start (performance.timeOrigin) to the page's `document.body.dataset.loaded`
    being "1" (the page's own `dataset.loadedMs` when it sets one, else performance.now()
    when polling every 20 ms first sees it).
-4. latency: a sweep of 500 ms fake epochs in a second database, shown live in Chromium on
-   its sweep page, then on a running trial's page. A script in the page notes when
+4. latency: a sweep of fake epochs of --latency-epoch-ms (370 ms) in a second database,
+   shown live in Chromium on its sweep page, then on a running trial's page. A script in the page notes when
    `window.sweepUi.latest` ({trial: epochs shown}) changes (Date.now(), checked on every
    change of body's data-updates and every 10 ms); per new epoch, that moment minus the
    epoch's `recorded_at` in SQLite (same machine clock).
@@ -321,8 +321,7 @@ class Dashboard:
         return {k: int(fields[k].split()[0]) for k in ("VmHWM", "VmRSS")}
 
     def cpu_s(self):
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_s([self.proc.pid])
 
     def close(self):
         check(self.proc.poll() is None, f"sweep ui died early (stderr: {self.log_path})")
@@ -337,6 +336,39 @@ class Dashboard:
             self.close()
         elif self.proc.poll() is None:
             self.proc.kill()
+
+
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command name (state is [0], ppid [1])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def descendants(pid):
+    """pid and every process below it."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(proc_stat(entry.name)[1]), []).append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                pass  # gone meanwhile
+    out, todo = [], [pid]
+    while todo:
+        out.append(todo.pop())
+        todo.extend(children.get(out[-1], []))
+    return out
+
+
+def cpu_s(pids):
+    """User and system CPU seconds of live processes (a process gone meanwhile counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = proc_stat(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def get(url):
@@ -360,18 +392,22 @@ def quoted(name):
     return urllib.parse.quote(name, safe="")
 
 
-def page_requests(base, sweep, trial, first_trials):
-    """The requests each page load makes, in order (from app.js)."""
+def page_requests(sweep, trial, first_trials):
+    """The requests each page load makes, in order, as app.js makes them (the shell's five
+    static assets aside: they are timed on their own)."""
     s = quoted(sweep)
     trials = ",".join(map(str, first_trials))
     return {
         "list": ["/", "/api/sweeps"],
-        "sweep": [f"/sweeps/{s}", f"/api/sweeps/{s}", f"/api/sweeps/{s}/epochs?trials={trials}"],
+        "sweep": [f"/sweeps/{s}", f"/api/sweeps/{s}", f"/api/sweeps/{s}/curves?trials={trials}"],
         "trial": [f"/sweeps/{s}/trials/{trial}", f"/api/sweeps/{s}/trials/{trial}"],
     }
 
 
-FIRST_TABLE_PAGE = 50  # rows the sweep page's table shows (and whose curves it fetches) first
+# What every page's HTML loads before app.js asks for data (src/ui/assets/page.html).
+ASSETS = ["/assets/uPlot.min.css", "/assets/app.css", "/assets/uPlot.iife.min.js",
+          "/assets/app.js"]
+FIRST_TABLE_PAGE = 50  # rows the sweep page's table shows first, and whose curves it fetches
 
 
 def targets(base):
@@ -386,7 +422,7 @@ def targets(base):
     page = get_json(base + f"/api/sweeps/{BIG}")
     check(len(page["rows"]) == BIG_TRIALS, f"/api/sweeps/{BIG} has {len(page['rows'])} rows")
     first = [row_trial(r) for r in page["rows"][:FIRST_TABLE_PAGE]]
-    return big["best"]["trial"], first
+    return big["best"]["trial"], first, page["now"]
 
 
 def row_trial(row):
@@ -469,6 +505,10 @@ class Browser:
         except urllib.error.HTTPError as e:
             raise BenchError(f"WebDriver {method} {path}: {e.code} {e.read()[:2000]!r}")
 
+    def cpu_s(self):
+        """CPU seconds of Chromium's processes (those under chromedriver), as of now."""
+        return cpu_s(descendants(self.driver.pid)[1:])
+
     def navigate(self, url):
         self._call("POST", f"/session/{self.session}/url", {"url": url})
 
@@ -497,7 +537,13 @@ const nav = performance.getEntriesByType("navigation")[0];
 return {loadedMs: b.dataset.loadedMs === undefined ? null : Number(b.dataset.loadedMs),
         now: performance.now(), url: location.href,
         responseEnd: nav ? nav.responseEnd : null,
-        domContentLoaded: nav ? nav.domContentLoadedEventEnd : null};
+        domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
+        requests: performance.getEntriesByType("resource").map(
+            (e) => new URL(e.name).pathname + new URL(e.name).search),
+        apiDone: Math.max(0, ...performance.getEntriesByType("resource")
+            .filter((e) => new URL(e.name).pathname.startsWith("/api/")).map((e) => e.responseEnd)),
+        transferred: performance.getEntriesByType("resource")
+            .reduce((sum, e) => sum + e.transferSize, nav ? nav.transferSize : 0)};
 """
 
 
@@ -512,14 +558,24 @@ def browser_load(browser, url, timeout=60):
     return seen
 
 
-def time_browser_pages(browser, base, urls, reps):
+def time_browser_pages(browser, base, pages, reps):
+    """Per page: ms to loaded over reps loads (the first with a cold cache), and the requests
+    the page made (checked against `pages`, what the http part times)."""
     out = {}
-    for page, path in urls.items():
-        loads = [browser_load(browser, base + path) for _ in range(reps)]
+    for page, paths in pages.items():
+        loads = [browser_load(browser, base + paths[0]) for _ in range(reps)]
+        requests = loads[0]["requests"]
+        api = [r for r in requests if r.startswith("/api/")]
+        check(sorted(set(api)) == sorted(p for p in paths if p.startswith("/api/")),
+              f"the {page} page asked for {api}, the http part times {paths}")
+        check(all(a in requests for a in ASSETS), f"the {page} page loaded {requests}")
         out[page] = {"loaded_ms": stats([l["ms"] for l in loads]),
                      "dom_content_loaded_ms": statistics.median(
                          l["domContentLoaded"] for l in loads),
-                     "source": loads[0]["source"]}
+                     "api_done_ms": statistics.median(l["apiDone"] for l in loads),
+                     "transferred_bytes": [l["transferred"] for l in loads],
+                     "source": loads[0]["source"], "requests": requests,
+                     "repeated": sorted({r for r in requests if requests.count(r) > 1})}
     return out
 
 
@@ -587,7 +643,7 @@ def latencies(db, sweep, first_seen):
     return sorted(out)
 
 
-def measure_latency(bin_, root, epochs_per_page):
+def measure_latency(bin_, root, epochs_per_page, epoch_ms):
     """Sweep page, then a running trial's page: ms from recorded_at to shown (see docstring)."""
     folder = root / "live"
     shutil.rmtree(folder, ignore_errors=True)
@@ -595,7 +651,7 @@ def measure_latency(bin_, root, epochs_per_page):
     spec = folder / f"{LIVE}.yaml"
     spec.write_text(live_spec(3 * epochs_per_page + 20))
     db = folder / "sweeps.db"
-    run = sweep_run(bin_, spec, db, 2, 500)
+    run = sweep_run(bin_, spec, db, 2, epoch_ms)
     try:
         wait_for("the live sweep's first epoch", lambda: epoch_times(db, LIVE), 60)
         with Dashboard(bin_, db) as ui, Browser(root) as browser:
@@ -638,7 +694,7 @@ def writer_run(bin_, root, label, trials, browser):
     spec.write_text(writer_spec(WRITER, trials, BIG_EPOCHS))
     ui = Dashboard(bin_, db) if browser else None
     try:
-        cpu_before = ui.cpu_s() if ui else None
+        cpu_before = (ui.cpu_s(), browser.cpu_s()) if ui else None
         run = sweep_run(bin_, spec, db, 2, 0)
         shown_at = None
         if ui:
@@ -648,7 +704,8 @@ def writer_run(bin_, root, label, trials, browser):
             shown_at = time.time() * 1000.0
         finish(run, "sweep run (writer)", 1800)
         if ui:
-            cpu = ui.cpu_s() - cpu_before
+            cpu = (ui.cpu_s() - cpu_before[0], browser.cpu_s() - cpu_before[1])
+            updates = int(browser.js("return document.body.dataset.updates || '0'"))
             ui.close()
             browser.navigate("about:blank")
     except BaseException:
@@ -670,7 +727,10 @@ def writer_run(bin_, root, label, trials, browser):
               "whole_run_epochs_per_s": (len(times) - 1) / ((times[-1] - times[0]) / 1000.0),
               "seconds": (times[-1] - times[0]) / 1000.0}
     if ui:
-        result["ui_cpu_s"] = cpu
+        check(updates >= result["seconds"] / 2 - 1,
+              f"the page applied {updates} live updates in a {result['seconds']:.0f} s run")
+        result["ui_cpu_s"], result["browser_cpu_s"] = cpu
+        result["page_updates"] = updates
     return result
 
 
@@ -706,7 +766,8 @@ def size(n):
 
 def markdown(args, r):
     lines = [f"Command: `python3 bench/ui.py{args.shown}` · machine: {machine()} · "
-             f"date: {time.strftime('%Y-%m-%d', time.gmtime())}", ""]
+             f"date: {time.strftime('%Y-%m-%d', time.gmtime())} · load before: "
+             f"{args.load_before:.2f}", ""]
     if "db" in r:
         m = r["db"]
         lines += [f"Database: {BIG_TRIALS:,} trials × {BIG_EPOCHS} epochs ({m['epochs']:,} epoch "
@@ -725,13 +786,28 @@ def markdown(args, r):
             lines.append(f"| {title}: {paths} | {s['first']:.3f} / {s['median']:.3f} / "
                          f"{s['max']:.3f} | `{cli[page]['command']}` {cli[page]['median']:.3f} | "
                          f"under {AIMS[page]} |")
+        s = h["assets"]["load_s"]
+        lines.append(f"| the shell's static assets, each page (uPlot's CSS and JS, app.css, "
+                     f"app.js): {size(sum(h['assets']['bytes'].values()))} | {s['first']:.3f} / "
+                     f"{s['median']:.3f} / {s['max']:.3f} | | |")
+        s = h["live"]["load_s"]
+        lines.append(f"| the sweep page's poll each second (`/api/sweeps/{BIG}/live`), nothing "
+                     f"changed | {s['first']:.3f} / {s['median']:.3f} / {s['max']:.3f} | | |")
     if "browser" in r:
         lines += ["", "| page in headless Chromium, navigation to `data-loaded` | first / "
-                  "median / max (ms) | aim |", "|---|---|---|"]
+                  "median / max (ms) | of which: last JSON response in, median (ms) | "
+                  "bytes over the wire, later loads | aim |", "|---|---|---|---|---|"]
         for page in ("list", "sweep", "trial"):
-            s = r["browser"][page]["loaded_ms"]
-            lines.append(f"| {page} ({r['browser'][page]['source']}) | {s['first']:.0f} / "
-                         f"{s['median']:.0f} / {s['max']:.0f} | under {AIMS[page] * 1000:.0f} |")
+            b = r["browser"][page]
+            s = b["loaded_ms"]
+            lines.append(f"| {page} ({b['source']}) | {s['first']:.0f} / {s['median']:.0f} / "
+                         f"{s['max']:.0f} | {b['api_done_ms']:.0f} | "
+                         f"{size(statistics.median(b['transferred_bytes'][1:] or [0]))} | "
+                         f"under {AIMS[page] * 1000:.0f} |")
+        for page in ("list", "sweep", "trial"):
+            if r["browser"][page]["repeated"]:
+                lines.append(f"\nThe {page} page requested more than once in one load: "
+                             + ", ".join(f"`{x}`" for x in r["browser"][page]["repeated"]))
     if "memory" in r:
         lines += ["", f"Server memory after all of the above: peak resident "
                       f"{r['memory']['VmHWM'] / 1024:.0f} MiB, resident now "
@@ -744,6 +820,7 @@ def markdown(args, r):
             s = r["latency"][page]
             lines.append(f"| {page} page | {s['median']:.0f} | {s['max']:.0f} | {s['n']} | "
                          "the page polls every 1,000 ms |")
+        lines.append(f"\n(fake epochs of {args.latency_epoch_ms} ms, 2 workers)")
     if "writer" in r:
         a = [x["epochs_per_s"] for x in r["writer"] if not x["dashboard"]]
         b = [x["epochs_per_s"] for x in r["writer"] if x["dashboard"]]
@@ -754,10 +831,12 @@ def markdown(args, r):
         if b:
             cpu = statistics.median(x["ui_cpu_s"] / x["seconds"] for x in r["writer"]
                                     if x["dashboard"])
+            browser_cpu = statistics.median(x["browser_cpu_s"] / x["seconds"]
+                                            for x in r["writer"] if x["dashboard"])
             lines.append(f"| (b) `sweep ui` serving it, Chromium showing its sweep page | "
                          f"{', '.join(f'{x:.0f}' for x in b)} | {statistics.median(b):.0f} "
                          f"({statistics.median(b) / statistics.median(a):.2f} × (a); server "
-                         f"CPU {100 * cpu:.0f}% of a core) |")
+                         f"CPU {100 * cpu:.0f}%, Chromium {100 * browser_cpu:.0f}% of a core) |")
     return "\n".join(lines) + "\n"
 
 
@@ -772,11 +851,14 @@ def main():
     p.add_argument("--reps", type=int, default=20, help="loads of each page over HTTP")
     p.add_argument("--browser-reps", type=int, default=10)
     p.add_argument("--gen-workers", type=int, default=2)
-    p.add_argument("--latency-epochs", type=int, default=20, help="epochs timed per page")
+    p.add_argument("--latency-epochs", type=int, default=40, help="epochs timed per page")
+    # Not a divisor or multiple of the page's 1 s poll, so epochs land at every phase of it.
+    p.add_argument("--latency-epoch-ms", type=int, default=370)
     p.add_argument("--writer-trials", type=int, default=400)
     p.add_argument("--writer-rounds", type=int, default=3)
     p.add_argument("--markdown", type=Path)
     args = p.parse_args()
+    args.load_before = os.getloadavg()[0]
     args.shown = "".join(f" {a}" for a in sys.argv[1:] if not a.startswith("--markdown")
                          and a != str(args.markdown))
     parts = args.parts.split(",")
@@ -799,22 +881,25 @@ def main():
         keep("db", made)
     if {"http", "browser"} & set(parts):
         with Dashboard(args.bin, db) as ui:
-            trial, first = targets(ui.url)
+            trial, first, now = targets(ui.url)
             keep("trial", trial)
-            pages = page_requests(ui.url, BIG, trial, first)
+            pages = page_requests(BIG, trial, first)
             if "http" in parts:
                 log(f"http: {args.reps} loads of each page...")
-                keep("http", time_pages(ui.url, pages, args.reps))
+                # The sweep page's poll each second, when nothing has changed.
+                live = [f"/api/sweeps/{BIG}/live?since={urllib.parse.quote(now)}"]
+                keep("http", time_pages(ui.url, {**pages, "assets": ASSETS, "live": live},
+                                        args.reps))
                 keep("cli", time_cli(args.bin, db, trial))
             if "browser" in parts:
                 log(f"browser: {args.browser_reps} loads of each page...")
                 with Browser(args.dir) as browser:
-                    keep("browser", time_browser_pages(
-                        browser, ui.url, {k: v[0] for k, v in pages.items()},
-                        args.browser_reps))
+                    keep("browser", time_browser_pages(browser, ui.url, pages,
+                                                       args.browser_reps))
             keep("memory", ui.memory_kib())
     if "latency" in parts:
-        keep("latency", measure_latency(args.bin, args.dir, args.latency_epochs))
+        keep("latency", measure_latency(args.bin, args.dir, args.latency_epochs,
+                                        args.latency_epoch_ms))
     if "writer" in parts or "writer-a" in parts:  # writer-a: without the dashboard runs
         keep("writer", measure_writer(args.bin, args.dir, args.writer_trials,
                                       args.writer_rounds, with_dashboard="writer" in parts))
