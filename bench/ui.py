@@ -49,6 +49,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -450,6 +451,26 @@ def time_pages(base, pages, reps):
     return out
 
 
+def concurrent_loads(base, paths, clients, each):
+    """`clients` threads each loading a page `each` times at once: seconds per load."""
+    loads, errors = [], []
+
+    def client():
+        try:
+            for _ in range(each):
+                loads.append(sum(get(base + path)[0] for path in paths))
+        except Exception as e:  # noqa: BLE001 (shown below, the run fails)
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not errors, f"concurrent loads failed: {errors[:3]}")
+    return {"clients": clients, "load_s": stats(loads)}
+
+
 def time_cli(bin_, db, trial, reps=5):
     """The CLI reading the same data: the reference beside each page."""
     commands = {
@@ -809,10 +830,18 @@ def markdown(args, r):
                 lines.append(f"\nThe {page} page requested more than once in one load: "
                              + ", ".join(f"`{x}`" for x in r["browser"][page]["repeated"]))
     if "memory" in r:
-        lines += ["", f"Server memory after all of the above: peak resident "
+        lines += ["", f"Server memory: resident at start {r['memory_idle']['VmRSS'] / 1024:.0f} "
+                      f"MiB; after the loads above, peak resident "
                       f"{r['memory']['VmHWM'] / 1024:.0f} MiB, resident now "
                       f"{r['memory']['VmRSS'] / 1024:.0f} MiB (aim: under "
                       f"{AIMS['memory_mib']} MB)."]
+    if "concurrent" in r:
+        c, m = r["concurrent"], r["memory_concurrent"]
+        lines.append(f"Then the sweep page's requests by {c['clients']} clients at once, "
+                     f"{c['load_s']['n']} loads: median {c['load_s']['median']:.3f} s, max "
+                     f"{c['load_s']['max']:.3f} s a load; peak resident "
+                     f"{m['VmHWM'] / 1024:.0f} MiB, resident after them "
+                     f"{m['VmRSS'] / 1024:.0f} MiB.")
     if "latency" in r:
         lines += ["", "| epoch's commit (`recorded_at`) to the browser showing it | median (ms) "
                   "| max (ms) | epochs | reference |", "|---|---|---|---|---|"]
@@ -883,6 +912,9 @@ def main():
         with Dashboard(args.bin, db) as ui:
             trial, first, now = targets(ui.url)
             keep("trial", trial)
+        # A server of its own for the timings, so that each page's first load is its first.
+        with Dashboard(args.bin, db) as ui:
+            keep("memory_idle", ui.memory_kib())
             pages = page_requests(BIG, trial, first)
             if "http" in parts:
                 log(f"http: {args.reps} loads of each page...")
@@ -897,6 +929,10 @@ def main():
                     keep("browser", time_browser_pages(browser, ui.url, pages,
                                                        args.browser_reps))
             keep("memory", ui.memory_kib())
+            if "http" in parts:
+                log("http: the sweep page by 4 clients at once...")
+                keep("concurrent", concurrent_loads(ui.url, pages["sweep"], 4, 5))
+                keep("memory_concurrent", ui.memory_kib())
     if "latency" in parts:
         keep("latency", measure_latency(args.bin, args.dir, args.latency_epochs,
                                         args.latency_epoch_ms))
