@@ -267,6 +267,7 @@ def build_database(bin_, root, workers):
         (folder / f"{name}.yaml").write_text(text)
     log(f"db: making {BIG_TRIALS} trials x {BIG_EPOCHS} epochs with {workers} workers "
         "(minutes)...")
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     finish(sweep_run(bin_, folder / f"{BIG}.yaml", db, workers, 0), "sweep run (big)", 3 * 3600)
     seconds = time.perf_counter() - start
@@ -279,7 +280,7 @@ def build_database(bin_, root, workers):
     times = epoch_times(db, BIG)
     meta = {
         "specs": specs, "made": datetime.now().isoformat(timespec="seconds"),
-        "workers": workers, "wall_s": seconds, "epochs": len(times),
+        "workers": workers, "wall_s": seconds, "epochs": len(times), "load_before": load_before,
         "epochs_per_s_wall": len(times) / seconds,
         "epochs_per_s_recorded": (len(times) - 1) / ((times[-1] - times[0]) / 1000.0),
         "db_mib": db.stat().st_size / 2**20,
@@ -794,7 +795,8 @@ def markdown(args, r):
         lines += [f"Database: {BIG_TRIALS:,} trials × {BIG_EPOCHS} epochs ({m['epochs']:,} epoch "
                   f"rows, {m['db_mib']:.0f} MiB) and two small sweeps, made by `sweep run "
                   f"--fake-trainer 0 --workers {m['workers']}` in {m['wall_s']:.0f} s "
-                  f"({m['epochs_per_s_wall']:.0f} epochs/s).", ""]
+                  f"({m['epochs_per_s_wall']:.0f} epochs/s; load before "
+                  f"{m.get('load_before', float('nan')):.2f}; made {m['made']}).", ""]
     if "http" in r:
         h, cli = r["http"], r["cli"]
         lines += ["| page (its requests, one after the other) | sweep ui: first / median / max "
