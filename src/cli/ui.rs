@@ -20,11 +20,15 @@ pub struct Args {
 /// Run `sweep ui` until Ctrl-C or SIGTERM.
 pub fn run(args: Args, runs: &Runs) -> anyhow::Result<()> {
     let dashboard = Dashboard::bind(runs.clone(), args.host, args.port)?;
-    println!("dashboard: {}", dashboard.url());
+    let mut said = format!("dashboard: {}\n", dashboard.url());
     if !args.host.is_loopback() {
-        println!("(listening on {}: the token in the address is needed to open it)", args.host);
+        said.push_str(&format!(
+            "(listening on {}: the token in the address is needed to open it)\n",
+            args.host
+        ));
     }
-    println!("Ctrl-C stops it");
-    super::write_stdout(b"")?;
+    said.push_str("Ctrl-C stops it\n");
+    // Through write_stdout: a reader that closed the pipe (`| head -1`) leaves it serving.
+    super::write_stdout(said.as_bytes())?;
     dashboard.serve(super::signals::stopped())
 }

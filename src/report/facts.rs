@@ -111,4 +111,3 @@ fn wall_time(trials: &[TrialRecord]) -> String {
         _ => "-".to_string(),
     }
 }
-

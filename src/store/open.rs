@@ -81,7 +81,15 @@ pub fn open_to_read(db: &Database, upgrade: Upgrade) -> Result<Conn, StoreError>
     let Database::Sqlite(path) = db else {
         if upgrade == Upgrade::Never {
             let conn = Conn::Postgres(RefCell::new(connect(url_of(db))?));
-            check_current(schema_version(&conn)?)?;
+            // A database no `sweep` has used yet has no schema at all: older than any.
+            let made = conn
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'schema_version'",
+                    &[],
+                )?
+                .count(0)?;
+            let version = if made > 0 { schema_version(&conn)? } else { 0 };
+            check_current(version)?;
             if let Conn::Postgres(client) = &conn {
                 client
                     .borrow_mut()

@@ -30,6 +30,7 @@ on_both_databases!(
     a_read_only_store_refuses_every_write_and_leaves_the_database_as_it_was,
     a_programs_steps_are_replaced_merged_and_ranked_by_an_open_metric,
     a_program_is_pruned_at_a_rung_by_an_open_metric,
+    a_live_view_reads_the_clock_the_trials_that_changed_and_some_trials_epochs,
 );
 
 /// One `#[test]` per database for each named test function (`fn NAME(db: &TestDb)`).
@@ -650,6 +651,77 @@ fn a_read_only_open_of_an_older_file_migrates_it_first() {
     let store = Store::open_read_only(&Database::sqlite(&path)).expect("opened");
     assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
     assert!(store.sweeps().expect("sweeps").is_empty());
+}
+
+#[test]
+fn a_watching_open_refuses_an_older_file_instead_of_upgrading_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("file");
+        conn.execute_batch(open::SQLITE_MIGRATIONS[0])
+            .expect("schema v1");
+        conn.pragma_update(None, "user_version", 1).expect("v1");
+    }
+    let before = std::fs::read(&path).expect("the file");
+    let refused = Store::open_to_watch(&Database::sqlite(&path)).err();
+    assert!(
+        matches!(refused, Some(StoreError::SchemaTooOld { found: 1, .. })),
+        "{refused:?}"
+    );
+    assert!(refused.is_some_and(|e| e.is_bad_input()));
+    assert!(
+        std::fs::read(&path).expect("the file") == before,
+        "left as it was"
+    );
+    let current = Store::open(&Database::sqlite(dir.path().join("new.db"))).expect("made");
+    drop(current);
+    assert!(Store::open_to_watch(&Database::sqlite(dir.path().join("new.db"))).is_ok());
+}
+
+fn a_live_view_reads_the_clock_the_trials_that_changed_and_some_trials_epochs(db: &TestDb) {
+    let (mut store, sweep) = store_with(db, 3);
+    let start = store.clock().expect("the clock");
+    assert!(
+        start.len() == 24 && start.ends_with('Z') && start.as_bytes()[10] == b'T',
+        "{start}"
+    );
+    let numbers = |trials: Vec<TrialRecord>| trials.iter().map(|t| t.number).collect::<Vec<_>>();
+    assert!(numbers(store.trials_changed_since(sweep, &start).expect("read")).is_empty());
+    let me = worker(1);
+    let trial = store
+        .claim_next(sweep, &me, LONG, ALIVE)
+        .expect("claim")
+        .expect("trial 1");
+    for n in 1..=2 {
+        store
+            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
+            .expect("epoch");
+    }
+    // Running trials are always news; others when they changed after the time asked about.
+    let far = "2999-01-01T00:00:00.000Z";
+    assert_eq!(
+        numbers(store.trials_changed_since(sweep, far).expect("read")),
+        [1]
+    );
+    store
+        .finish_trial(trial.id, &me, &Finish::Completed)
+        .expect("finished");
+    assert_eq!(
+        numbers(store.trials_changed_since(sweep, &start).expect("read")),
+        [1]
+    );
+    assert!(numbers(store.trials_changed_since(sweep, far).expect("read")).is_empty());
+    let epochs = store.epochs_of_trials(sweep, &[1, 2]).expect("epochs");
+    assert_eq!(
+        epochs
+            .iter()
+            .map(|(n, m)| (*n, m.epoch))
+            .collect::<Vec<_>>(),
+        [(1, 1), (1, 2)]
+    );
+    assert!(store.epochs_of_trials(sweep, &[]).expect("none").is_empty());
+    assert!(start <= store.clock().expect("the clock"));
 }
 
 fn test_evaluations_round_trip_with_their_subsets(db: &TestDb) {

@@ -177,7 +177,8 @@ impl Store {
     }
 }
 
-pub(super) const TRIAL_COLUMNS: &str = "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
+pub(super) const TRIAL_COLUMNS: &str =
+    "SELECT t.id, t.number, t.params, t.seed, t.state, t.worker_host,
     t.worker_pid, t.device, t.threads, t.attempts, t.heartbeat_at, t.started_at, t.ended_at,
     t.best_epoch, t.best_metric, t.error,
     (SELECT COUNT(*) FROM epochs e WHERE e.trial_id = t.id), t.sampled_from,

@@ -264,7 +264,11 @@ pub fn live(store: &Store, name: &str, since: &str) -> Result<Value, ApiError> {
     let best_steps: BTreeMap<usize, EpochMetrics> = match sweep.program {
         Some(_) => epochs
             .iter()
-            .filter(|(n, m)| changed.iter().any(|t| t.number == *n && t.best_epoch == Some(m.epoch)))
+            .filter(|(n, m)| {
+                changed
+                    .iter()
+                    .any(|t| t.number == *n && t.best_epoch == Some(m.epoch))
+            })
             .cloned()
             .collect(),
         None => BTreeMap::new(),
@@ -376,9 +380,9 @@ pub fn compare(store: &Store, runs: &str) -> Result<Value, ApiError> {
     let mut params = Vec::new();
     for (name, number) in &wanted {
         let sweep = store.sweep(name)?;
-        let trial = store.trial(sweep.id, *number)?.ok_or_else(|| {
-            ApiError::NotFound(format!("sweep `{name}` has no trial {number}"))
-        })?;
+        let trial = store
+            .trial(sweep.id, *number)?
+            .ok_or_else(|| ApiError::NotFound(format!("sweep `{name}` has no trial {number}")))?;
         let epochs: Vec<(usize, EpochMetrics)> = store
             .epochs(trial.id)?
             .into_iter()
@@ -406,4 +410,39 @@ pub fn compare(store: &Store, runs: &str) -> Result<Value, ApiError> {
         .filter(|name| params.iter().any(|p| p.get(*name) != params[0].get(*name)))
         .collect();
     Ok(json!({ "runs": out, "params": names, "differing": differing }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves_are_columns_per_trial_with_gaps_as_null() {
+        let mut first = EpochMetrics::empty(1);
+        first.set("loss", 0.5);
+        let mut second = EpochMetrics::empty(2);
+        second.set("loss", f64::NAN);
+        second.set("acc", 0.75);
+        let mut other = EpochMetrics::empty(1);
+        other.set("loss", 0.25);
+        let curves = Curves::of(&[(3, first), (3, second), (7, other)]);
+        let json = serde_json::to_value(&curves).expect("json");
+        assert_eq!(json["3"]["epoch"], json!([1.0, 2.0]));
+        assert_eq!(json["3"]["loss"], json!([0.5, null]));
+        assert_eq!(json["3"]["acc"], json!([null, 0.75]));
+        assert_eq!(json["7"]["loss"], json!([0.25]));
+    }
+
+    #[test]
+    fn requests_name_trials_and_runs_or_are_refused() {
+        assert_eq!(trial_numbers("1,2,30").ok(), Some(vec![1, 2, 30]));
+        assert_eq!(trial_numbers("").ok(), Some(vec![]));
+        assert!(matches!(trial_numbers("1,x"), Err(ApiError::BadRequest(_))));
+        let many = (1..=MAX_CURVES + 1)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>();
+        assert!(trial_numbers(&many.join(",")).is_err());
+        assert_eq!(parse_run("a-b:12").ok(), Some(("a-b".to_string(), 12)));
+        assert!(parse_run("a-b").is_err() && parse_run("a:b").is_err());
+    }
 }

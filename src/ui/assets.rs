@@ -45,7 +45,9 @@ pub async fn page() -> Response {
 /// One asset, or 404.
 pub async fn asset(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, media_type, body)) => ([(header::CONTENT_TYPE, *media_type)], *body).into_response(),
+        Some((_, media_type, body)) => {
+            ([(header::CONTENT_TYPE, *media_type)], *body).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
     }
 }

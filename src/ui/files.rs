@@ -91,8 +91,14 @@ fn tail(path: &Path) -> Option<String> {
 /// The file `name` of trial `number` of sweep `sweep`, when it is a regular file inside the
 /// runs folder: a name with a path separator or `..`, or a link that leads outside, is
 /// refused, whatever the request says.
-pub fn trial_file(runs: &Runs, sweep: &str, number: usize, name: &str) -> Result<PathBuf, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no file `{name}` in trial {number} of `{sweep}`"));
+pub fn trial_file(
+    runs: &Runs,
+    sweep: &str,
+    number: usize,
+    name: &str,
+) -> Result<PathBuf, ApiError> {
+    let not_found =
+        || ApiError::NotFound(format!("no file `{name}` in trial {number} of `{sweep}`"));
     if !is_one_name(sweep) || !is_one_name(name) {
         return Err(not_found());
     }
@@ -145,7 +151,15 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("secret.txt"), trial.join("link.txt"))
             .expect("link");
         assert!(trial_file(&runs, "demo", 1, "stdout.log").is_ok());
-        for name in ["../../../secret.txt", "..", ".", "", "a/b", "link.txt", "missing.log"] {
+        for name in [
+            "../../../secret.txt",
+            "..",
+            ".",
+            "",
+            "a/b",
+            "link.txt",
+            "missing.log",
+        ] {
             assert!(
                 trial_file(&runs, "demo", 1, name).is_err(),
                 "{name} must be refused"

@@ -135,7 +135,8 @@ impl Dashboard {
             .max_blocking_threads(8)
             .enable_all()
             .build()?;
-        runtime.block_on(async move {
+        let shared = Arc::clone(&self.shared);
+        let served = runtime.block_on(async move {
             self.listener.set_nonblocking(true)?;
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
             let app = routes::router(self.shared);
@@ -143,6 +144,13 @@ impl Dashboard {
                 .with_graceful_shutdown(stop)
                 .await?;
             Ok(())
-        })
+        });
+        drop(runtime);
+        // The PostgreSQL client closes its connection on a runtime of its own, which cannot
+        // start inside ours: the kept connections are closed here, after it.
+        if let Ok(mut idle) = shared.idle.lock() {
+            idle.clear();
+        }
+        served
     }
 }

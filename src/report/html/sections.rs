@@ -141,10 +141,18 @@ fn leaderboard_row(
     }
     for name in params {
         let value = row.params.get(*name);
+        // Four significant digits in the table, as the dashboard shows them; the exact
+        // value on hover (and in the CSV and JSON exports).
         let shown = value.map(text::param_exact).unwrap_or_default();
         match value.and_then(Value::as_f64) {
             Some(v) => {
-                let _ = write!(html, "<td data-value=\"{v}\">{}</td>", escape(&shown));
+                let short = value.map(text::param_short).unwrap_or_default();
+                let _ = write!(
+                    html,
+                    "<td data-value=\"{v}\" title=\"{}\">{}</td>",
+                    escape(&shown),
+                    escape(&short)
+                );
             }
             None => {
                 let _ = write!(html, "<td>{}</td>", escape(&shown));

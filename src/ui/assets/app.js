@@ -408,7 +408,7 @@
 
   // The sweep's trials as a table. `onView(rows)` hears the current page's rows.
   function leaderboard(sweep, onView) {
-    const state = { rows: [], sort: null, desc: false, page: 0, size: PAGE_SIZES[1], stateFilter: "", text: "", columns: {} };
+    const state = { rows: [], sort: null, desc: false, page: 0, size: PAGE_SIZES[1], stateFilter: "", text: "", columns: {}, brushes: {} };
     const columns = [];
     const head = el("tr");
     const filters = el("tr", { class: "filters" });
@@ -469,14 +469,17 @@
       render();
     }
 
-    // The rows that pass every filter, in the chosen order (rank order by default).
-    function view() {
+    // The rows that pass every filter (the parallel coordinates' brushes too, unless
+    // `brushed` is false), in the chosen order (rank order by default).
+    function view(brushed) {
       const tests = columns.filter((c) => state.columns[c.key])
         .map((c) => [c, columnTest(state.columns[c.key])]).filter(([, t]) => t);
+      const brushes = brushed === false ? [] : Object.values(state.brushes);
       const needle = state.text.trim().toLowerCase();
       let rows = state.rows.filter((r) =>
         (!state.stateFilter || r.state === state.stateFilter)
         && tests.every(([c, test]) => test(c.get(r)))
+        && brushes.every((keep) => keep(r))
         && (!needle || JSON.stringify([r.trial, r.state, r.params, r.error, r.device]).toLowerCase().includes(needle)));
       if (state.sort) {
         const column = columns.find((c) => c.key === state.sort);
@@ -524,7 +527,7 @@
         : `no trials match (${state.rows.length} in all)`;
       prev.disabled = state.page === 0;
       next.disabled = state.page >= pages - 1;
-      onView(shown);
+      onView(shown, view(false));
     }
 
     return {
@@ -536,8 +539,175 @@
       ]),
       setColumns,
       setRows(rows) { state.rows = rows; render(); },
+      // Keep only rows `keep` accepts (a brush on an axis named `key`); `null` lifts it.
+      setBrush(key, keep) {
+        if (keep) state.brushes[key] = keep;
+        else delete state.brushes[key];
+        state.page = 0;
+        render();
+      },
+      brushed: (row) => Object.values(state.brushes).every((keep) => keep(row)),
       rows: () => state.rows,
       render,
+    };
+  }
+
+  // ---- parallel coordinates, with brushing -----------------------------------------------
+
+  // Each swept parameter and the metric as a vertical axis, each trial a line across them,
+  // coloured by the metric; dragging along an axis keeps the trials in that range (a brush,
+  // which the table applies too). Drawn on a canvas: uPlot has no such chart, and ten
+  // thousand lines are a few milliseconds of canvas strokes.
+  function parallelChart(container, sweep, board) {
+    const canvas = el("canvas", { "aria-label": "parallel coordinates" });
+    container.append(canvas);
+    const ctx = canvas.getContext("2d");
+    const pad = { left: 60, right: 60, top: 44, bottom: 40 };
+    let axes = [];
+    let rows = [];
+    let drag = null;
+    const ranges = {}; // axis key -> [lo, hi] in axis units (0..1 from bottom)
+
+    function axisOf(key, title, get, values) {
+      const numeric = values.every((v) => typeof v === "number");
+      if (!numeric) {
+        const categories = Array.from(new Set(values.map((v) => JSON.stringify(v)))).sort();
+        const at = (v) => (categories.length < 2 ? 0.5 : categories.indexOf(JSON.stringify(v)) / (categories.length - 1));
+        return { key, title, get, at, labels: categories.map((c) => [at(JSON.parse(c)), c.replace(/^"|"$/g, "")]) };
+      }
+      const finite = values.filter((v) => Number.isFinite(v));
+      let lo = Math.min(...finite);
+      let hi = Math.max(...finite);
+      const log = lo > 0 && hi / lo >= 100;
+      const f = log ? Math.log10 : (v) => v;
+      if (!finite.length) { lo = 0; hi = 1; }
+      const a = f(lo);
+      const b = f(hi);
+      const at = (v) => (Number.isFinite(v) ? (b === a ? 0.5 : (f(v) - a) / (b - a)) : null);
+      return { key, title: title + (log ? " (log)" : ""), get, at, labels: [[0, fmt(lo)], [1, fmt(hi)]] };
+    }
+
+    function x(i) {
+      const width = canvas.width - pad.left - pad.right;
+      return pad.left + (axes.length < 2 ? width / 2 : (i * width) / (axes.length - 1));
+    }
+
+    function y(t) {
+      return canvas.height - pad.bottom - t * (canvas.height - pad.top - pad.bottom);
+    }
+
+    function color(t) {
+      // From dark blue (worst) to yellow (best), by the metric's place on its axis.
+      const u = Math.max(0, Math.min(1, t));
+      return `rgba(${Math.round(30 + 220 * u)}, ${Math.round(60 + 160 * u)}, ${Math.round(140 - 100 * u)}, 0.45)`;
+    }
+
+    function paint() {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const metricAxis = axes[axes.length - 1];
+      const lit = [];
+      ctx.lineWidth = 1;
+      for (const r of rows) {
+        if (board.brushed(r)) { lit.push(r); continue; }
+        ctx.strokeStyle = "rgba(180, 180, 180, 0.25)";
+        stroke(r);
+      }
+      for (const r of lit) {
+        const t = metricAxis.at(metricAxis.get(r));
+        ctx.strokeStyle = color(sweep.maximize ? t : 1 - t);
+        stroke(r);
+      }
+      ctx.fillStyle = "#222";
+      ctx.font = "12px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      axes.forEach((axis, i) => {
+        ctx.strokeStyle = "#555";
+        ctx.beginPath();
+        ctx.moveTo(x(i), y(0));
+        ctx.lineTo(x(i), y(1));
+        ctx.stroke();
+        ctx.fillText(axis.title, x(i), pad.top - 22);
+        for (const [t, label] of axis.labels.slice(0, 12)) ctx.fillText(label, x(i), y(t) + (t === 0 ? 16 : t === 1 ? -4 : 4));
+        const range = ranges[axis.key];
+        if (range) {
+          ctx.fillStyle = "rgba(21, 101, 192, 0.25)";
+          ctx.fillRect(x(i) - 8, y(range[1]), 16, y(range[0]) - y(range[1]));
+          ctx.fillStyle = "#222";
+        }
+      });
+    }
+
+    function stroke(r) {
+      ctx.beginPath();
+      let started = false;
+      axes.forEach((axis, i) => {
+        const t = axis.at(axis.get(r));
+        if (t === null || t === undefined || Number.isNaN(t)) { started = false; return; }
+        if (started) ctx.lineTo(x(i), y(t));
+        else ctx.moveTo(x(i), y(t));
+        started = true;
+      });
+      ctx.stroke();
+    }
+
+    function axisAt(px) {
+      let best = null;
+      axes.forEach((axis, i) => { if (Math.abs(x(i) - px) < 20) best = i; });
+      return best;
+    }
+
+    function toUnit(py) {
+      return Math.max(0, Math.min(1, (canvas.height - pad.bottom - py) / (canvas.height - pad.top - pad.bottom)));
+    }
+
+    function point(event) {
+      const box = canvas.getBoundingClientRect();
+      return [event.clientX - box.left, event.clientY - box.top];
+    }
+
+    canvas.addEventListener("mousedown", (event) => {
+      const [px, py] = point(event);
+      const i = axisAt(px);
+      if (i !== null) drag = { i, from: toUnit(py), moved: false };
+    });
+    canvas.addEventListener("mousemove", (event) => {
+      if (!drag) return;
+      const [, py] = point(event);
+      const to = toUnit(py);
+      drag.moved = drag.moved || Math.abs(to - drag.from) > 0.01;
+      if (drag.moved) {
+        ranges[axes[drag.i].key] = [Math.min(drag.from, to), Math.max(drag.from, to)];
+        paint();
+      }
+    });
+    window.addEventListener("mouseup", () => {
+      if (!drag) return;
+      const axis = axes[drag.i];
+      if (!drag.moved) delete ranges[axis.key];
+      const range = ranges[axis.key];
+      drag = null;
+      board.setBrush(`axis:${axis.key}`, range ? (r) => {
+        const t = axis.at(axis.get(r));
+        return t !== null && t >= range[0] - 1e-9 && t <= range[1] + 1e-9;
+      } : null);
+    });
+
+    return {
+      draw(params, filtered) {
+        rows = filtered.filter((r) => typeof r.best_metric === "number");
+        canvas.width = Math.max(320, Math.min(container.clientWidth || 900, 1300) - 10);
+        canvas.height = 320;
+        // Scales from every trial, so that a brush keeps its place as the filters change.
+        const all = board.rows().filter((r) => typeof r.best_metric === "number");
+        axes = params.map((p) => axisOf(p, p, (r) => r.params[p], all.map((r) => r.params[p])));
+        axes.push(axisOf("metric", sweep.metric, (r) => r.best_metric, all.map((r) => r.best_metric)));
+        if (!rows.length) {
+          ctx.clearRect(0, 0, canvas.width, canvas.height);
+          ctx.fillText("no values yet", 20, 20);
+          return;
+        }
+        paint();
+      },
     };
   }
 
@@ -626,9 +796,13 @@
         el("table", { class: "grid" }, [el("thead", {}, [el("tr", {}, [sweep.step === "step" ? "trial" : "trial", "rung", sweep.metric, "place", "decision"].map((h) => el("th", { text: h })))]), body])]));
     }
 
-    const board = leaderboard(sweep, (rows) => {
+    const parallelBox = el("div", { class: "chart", id: "parallel" });
+    let parallel = null;
+    const board = leaderboard(sweep, (rows, filtered) => {
       pageRows = rows;
       loadCurves(rows).then(drawCurves).catch(showErrorInline);
+      if (!parallel) parallel = parallelChart(parallelBox, sweep, board);
+      parallel.draw(data.swept, filtered);
     });
     function showErrorInline(error) {
       curveBox.replaceChildren(el("p", { class: "error", text: String(error.message || error) }));
@@ -653,6 +827,9 @@
       chartControls(data.metrics, chart, drawCurves),
       curveBox,
       board.element,
+      el("h2", { text: "Parallel coordinates" }),
+      el("p", { class: "hint", text: "Drag along an axis to keep the trials in that range (the table follows); click the axis to let go." }),
+      parallelBox,
       el("h2", { text: "Best so far" }),
       progressBox,
       el("h2", { text: "Parameters" }),
@@ -665,7 +842,7 @@
     loaded();
 
     let since = data.now;
-    let lastFull = 0;
+    let lastFull = Date.now();
     poll(async () => {
       const change = await getJson(`/api/sweeps/${encodeURIComponent(name)}/live?since=${encodeURIComponent(since)}`);
       since = change.now;
@@ -676,8 +853,10 @@
         byTrial.set(row.trial, Object.assign({}, row, { rank: old ? old.rank : null }));
       }
       const countsChanged = JSON.stringify(change.counts) !== JSON.stringify(data.counts);
-      if (countsChanged && Date.now() - lastFull > 3 * POLL_MS) {
-        // A trial started or ended: reload the ranked rows and the facts.
+      const sinceFull = Date.now() - lastFull;
+      if ((countsChanged && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
+        // A trial started or ended, or running ones moved on: reload the ranked rows and
+        // the facts (a live answer carries only the changed rows, unranked).
         lastFull = Date.now();
         applyFull(await getJson(`/api/sweeps/${encodeURIComponent(name)}`));
       } else if (change.rows.length) {
