@@ -406,9 +406,12 @@ def page_requests(sweep, trial, first_trials):
     }
 
 
-# What every page's HTML loads before app.js asks for data (src/ui/assets/page.html).
-ASSETS = ["/assets/uPlot.min.css", "/assets/app.css", "/assets/uPlot.iife.min.js",
-          "/assets/app.js"]
+def shell_assets(base):
+    """What every page's HTML shell loads before app.js asks for data (its /assets/ links)."""
+    html = get(base + "/")[1].decode()
+    assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', html)
+    check(any(a.endswith("/app.js") for a in assets), f"the page shell loads no app.js: {html}")
+    return assets
 FIRST_TABLE_PAGE = 50  # rows the sweep page's table shows first, and whose curves it fetches
 
 
@@ -580,17 +583,16 @@ def browser_load(browser, url, timeout=60):
     return seen
 
 
-def time_browser_pages(browser, base, pages, reps):
+def time_browser_pages(browser, base, pages, assets, reps):
     """Per page: ms to loaded over reps loads (the first with a cold cache), and the requests
     the page made (checked against `pages`, what the http part times)."""
     out = {}
     for page, paths in pages.items():
         loads = [browser_load(browser, base + paths[0]) for _ in range(reps)]
         requests = loads[0]["requests"]
-        api = [r for r in requests if r.startswith("/api/")]
-        check(sorted(set(api)) == sorted(p for p in paths if p.startswith("/api/")),
-              f"the {page} page asked for {api}, the http part times {paths}")
-        check(all(a in requests for a in ASSETS), f"the {page} page loaded {requests}")
+        timed_paths = set(assets) | {p for p in paths if p.startswith("/api/")}
+        check(set(requests) == timed_paths, f"the {page} page asked for {requests}, the http "
+                                            f"part times {sorted(timed_paths)}")
         out[page] = {"loaded_ms": stats([l["ms"] for l in loads]),
                      "dom_content_loaded_ms": statistics.median(
                          l["domContentLoaded"] for l in loads),
@@ -810,8 +812,9 @@ def markdown(args, r):
                          f"{s['max']:.3f} | `{cli[page]['command']}` {cli[page]['median']:.3f} | "
                          f"under {AIMS[page]} |")
         s = h["assets"]["load_s"]
-        lines.append(f"| the shell's static assets, each page (uPlot's CSS and JS, app.css, "
-                     f"app.js): {size(sum(h['assets']['bytes'].values()))} | {s['first']:.3f} / "
+        names = ", ".join(p.rsplit("/", 1)[1] for p in h["assets"]["bytes"])
+        lines.append(f"| the shell's static assets, each page ({names}): "
+                     f"{size(sum(h['assets']['bytes'].values()))} | {s['first']:.3f} / "
                      f"{s['median']:.3f} / {s['max']:.3f} | | |")
         s = h["live"]["load_s"]
         lines.append(f"| the sweep page's poll each second (`/api/sweeps/{BIG}/live`), nothing "
@@ -918,17 +921,18 @@ def main():
         with Dashboard(args.bin, db) as ui:
             keep("memory_idle", ui.memory_kib())
             pages = page_requests(BIG, trial, first)
+            assets = shell_assets(ui.url)
             if "http" in parts:
                 log(f"http: {args.reps} loads of each page...")
                 # The sweep page's poll each second, when nothing has changed.
                 live = [f"/api/sweeps/{BIG}/live?since={urllib.parse.quote(now)}"]
-                keep("http", time_pages(ui.url, {**pages, "assets": ASSETS, "live": live},
+                keep("http", time_pages(ui.url, {**pages, "assets": assets, "live": live},
                                         args.reps))
                 keep("cli", time_cli(args.bin, db, trial))
             if "browser" in parts:
                 log(f"browser: {args.browser_reps} loads of each page...")
                 with Browser(args.dir) as browser:
-                    keep("browser", time_browser_pages(browser, ui.url, pages,
+                    keep("browser", time_browser_pages(browser, ui.url, pages, assets,
                                                        args.browser_reps))
             keep("memory", ui.memory_kib())
             if "http" in parts:
