@@ -252,6 +252,14 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
         "{shown} vs {full}"
     );
     browser.click("#leaderboard tbody tr[data-trial='17'] input.pick");
+    // What mattered, as `sweep importance` says it.
+    browser.wait_until(
+        "document.querySelectorAll('#mattered tbody tr').length === 1",
+        Duration::from_secs(30),
+    );
+    let mattered = browser
+        .run("return document.querySelector('#mattered tbody tr td:nth-child(2)').textContent;");
+    assert_eq!(mattered, serde_json::json!("learning_rate"));
     assert_clean(&browser, &dashboard, "the 1,000-trial sweep");
 
     // A running sweep: its curve grows on the page, without a reload.
@@ -282,6 +290,11 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     );
     let drawn = browser.run("return document.querySelectorAll('#curves canvas').length;");
     assert!(number(&drawn) >= 1.0, "the curve is drawn");
+    // The running trial gets its place in the table without a reload too.
+    browser.wait_until(
+        "document.querySelector('#leaderboard tbody tr[data-trial=\"1\"] td:nth-child(2)').textContent === '1'",
+        Duration::from_secs(15),
+    );
     browser.click("#leaderboard tbody tr[data-trial='1'] input.pick");
     let screenshot = browser.screenshot();
     assert_clean(&browser, &dashboard, "the running sweep");
@@ -340,6 +353,13 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
     );
 }
 
+/// A parameter name that would run if it were HTML (a program's parameter names may hold no
+/// `=` or space, so no attribute payload).
+const PARAM_NAME: &str = "<script>window.__xss++</script>";
+
+/// A metric name a program reports, as HTML with a handler.
+const METRIC_NAME: &str = "<b onmouseover=window.__xss=4>m</b>";
+
 /// Payloads a user's strings might carry: each one, if it ran, would set `window.__xss`.
 const PAYLOADS: [&str; 3] = [
     "<script>window.__xss=1</script>",
@@ -357,7 +377,7 @@ fn every_user_string_is_shown_as_text_never_run() {
     std::fs::write(
         dir.path().join("train.sh"),
         format!(
-            "#!/bin/sh\necho '{{\"step\": 1, \"loss\": 0.5, \"<b onmouseover=window.__xss=4>m</b>\": 1}}' >> \"$SWEEP_METRICS\"\n\
+            "#!/bin/sh\necho '{{\"step\": 1, \"loss\": 0.5, \"{METRIC_NAME}\": 1}}' >> \"$SWEEP_METRICS\"\n\
              echo '{p0}'\necho '{p1}' >&2\nexit 1\n",
             p0 = PAYLOADS[0],
             p1 = PAYLOADS[1]
@@ -372,7 +392,8 @@ fn every_user_string_is_shown_as_text_never_run() {
         dir.path().join("x.yaml"),
         format!(
             "name: xss\nprogram: train.sh\ncommand: [sh, \"${{program}}\", \"${{args}}\"]\nmethod: grid\n\
-             metric: {{name: loss, goal: minimize}}\nparameters:\n  label: {{values: [{}]}}\n",
+             metric: {{name: loss, goal: minimize}}\nparameters:\n  label: {{values: [{}]}}\n  \
+             '{PARAM_NAME}': {{values: [1]}}\n",
             values.join(", ")
         ),
     )
@@ -419,6 +440,18 @@ fn every_user_string_is_shown_as_text_never_run() {
                 "{page}: logs and error as text"
             );
         }
+        if page.ends_with("sweeps/xss") || page.contains("/trials/") {
+            assert!(
+                text.contains(PARAM_NAME),
+                "{page} shows the parameter's name as text"
+            );
+        }
+        if page.contains("/trials/") {
+            assert!(
+                text.contains(METRIC_NAME),
+                "{page} shows the metric's name as text"
+            );
+        }
         if page.ends_with("sweeps/xss") {
             for payload in PAYLOADS {
                 assert!(text.contains(payload), "{page} shows {payload} as text");
@@ -434,7 +467,7 @@ fn every_user_string_is_shown_as_text_never_run() {
         .body_mut()
         .read_to_string()
         .unwrap();
-    for payload in PAYLOADS {
+    for payload in PAYLOADS.iter().chain([&PARAM_NAME, &METRIC_NAME]) {
         assert!(
             !report.contains(payload),
             "the report holds {payload} unescaped"
@@ -481,6 +514,7 @@ fn the_server_reads_only_serves_only_the_runs_folder_and_wants_its_token_beyond_
         "api/sweeps/s/curves?trials=1,2,3",
         "api/sweeps/s/live?since=2000-01-01T00:00:00.000Z",
         "api/sweeps/s/trials/2",
+        "api/sweeps/s/importance",
         "api/compare?runs=s:1,s:3",
         "sweeps/s/report",
         "files/s/1/notes.log",

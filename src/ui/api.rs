@@ -172,6 +172,23 @@ pub fn sweep(store: &Store, name: &str) -> Result<Value, ApiError> {
     }))
 }
 
+/// What mattered in a sweep: the `sweep importance --format json` analysis of its completed
+/// trials (the report's "What mattered" section reads the same).
+pub fn importance(store: &Store, name: &str) -> Result<Value, ApiError> {
+    let snapshot = SweepSnapshot::load(store, name)?;
+    use crate::report::importance::{ImportanceError, analyze_snapshot};
+    match analyze_snapshot(&snapshot, None) {
+        Ok(analysis) => {
+            serde_json::to_value(&analysis).map_err(|e| ApiError::Failed(e.to_string()))
+        }
+        // Too early to say is an answer, not a failure.
+        Err(too_few @ ImportanceError::TooFewTrials { .. }) => {
+            Ok(json!({ "note": too_few.to_string() }))
+        }
+        Err(ImportanceError::Report(error)) => Err(error.into()),
+    }
+}
+
 /// A finite number, or `None` (JSON `null`).
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)

@@ -27,6 +27,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/sweeps/{name}", get(sweep))
         .route("/api/sweeps/{name}/curves", get(curves))
         .route("/api/sweeps/{name}/live", get(live))
+        .route("/api/sweeps/{name}/importance", get(importance))
         .route("/api/sweeps/{name}/trials/{number}", get(trial))
         .route("/api/compare", get(compare))
         .route("/sweeps/{name}/report", get(report))
@@ -78,6 +79,16 @@ async fn curves(
     let numbers = api::trial_numbers(query.get("trials").map_or("", String::as_str))?;
     shared
         .read(move |store, _| api::curves(store, &name, &numbers))
+        .await
+        .map(Json)
+}
+
+async fn importance(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    shared
+        .read(move |store, _| api::importance(store, &name))
         .await
         .map(Json)
 }

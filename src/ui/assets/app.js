@@ -725,6 +725,7 @@
     const curveBox = el("div", { class: "chart", id: "curves" });
     const progressBox = el("div", { class: "chart", id: "progress" });
     const paramBoxes = el("div", { class: "params-grid" });
+    const matteredBox = el("div", { id: "mattered" });
     const rungBox = el("div");
 
     function drawFacts() {
@@ -785,6 +786,30 @@
       }
     }
 
+    // "What mattered": `sweep importance`'s analysis, asked for when completed trials change
+    // (it is the slowest answer of a large sweep, so never on every poll).
+    let matteredFor = -1;
+    async function drawMattered() {
+      if (data.counts.completed === matteredFor) return;
+      matteredFor = data.counts.completed;
+      const got = await getJson(`/api/sweeps/${encodeURIComponent(name)}/importance`);
+      matteredBox.replaceChildren();
+      if (got.note) {
+        matteredBox.append(el("p", { class: "hint", text: got.note }));
+        return;
+      }
+      matteredBox.append(el("p", { class: "hint", text: `${got.trials} completed trials, ${got.combinations} combinations; ${got.test}` }));
+      const rows = got.parameters.map((p) => el("tr", {}, [
+        valueCell(p.rank), el("td", { text: p.name }), valueCell(p.importance), valueCell(p.p_value),
+        el("td", { text: p.effect ? `${p.effect.best} vs ${p.effect.worst}: ${fmt(p.effect.difference)} [${fmt(p.effect.ci_low)}, ${fmt(p.effect.ci_high)}]` : "-" }),
+        el("td", { text: p.values.map((v) => `${v.value}: ${fmt(v.mean)} (n ${v.n})`).join(" · ") }),
+        el("td", { class: p.significant ? "significant" : "", text: p.verdict }),
+      ]));
+      matteredBox.append(el("div", { class: "scroll" }, [el("table", { class: "grid" }, [
+        el("thead", {}, [el("tr", {}, ["rank", "parameter", "importance", "p", "effect (95% interval)", "mean per value", "verdict"].map((h) => el("th", { text: h })))]),
+        el("tbody", {}, rows)])]));
+    }
+
     function drawRungs() {
       rungBox.replaceChildren();
       if (!data.rungs.length) return;
@@ -816,6 +841,7 @@
       drawProgress(data.rows);
       drawParams(data.rows);
       drawRungs();
+      drawMattered().catch((error) => matteredBox.replaceChildren(el("p", { class: "error", text: String(error.message || error) })));
     }
 
     main.replaceChildren(
@@ -834,6 +860,8 @@
       progressBox,
       el("h2", { text: "Parameters" }),
       paramBoxes,
+      el("h2", { text: "What mattered" }),
+      matteredBox,
       rungBox,
     );
     applyFull(data);
@@ -848,13 +876,15 @@
       since = change.now;
       for (const [n, c] of Object.entries(change.curves)) curves[n] = c;
       const byTrial = new Map(board.rows().map((r) => [r.trial, r]));
+      // A trial's first value gives it a place that only the ranked rows know.
+      const newlyRanked = change.rows.some((r) => typeof r.best_metric === "number" && !(byTrial.get(r.trial) || {}).rank);
       for (const row of change.rows) {
         const old = byTrial.get(row.trial);
         byTrial.set(row.trial, Object.assign({}, row, { rank: old ? old.rank : null }));
       }
       const countsChanged = JSON.stringify(change.counts) !== JSON.stringify(data.counts);
       const sinceFull = Date.now() - lastFull;
-      if ((countsChanged && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
+      if (((countsChanged || newlyRanked) && sinceFull > 3 * POLL_MS) || (change.counts.running && sinceFull > 10 * POLL_MS)) {
         // A trial started or ended, or running ones moved on: reload the ranked rows and
         // the facts (a live answer carries only the changed rows, unranked).
         lastFull = Date.now();
