@@ -406,6 +406,12 @@ def page_requests(sweep, trial, first_trials):
     }
 
 
+def late_requests(sweep):
+    """Requests a page makes beside the others, without waiting for them to say it is loaded:
+    the sweep page's "What mattered" (`sweep importance`'s analysis)."""
+    return {"sweep": [f"/api/sweeps/{quoted(sweep)}/importance"]}
+
+
 def shell_assets(base):
     """What every page's HTML shell loads before app.js asks for data (its /assets/ links)."""
     html = get(base + "/")[1].decode()
@@ -481,6 +487,7 @@ def time_cli(bin_, db, trial, reps=5):
         "list": [bin_, "status", "--db", db],
         "sweep": [bin_, "leaderboard", BIG, "--db", db, "--format", "json"],
         "trial": [bin_, "compare", BIG, str(trial), "--db", db],
+        "importance": [bin_, "importance", BIG, "--db", db, "--format", "json"],
     }
     out = {}
     for page, cmd in commands.items():
@@ -563,40 +570,60 @@ return {loadedMs: b.dataset.loadedMs === undefined ? null : Number(b.dataset.loa
         now: performance.now(), url: location.href,
         responseEnd: nav ? nav.responseEnd : null,
         domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
-        requests: performance.getEntriesByType("resource").map(
-            (e) => new URL(e.name).pathname + new URL(e.name).search),
-        apiDone: Math.max(0, ...performance.getEntriesByType("resource")
-            .filter((e) => new URL(e.name).pathname.startsWith("/api/")).map((e) => e.responseEnd)),
-        transferred: performance.getEntriesByType("resource")
-            .reduce((sum, e) => sum + e.transferSize, nav ? nav.transferSize : 0)};
+        navBytes: nav ? nav.transferSize : 0, entries: RESOURCES()};
 """
+# Every request the page made so far (finished ones only): path, end (ms), bytes transferred.
+RESOURCES_JS = """() => performance.getEntriesByType("resource").map((e) => ({
+    path: new URL(e.name).pathname + new URL(e.name).search, end: e.responseEnd,
+    bytes: e.transferSize}))"""
+LOADED_JS = LOADED_JS.replace("RESOURCES()", f"({RESOURCES_JS})()")
 
 
-def browser_load(browser, url, timeout=60):
-    """Open a page and wait for it to say it has rendered: ms from navigation start."""
+def browser_load(browser, url, late=(), timeout=60):
+    """Open a page and wait for it to say it has rendered: ms from navigation start. Then wait
+    for the `late` requests (which the page makes without waiting for them), if any."""
     browser.navigate(url)
     seen = wait_for(f"{url} to set body.dataset.loaded", lambda: browser.js(LOADED_JS),
                     timeout, every=0.02)
     check(seen["url"] == url, f"the browser is at {seen['url']}, not {url}")
     seen["ms"] = seen["loadedMs"] if seen["loadedMs"] is not None else seen["now"]
     seen["source"] = "dataset.loadedMs" if seen["loadedMs"] is not None else "polling"
+    api = [e["end"] for e in seen["entries"] if e["path"].startswith("/api/")
+           and e["path"] not in late]
+    seen["api_done"] = max(api, default=0)
+    if late:
+        seen["entries"] = wait_for(f"{url}'s requests {late}",
+                                   lambda: finished(browser, late), timeout, every=0.05)
+        seen["late_done"] = max(e["end"] for e in seen["entries"] if e["path"] in late)
+    seen["requests"] = [e["path"] for e in seen["entries"]]
+    seen["transferred"] = seen["navBytes"] + sum(e["bytes"] for e in seen["entries"])
     return seen
 
 
-def time_browser_pages(browser, base, pages, assets, reps):
+def finished(browser, paths):
+    """The page's requests once all of `paths` have finished, else None."""
+    entries = browser.js(f"return ({RESOURCES_JS})()")
+    done = {e["path"] for e in entries}
+    return entries if all(p in done for p in paths) else None
+
+
+def time_browser_pages(browser, base, pages, late, assets, reps):
     """Per page: ms to loaded over reps loads (the first with a cold cache), and the requests
-    the page made (checked against `pages`, what the http part times)."""
+    the page made (checked against `pages` and `late`, what the http part times)."""
     out = {}
     for page, paths in pages.items():
-        loads = [browser_load(browser, base + paths[0]) for _ in range(reps)]
+        page_late = late.get(page, [])
+        loads = [browser_load(browser, base + paths[0], page_late) for _ in range(reps)]
         requests = loads[0]["requests"]
-        timed_paths = set(assets) | {p for p in paths if p.startswith("/api/")}
+        timed_paths = set(assets) | {p for p in paths if p.startswith("/api/")} | set(page_late)
         check(set(requests) == timed_paths, f"the {page} page asked for {requests}, the http "
                                             f"part times {sorted(timed_paths)}")
         out[page] = {"loaded_ms": stats([l["ms"] for l in loads]),
                      "dom_content_loaded_ms": statistics.median(
                          l["domContentLoaded"] for l in loads),
-                     "api_done_ms": statistics.median(l["apiDone"] for l in loads),
+                     "api_done_ms": statistics.median(l["api_done"] for l in loads),
+                     "late_ms": (stats([l["late_done"] for l in loads]) if page_late
+                                 else None),
                      "transferred_bytes": [l["transferred"] for l in loads],
                      "source": loads[0]["source"], "requests": requests,
                      "repeated": sorted({r for r in requests if requests.count(r) > 1})}
@@ -816,6 +843,12 @@ def markdown(args, r):
         lines.append(f"| the shell's static assets, each page ({names}): "
                      f"{size(sum(h['assets']['bytes'].values()))} | {s['first']:.3f} / "
                      f"{s['median']:.3f} / {s['max']:.3f} | | |")
+        s = h["sweep-late"]["load_s"]
+        lines.append(f"| the sweep page's \"What mattered\" (`/api/sweeps/{BIG}/importance`, "
+                     f"{size(sum(h['sweep-late']['bytes'].values()))}; asked for beside the "
+                     f"curves, the page is loaded without it) | {s['first']:.3f} / "
+                     f"{s['median']:.3f} / {s['max']:.3f} | `sweep importance {BIG}` "
+                     f"{cli['importance']['median']:.3f} | |")
         s = h["live"]["load_s"]
         lines.append(f"| the sweep page's poll each second (`/api/sweeps/{BIG}/live`), nothing "
                      f"changed | {s['first']:.3f} / {s['median']:.3f} / {s['max']:.3f} | | |")
@@ -830,10 +863,15 @@ def markdown(args, r):
                          f"{s['max']:.0f} | {b['api_done_ms']:.0f} | "
                          f"{size(statistics.median(b['transferred_bytes'][1:] or [0]))} | "
                          f"under {AIMS[page] * 1000:.0f} |")
+            if b["late_ms"]:
+                s = b["late_ms"]
+                lines.append(f"| {page}: its \"What mattered\" answer in (after `data-loaded`) "
+                             f"| {s['first']:.0f} / {s['median']:.0f} / {s['max']:.0f} | | | |")
         for page in ("list", "sweep", "trial"):
             if r["browser"][page]["repeated"]:
                 lines.append(f"\nThe {page} page requested more than once in one load: "
-                             + ", ".join(f"`{x}`" for x in r["browser"][page]["repeated"]))
+                             + ", ".join(f"`{x.split('=')[0]}=...`" if len(x) > 80 else f"`{x}`"
+                                         for x in r["browser"][page]["repeated"]))
     if "memory" in r:
         lines += ["", f"Server memory: resident at start {r['memory_idle']['VmRSS'] / 1024:.0f} "
                       f"MiB; after the loads above, peak resident "
@@ -921,18 +959,20 @@ def main():
         with Dashboard(args.bin, db) as ui:
             keep("memory_idle", ui.memory_kib())
             pages = page_requests(BIG, trial, first)
+            late = late_requests(BIG)
             assets = shell_assets(ui.url)
             if "http" in parts:
                 log(f"http: {args.reps} loads of each page...")
                 # The sweep page's poll each second, when nothing has changed.
                 live = [f"/api/sweeps/{BIG}/live?since={urllib.parse.quote(now)}"]
-                keep("http", time_pages(ui.url, {**pages, "assets": assets, "live": live},
+                keep("http", time_pages(ui.url, {**pages, **{f"{k}-late": v for k, v in late.items()},
+                                         "assets": assets, "live": live},
                                         args.reps))
                 keep("cli", time_cli(args.bin, db, trial))
             if "browser" in parts:
                 log(f"browser: {args.browser_reps} loads of each page...")
                 with Browser(args.dir) as browser:
-                    keep("browser", time_browser_pages(browser, ui.url, pages, assets,
+                    keep("browser", time_browser_pages(browser, ui.url, pages, late, assets,
                                                        args.browser_reps))
             keep("memory", ui.memory_kib())
             if "http" in parts:
