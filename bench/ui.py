@@ -3,10 +3,12 @@
 
   python3 bench/ui.py [--bin target/release/sweep] [--dir /tmp/sweep-ui-bench] [--reps 20]
                       [--parts db,http,browser,latency,writer] [--markdown FILE]
+                      [--benchmarks BENCHMARKS.md]
 
-Needs python3 (stdlib only), sqlite3's Python module, and for the browser parts
-/usr/bin/chromium and /usr/bin/chromedriver (Debian: apt-get install chromium-driver).
-Every figure comes from the built binary; nothing is written into a database by hand.
+About 7 minutes on 2 cores the first time (5 of them making the database, cached after),
+2 to 3 after. Needs python3 (stdlib only) and, for the browser parts, /usr/bin/chromium and
+/usr/bin/chromedriver (Debian: apt-get install chromium-driver). Every figure comes from
+the built binary; nothing is written into a database by hand.
 
 1. db: a database of 10,000 trials x 50 epochs (500,000 epoch rows), made with
    `sweep run --fake-trainer 0` (the fake trainer writes the same rows as real training;
@@ -14,28 +16,33 @@ Every figure comes from the built binary; nothing is written into a database by 
    (a grid with diverging trials, a random one that stops early) so the list has several.
    Cached under --dir (reused when its checks pass); the time it took is kept with it.
 2. http: `sweep ui --db DB --port 0`, then each page's requests with urllib, one after the
-   other as the page's app.js makes them (sweep list, the big sweep's page, its best trial's
-   page), --reps times; the first (cold) load, median and max. Beside them, the CLI reading
-   the same data in the same run (`sweep status`, `sweep leaderboard`, `sweep compare`).
-   Server memory: peak resident (VmHWM of /proc/PID/status) after the http and browser parts.
+   other, as the page's app.js makes them (sweep list; the big sweep's page: its data and
+   the curves of its table's first 50 rows; its best trial's page), --reps times: the first
+   load, median and max. Apart: the shell's static assets, the sweep page's "What mattered"
+   (which the page does not wait for) and its live poll. Beside them, the CLI reading the
+   same data in the same run (`sweep status`, `leaderboard`, `compare`, `importance`).
+   Server memory: resident at start, then peak (VmHWM of /proc/PID/status) after the http
+   and browser parts, and after 4 clients loading the sweep page at once.
 3. browser: the same pages in headless Chromium through chromedriver's WebDriver API:
    navigation start (performance.timeOrigin) to the page's `document.body.dataset.loaded`
    being "1" (the page's own `dataset.loadedMs` when it sets one, else performance.now()
-   when polling every 20 ms first sees it).
+   when polling every 20 ms first sees it). The requests the page made (Resource Timing)
+   must be exactly those the http part times; one made twice is reported.
 4. latency: a sweep of fake epochs of --latency-epoch-ms (370 ms) in a second database,
-   shown live in Chromium on its sweep page, then on a running trial's page. A script in the page notes when
-   `window.sweepUi.latest` ({trial: epochs shown}) changes (Date.now(), checked on every
-   change of body's data-updates and every 10 ms); per new epoch, that moment minus the
-   epoch's `recorded_at` in SQLite (same machine clock).
+   shown live in Chromium on its sweep page, then on a running trial's page. A script in
+   the page notes when `window.sweepUi.latest` ({trial: epochs shown}) changes (Date.now(),
+   checked on every change of body's data-updates and every 10 ms); per new epoch, that
+   moment minus the epoch's `recorded_at` in SQLite (same machine clock).
 5. writer: a sweep of --writer-trials x 50 fake epochs of 0 ms, 2 workers, in a fresh
    database each run: epochs/s from the database's timestamps (epochs recorded after the
    first 2 s, over their span), (a) with nothing else running, (b) with `sweep ui` serving
-   that database and Chromium showing the sweep's page (polling every second), alternated
-   --writer-rounds times.
+   that database and Chromium showing the sweep's page (polling every second; the CPU both
+   used is noted), alternated --writer-rounds times. `--parts writer-a` runs (a) only.
 
 Progress goes to stderr; each measurement as a JSON line to --dir/results.jsonl; the
-results table (Markdown) to stdout and to --markdown FILE. Exits non-zero on anything
-unexpected (a failed command, a wrong row count, a page that never loads).
+results table (Markdown) to stdout, to --markdown FILE, and between the bench/ui markers
+of --benchmarks FILE. Exits non-zero on anything unexpected (a failed command, a wrong row
+count, a page that never loads or asks for something not timed).
 """
 import argparse
 import json
@@ -51,6 +58,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
@@ -928,11 +936,13 @@ def main():
     p.add_argument("--latency-epoch-ms", type=int, default=370)
     p.add_argument("--writer-trials", type=int, default=400)
     p.add_argument("--writer-rounds", type=int, default=3)
-    p.add_argument("--markdown", type=Path)
+    p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    p.add_argument("--benchmarks", type=Path, help="replace the table between the bench/ui "
+                   "markers of this file (BENCHMARKS.md)")
     args = p.parse_args()
     args.load_before = os.getloadavg()[0]
-    args.shown = "".join(f" {a}" for a in sys.argv[1:] if not a.startswith("--markdown")
-                         and a != str(args.markdown))
+    hidden = {"--markdown", "--benchmarks", str(args.markdown), str(args.benchmarks)}
+    args.shown = "".join(f" {a}" for a in sys.argv[1:] if a.split("=")[0] not in hidden)
     parts = args.parts.split(",")
     unknown = set(parts) - {"db", "http", "browser", "latency", "writer", "writer-a"}
     check(not unknown, f"unknown --parts {sorted(unknown)}")
@@ -965,9 +975,8 @@ def main():
                 log(f"http: {args.reps} loads of each page...")
                 # The sweep page's poll each second, when nothing has changed.
                 live = [f"/api/sweeps/{BIG}/live?since={urllib.parse.quote(now)}"]
-                keep("http", time_pages(ui.url, {**pages, **{f"{k}-late": v for k, v in late.items()},
-                                         "assets": assets, "live": live},
-                                        args.reps))
+                apart = {"sweep-late": late["sweep"], "assets": assets, "live": live}
+                keep("http", time_pages(ui.url, {**pages, **apart}, args.reps))
                 keep("cli", time_cli(args.bin, db, trial))
             if "browser" in parts:
                 log(f"browser: {args.browser_reps} loads of each page...")
@@ -989,6 +998,16 @@ def main():
     print(table)
     if args.markdown:
         args.markdown.write_text(table)
+    if args.benchmarks:
+        replace_between_markers(args.benchmarks, table)
+
+
+def replace_between_markers(path, table):
+    start, end = "<!-- bench/ui: start -->", "<!-- bench/ui: end -->"
+    text = path.read_text()
+    check(text.count(start) == 1 and text.count(end) == 1, f"{path} lacks the {start} markers")
+    before, rest = text.split(start)
+    path.write_text(f"{before}{start}\n{table}{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":
