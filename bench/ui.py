@@ -218,6 +218,11 @@ def finish(proc, what, timeout, expected=(0,)):
     check(rc in expected, f"{what} exited with {rc} (see its log beside the database)")
 
 
+def still_running(proc, what):
+    check(proc.poll() is None, f"{what} ended early, exit {proc.returncode} (see its log "
+                               "beside the database)")
+
+
 def interrupt(proc, what, timeout=30):
     """Ctrl-C a `sweep run` we started: it stops its workers and exits 130."""
     check(proc.poll() is None, f"{what} ended before it was interrupted")
@@ -711,8 +716,13 @@ def measure_latency(bin_, root, epochs_per_page, epoch_ms):
     spec.write_text(live_spec(3 * epochs_per_page + 20))
     db = folder / "sweeps.db"
     run = sweep_run(bin_, spec, db, 2, epoch_ms)
+
+    def first_epoch():
+        still_running(run, "sweep run (live sweep)")
+        return epoch_times(db, LIVE)
+
     try:
-        wait_for("the live sweep's first epoch", lambda: epoch_times(db, LIVE), 60)
+        wait_for("the live sweep's first epoch", first_epoch, 60)
         with Dashboard(bin_, db) as ui, Browser(root) as browser:
             out = {}
             browser_load(browser, f"{ui.url}/sweeps/{LIVE}")
@@ -728,8 +738,11 @@ def measure_latency(bin_, root, epochs_per_page, epoch_ms):
             log(f"latency: trial {trial}'s page, {epochs_per_page} epochs...")
             seen = shown_epochs(browser, epochs_per_page, trial, 60 + epochs_per_page)
             out["trial"] = stats(latencies(db, LIVE, seen))
-    finally:
-        interrupt(run, "sweep run (live sweep)")
+    except BaseException:
+        if run.poll() is None:
+            run.kill()
+        raise
+    interrupt(run, "sweep run (live sweep)")
     return out
 
 
@@ -739,38 +752,34 @@ def measure_latency(bin_, root, epochs_per_page, epoch_ms):
 SKIP_S = 2.0  # epochs of a run's first seconds are left out (the page is opening in (b))
 
 
-def writer_run(bin_, root, label, trials, browser):
-    """One writer run in a fresh database; with browser, the dashboard is showing it."""
+def writer_database(bin_, root, label, trials):
+    """A fresh database holding a one-epoch sweep (in both kinds of run, so that it exists
+    for `sweep ui` before the writer starts), and the writer's sweep file beside it."""
     folder = root / "writer" / label
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     db = folder / "sweeps.db"
-    # A one-epoch sweep first, in both kinds of run, so the database exists for `sweep ui`.
     warm = folder / "ui-warm.yaml"
     warm.write_text(writer_spec("ui-warm", 1, 1))
     finish(sweep_run(bin_, warm, db, 1, 0), "sweep run (warm-up)", 60)
     spec = folder / f"{WRITER}.yaml"
     spec.write_text(writer_spec(WRITER, trials, BIG_EPOCHS))
-    ui = Dashboard(bin_, db) if browser else None
-    try:
-        cpu_before = (ui.cpu_s(), browser.cpu_s()) if ui else None
-        run = sweep_run(bin_, spec, db, 2, 0)
-        shown_at = None
-        if ui:
-            wait_for("the writer sweep", lambda: query(
-                db, "SELECT 1 FROM sweeps WHERE name = ?", (WRITER,)), 30, every=0.01)
-            browser_load(browser, f"{ui.url}/sweeps/{WRITER}")
-            shown_at = time.time() * 1000.0
-        finish(run, "sweep run (writer)", 1800)
-        if ui:
-            cpu = (ui.cpu_s() - cpu_before[0], browser.cpu_s() - cpu_before[1])
-            updates = int(browser.js("return document.body.dataset.updates || '0'"))
-            ui.close()
-            browser.navigate("about:blank")
-    except BaseException:
-        if ui and ui.proc.poll() is None:
-            ui.proc.kill()
-        raise
+    return db, spec
+
+
+def show_writer(run, ui, browser, db):
+    """Open the writer's sweep page as soon as the sweep exists: the time it showed (ms)."""
+    def made():
+        still_running(run, "sweep run (writer)")
+        return query(db, "SELECT 1 FROM sweeps WHERE name = ?", (WRITER,))
+
+    wait_for("the writer sweep", made, 30, every=0.01)
+    browser_load(browser, f"{ui.url}/sweeps/{WRITER}")
+    return time.time() * 1000.0
+
+
+def throughput(db, trials, shown_at):
+    """Epochs/s of the writer's sweep from its timestamps, after its first SKIP_S seconds."""
     times = epoch_times(db, WRITER)
     check(len(times) == trials * BIG_EPOCHS, f"writer run: {len(times)} epochs, expected "
                                              f"{trials * BIG_EPOCHS}")
@@ -781,15 +790,36 @@ def writer_run(bin_, root, label, trials, browser):
     if shown_at is not None:
         check(shown_at <= start, f"the page took {(shown_at - times[0]) / 1000:.2f} s to show, "
                                  f"more than the {SKIP_S} s left out")
-    result = {"label": label, "dashboard": bool(browser),
-              "epochs_per_s": (len(window) - 1) / ((window[-1] - window[0]) / 1000.0),
-              "whole_run_epochs_per_s": (len(times) - 1) / ((times[-1] - times[0]) / 1000.0),
-              "seconds": (times[-1] - times[0]) / 1000.0}
+    return {"epochs_per_s": (len(window) - 1) / ((window[-1] - window[0]) / 1000.0),
+            "whole_run_epochs_per_s": (len(times) - 1) / ((times[-1] - times[0]) / 1000.0),
+            "seconds": (times[-1] - times[0]) / 1000.0}
+
+
+def writer_run(bin_, root, label, trials, browser):
+    """One writer run in a fresh database; with browser, the dashboard is showing it."""
+    db, spec = writer_database(bin_, root, label, trials)
+    ui = run = None
+    try:
+        ui = Dashboard(bin_, db) if browser else None
+        cpu_before = (ui.cpu_s(), browser.cpu_s()) if ui else None
+        run = sweep_run(bin_, spec, db, 2, 0)
+        shown_at = show_writer(run, ui, browser, db) if ui else None
+        finish(run, "sweep run (writer)", 1800)
+        if ui:
+            cpu = (ui.cpu_s() - cpu_before[0], browser.cpu_s() - cpu_before[1])
+            updates = int(browser.js("return document.body.dataset.updates || '0'"))
+            ui.close()
+            browser.navigate("about:blank")
+    except BaseException:
+        for proc in (run, ui and ui.proc):
+            if proc and proc.poll() is None:
+                proc.kill()
+        raise
+    result = {"label": label, "dashboard": bool(browser), **throughput(db, trials, shown_at)}
     if ui:
         check(updates >= result["seconds"] / 2 - 1,
               f"the page applied {updates} live updates in a {result['seconds']:.0f} s run")
-        result["ui_cpu_s"], result["browser_cpu_s"] = cpu
-        result["page_updates"] = updates
+        result.update(ui_cpu_s=cpu[0], browser_cpu_s=cpu[1], page_updates=updates)
     return result
 
 
