@@ -50,6 +50,18 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+/// A JSON answer, serialized straight from the views: never held as a tree of JSON values,
+/// which for the rows of a 10,000-trial sweep would take tens of megabytes per request.
+#[derive(Debug)]
+pub struct Answer(pub Vec<u8>);
+
+/// `value` as an answer.
+fn answer(value: &impl Serialize) -> Result<Answer, ApiError> {
+    serde_json::to_vec(value)
+        .map(Answer)
+        .map_err(|e| ApiError::Failed(format!("cannot write the answer as JSON: {e}")))
+}
+
 /// Trials per state, and their total, as JSON.
 fn counts_json(counts: &StateCounts) -> Value {
     let mut map = Map::new();
@@ -88,7 +100,7 @@ fn last_activity(trials: &[TrialRecord]) -> Option<String> {
 
 /// The sweep list: every sweep with its trials per state, its best trial, the trials running
 /// now and its last activity, oldest sweep first.
-pub fn sweeps(store: &Store) -> Result<Value, ApiError> {
+pub fn sweeps(store: &Store) -> Result<Answer, ApiError> {
     let mut lines = Vec::new();
     for snapshot in SweepSnapshot::all(store)? {
         let board = Leaderboard::from_snapshot(&snapshot)?;
@@ -109,7 +121,7 @@ pub fn sweeps(store: &Store) -> Result<Value, ApiError> {
             "last_activity": last_activity(&snapshot.trials),
         }));
     }
-    Ok(json!({ "now": store.clock()?, "sweeps": lines }))
+    answer(&json!({ "now": store.clock()?, "sweeps": lines }))
 }
 
 /// The metrics a sweep's curves can show: the built-in model's five, or a program's metric
@@ -133,7 +145,7 @@ fn sweep_metrics(store: &Store, sweep: &SweepRecord) -> Result<Vec<String>, ApiE
 
 /// One sweep's page: the sweep, its facts (as the report's summary lists them), every trial
 /// as a leaderboard row (rank order), the parameter and metric names, the rung decisions.
-pub fn sweep(store: &Store, name: &str) -> Result<Value, ApiError> {
+pub fn sweep(store: &Store, name: &str) -> Result<Answer, ApiError> {
     let now = store.clock()?;
     let snapshot = SweepSnapshot::load(store, name)?;
     let board = Leaderboard::from_snapshot(&snapshot)?;
@@ -148,9 +160,9 @@ pub fn sweep(store: &Store, name: &str) -> Result<Value, ApiError> {
                    "decision": format!("{:?}", r.decision).to_lowercase()})
         })
         .collect();
-    Ok(json!({
-        "now": now,
-        "sweep": {
+    answer(&SweepPage {
+        now,
+        sweep: json!({
             "name": sweep.name,
             "metric": sweep.metric.as_str(),
             "goal": sweep.goal.as_str(),
@@ -160,30 +172,43 @@ pub fn sweep(store: &Store, name: &str) -> Result<Value, ApiError> {
             "created": sweep.created_at,
             "spec_text": sweep.spec_text,
             "step": if sweep.program.is_some() { "step" } else { "epoch" },
-        },
-        "facts": sweep_facts(&snapshot, &board, &evaluations),
-        "counts": counts_json(&snapshot.counts()),
-        "params": board.param_names(),
-        "swept": board.swept_param_names(),
-        "other_metrics": board.other_metrics(),
-        "metrics": sweep_metrics(store, sweep)?,
-        "rows": board.rows.iter().map(JsonRow::of).collect::<Vec<_>>(),
-        "rungs": rungs,
-    }))
+        }),
+        facts: sweep_facts(&snapshot, &board, &evaluations),
+        counts: counts_json(&snapshot.counts()),
+        params: board.param_names(),
+        swept: board.swept_param_names(),
+        other_metrics: board.other_metrics(),
+        metrics: sweep_metrics(store, sweep)?,
+        rows: board.rows.iter().map(JsonRow::of).collect(),
+        rungs,
+    })
+}
+
+/// One sweep's page, as it is written out.
+#[derive(Serialize)]
+struct SweepPage<'a> {
+    now: String,
+    sweep: Value,
+    facts: Vec<crate::report::facts::Fact>,
+    counts: Value,
+    params: Vec<&'a str>,
+    swept: Vec<&'a str>,
+    other_metrics: Vec<&'a str>,
+    metrics: Vec<String>,
+    rows: Vec<JsonRow<'a>>,
+    rungs: Vec<Value>,
 }
 
 /// What mattered in a sweep: the `sweep importance --format json` analysis of its completed
 /// trials (the report's "What mattered" section reads the same).
-pub fn importance(store: &Store, name: &str) -> Result<Value, ApiError> {
+pub fn importance(store: &Store, name: &str) -> Result<Answer, ApiError> {
     let snapshot = SweepSnapshot::load(store, name)?;
     use crate::report::importance::{ImportanceError, analyze_snapshot};
     match analyze_snapshot(&snapshot, None) {
-        Ok(analysis) => {
-            serde_json::to_value(&analysis).map_err(|e| ApiError::Failed(e.to_string()))
-        }
+        Ok(analysis) => answer(&analysis),
         // Too early to say is an answer, not a failure.
         Err(too_few @ ImportanceError::TooFewTrials { .. }) => {
-            Ok(json!({ "note": too_few.to_string() }))
+            answer(&json!({ "note": too_few.to_string() }))
         }
         Err(ImportanceError::Report(error)) => Err(error.into()),
     }
@@ -263,16 +288,22 @@ pub fn trial_numbers(list: &str) -> Result<Vec<usize>, ApiError> {
 }
 
 /// The curves of some trials of a sweep.
-pub fn curves(store: &Store, name: &str, numbers: &[usize]) -> Result<Value, ApiError> {
+pub fn curves(store: &Store, name: &str, numbers: &[usize]) -> Result<Answer, ApiError> {
     let sweep = store.sweep(name)?;
     let epochs = store.epochs_of_trials(sweep.id, numbers)?;
-    Ok(json!({ "curves": Curves::of(&epochs) }))
+    #[derive(Serialize)]
+    struct CurvesAnswer {
+        curves: Curves,
+    }
+    answer(&CurvesAnswer {
+        curves: Curves::of(&epochs),
+    })
 }
 
 /// What changed in a sweep since `since` (a time the previous answer gave as `now`): the
 /// trials running or changed since then, as leaderboard rows (unranked: a page reloads the
 /// ranked rows when the counts change), their curves, and the trials per state.
-pub fn live(store: &Store, name: &str, since: &str) -> Result<Value, ApiError> {
+pub fn live(store: &Store, name: &str, since: &str) -> Result<Answer, ApiError> {
     let now = store.clock()?;
     let sweep = store.sweep(name)?;
     let changed = store.trials_changed_since(sweep.id, since)?;
@@ -295,12 +326,19 @@ pub fn live(store: &Store, name: &str, since: &str) -> Result<Value, ApiError> {
         .map(|t| row_of(t, &sweep, &best_steps))
         .collect::<Result<Vec<TrialRow>, ReportError>>()?;
     let counts = store.state_counts(sweep.id)?;
-    Ok(json!({
-        "now": now,
-        "counts": counts_json(&counts),
-        "rows": rows.iter().map(JsonRow::of).collect::<Vec<_>>(),
-        "curves": Curves::of(&epochs),
-    }))
+    #[derive(Serialize)]
+    struct Live<'a> {
+        now: String,
+        counts: Value,
+        rows: Vec<JsonRow<'a>>,
+        curves: Curves,
+    }
+    answer(&Live {
+        now,
+        counts: counts_json(&counts),
+        rows: rows.iter().map(JsonRow::of).collect(),
+        curves: Curves::of(&epochs),
+    })
 }
 
 /// A trial's leaderboard row (unranked), with a program trial's metrics at its best step.
@@ -322,7 +360,7 @@ fn row_of(
 
 /// One trial's page: its ranked row, its record (seed, worker, device, times, error), every
 /// metric's curve, its test-set scores, its files and the tails of its logs.
-pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<Value, ApiError> {
+pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<Answer, ApiError> {
     let now = store.clock()?;
     let snapshot = SweepSnapshot::load(store, name)?;
     let record = snapshot.trial(number)?.clone();
@@ -348,7 +386,7 @@ pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<Va
         })
         .collect();
     let dir = runs.trial_dir(&sweep.name, number);
-    Ok(json!({
+    answer(&json!({
         "now": now,
         "sweep": {"name": sweep.name, "metric": sweep.metric.as_str(), "goal": sweep.goal.as_str(),
                   "step": if sweep.program.is_some() { "step" } else { "epoch" }},
@@ -382,7 +420,7 @@ fn parse_run(text: &str) -> Result<(String, usize), ApiError> {
 
 /// Runs from any sweeps side by side (`runs` is `SWEEP:N,SWEEP:N`): each run's sweep,
 /// metric, state, best value and curves; every parameter, and which of them differ.
-pub fn compare(store: &Store, runs: &str) -> Result<Value, ApiError> {
+pub fn compare(store: &Store, runs: &str) -> Result<Answer, ApiError> {
     let wanted = runs
         .split(',')
         .filter(|s| !s.is_empty())
@@ -426,7 +464,7 @@ pub fn compare(store: &Store, runs: &str) -> Result<Value, ApiError> {
         .copied()
         .filter(|name| params.iter().any(|p| p.get(*name) != params[0].get(*name)))
         .collect();
-    Ok(json!({ "runs": out, "params": names, "differing": differing }))
+    answer(&json!({ "runs": out, "params": names, "differing": differing }))
 }
 
 #[cfg(test)]

@@ -132,7 +132,9 @@ impl Dashboard {
     pub fn serve(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .max_blocking_threads(8)
+            // At most four reads at once (more wait their turn): each thread's allocations
+            // stay with it, so fewer threads keep the server's memory small.
+            .max_blocking_threads(4)
             .enable_all()
             .build()?;
         let shared = Arc::clone(&self.shared);

@@ -10,9 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use serde_json::Value;
 
-use super::api::{self, ApiError};
+use super::api::{self, Answer, ApiError};
 use super::{Shared, assets, files, guard};
 
 /// Every route, behind the guard.
@@ -53,51 +52,52 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such page".to_string())
 }
 
-async fn sweeps(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, ApiError> {
-    shared.read(|store, _| api::sweeps(store)).await.map(Json)
+async fn sweeps(State(shared): State<Arc<Shared>>) -> Result<Answer, ApiError> {
+    shared.read(|store, _| api::sweeps(store)).await
 }
 
 async fn sweep(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    shared
-        .read(move |store, _| api::sweep(store, &name))
-        .await
-        .map(Json)
+) -> Result<Answer, ApiError> {
+    shared.read(move |store, _| api::sweep(store, &name)).await
 }
 
 async fn curves(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
     Query(query): Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let numbers = api::trial_numbers(query.get("trials").map_or("", String::as_str))?;
     shared
         .read(move |store, _| api::curves(store, &name, &numbers))
         .await
-        .map(Json)
 }
 
 async fn importance(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     shared
         .read(move |store, _| api::importance(store, &name))
         .await
-        .map(Json)
 }
 
 async fn live(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
     Query(query): Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let since = query
         .get("since")
         .cloned()
@@ -105,28 +105,25 @@ async fn live(
     shared
         .read(move |store, _| api::live(store, &name, &since))
         .await
-        .map(Json)
 }
 
 async fn trial(
     State(shared): State<Arc<Shared>>,
     Path((name, number)): Path<(String, usize)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     shared
         .read(move |store, runs| api::trial(store, runs, &name, number))
         .await
-        .map(Json)
 }
 
 async fn compare(
     State(shared): State<Arc<Shared>>,
     Query(query): Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Answer, ApiError> {
     let runs = query.get("runs").cloned().unwrap_or_default();
     shared
         .read(move |store, _| api::compare(store, &runs))
         .await
-        .map(Json)
 }
 
 /// The sweep's report, as `sweep report` writes it, rendered now from the same store.
