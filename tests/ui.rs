@@ -112,6 +112,24 @@ fn assert_clean(browser: &Browser, dashboard: &Dashboard, page: &str) {
     }
 }
 
+/// Wait until the page shows trial `number`'s curve three epochs longer than it did, and
+/// check that the page was never reloaded meanwhile.
+fn grows_without_a_reload(browser: &Browser, number: usize) {
+    browser.run("window.__samePage = true; return null;");
+    browser.wait_until(
+        &format!("(window.sweepUi.latest[{number}] || 0) >= 1"),
+        Duration::from_secs(30),
+    );
+    let before = self::number(&browser.run(&format!("return window.sweepUi.latest[{number}];")));
+    browser.wait_until(
+        &format!(
+            "window.sweepUi.latest[{number}] >= {} && window.__samePage === true",
+            before + 3.0
+        ),
+        Duration::from_secs(10),
+    );
+}
+
 fn number(value: &Value) -> f64 {
     value
         .as_f64()
@@ -275,19 +293,7 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
         },
     );
     browser.open_page(&format!("{base}sweeps/live"));
-    browser.run("window.__samePage = true; return null;");
-    browser.wait_until(
-        "(window.sweepUi.latest[1] || 0) >= 2",
-        Duration::from_secs(30),
-    );
-    let before = number(&browser.run("return window.sweepUi.latest[1];"));
-    browser.wait_until(
-        &format!(
-            "window.sweepUi.latest[1] >= {} && window.__samePage === true",
-            before + 3.0
-        ),
-        Duration::from_secs(10),
-    );
+    grows_without_a_reload(&browser, 1);
     let drawn = browser.run("return document.querySelectorAll('#curves canvas').length;");
     assert!(number(&drawn) >= 1.0, "the curve is drawn");
     // The running trial gets its place in the table without a reload too.
@@ -301,15 +307,7 @@ fn the_dashboard_in_a_browser_lists_sorts_filters_grows_live_and_compares() {
 
     // Its running trial's page grows too.
     browser.open_page(&format!("{base}sweeps/live/trials/1"));
-    browser.run("window.__samePage = true; return null;");
-    let before = number(&browser.run("return window.sweepUi.latest[1];"));
-    browser.wait_until(
-        &format!(
-            "window.sweepUi.latest[1] >= {} && window.__samePage === true",
-            before + 3.0
-        ),
-        Duration::from_secs(10),
-    );
+    grows_without_a_reload(&browser, 1);
     assert_clean(&browser, &dashboard, "the running trial");
 
     // Two runs of two sweeps, compared.

@@ -638,16 +638,20 @@ fn the_data_header_is_stored_and_filled_in_when_a_sweep_is_reopened(db: &TestDb)
     assert_eq!(stored.transpose().expect("it reads back"), Some(header));
 }
 
+/// A SQLite file with schema version 1 in `dir`.
+fn version_1_file(dir: &Path) -> PathBuf {
+    let path = dir.join("old.db");
+    let conn = rusqlite::Connection::open(&path).expect("file");
+    conn.execute_batch(open::SQLITE_MIGRATIONS[0])
+        .expect("schema v1");
+    conn.pragma_update(None, "user_version", 1).expect("v1");
+    path
+}
+
 #[test]
 fn a_read_only_open_of_an_older_file_migrates_it_first() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("old.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("file");
-        conn.execute_batch(open::SQLITE_MIGRATIONS[0])
-            .expect("schema v1");
-        conn.pragma_update(None, "user_version", 1).expect("v1");
-    }
+    let path = version_1_file(dir.path());
     let store = Store::open_read_only(&Database::sqlite(&path)).expect("opened");
     assert_eq!(store.schema_version().ok(), Some(SCHEMA_VERSION));
     assert!(store.sweeps().expect("sweeps").is_empty());
@@ -656,13 +660,7 @@ fn a_read_only_open_of_an_older_file_migrates_it_first() {
 #[test]
 fn a_watching_open_refuses_an_older_file_instead_of_upgrading_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("old.db");
-    {
-        let conn = rusqlite::Connection::open(&path).expect("file");
-        conn.execute_batch(open::SQLITE_MIGRATIONS[0])
-            .expect("schema v1");
-        conn.pragma_update(None, "user_version", 1).expect("v1");
-    }
+    let path = version_1_file(dir.path());
     let before = std::fs::read(&path).expect("the file");
     let refused = Store::open_to_watch(&Database::sqlite(&path)).err();
     assert!(
