@@ -6,6 +6,7 @@
 //! database at once create the schema exactly once.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -78,35 +79,32 @@ pub enum Upgrade {
 
 /// Open an existing database to read, upgrading an older schema only when `upgrade` allows.
 pub fn open_to_read(db: &Database, upgrade: Upgrade) -> Result<Conn, StoreError> {
-    let Database::Sqlite(path) = db else {
-        if upgrade == Upgrade::Never {
-            let conn = Conn::Postgres(RefCell::new(connect(url_of(db))?));
-            // A database no `sweep` has used yet has no schema at all: older than any.
-            let made = conn
-                .query_one(
-                    "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'schema_version'",
-                    &[],
-                )?
-                .count(0)?;
-            let version = if made > 0 { schema_version(&conn)? } else { 0 };
-            check_current(version)?;
+    match db {
+        Database::Sqlite(path) => open_sqlite_to_read(db, path, upgrade),
+        Database::Postgres(url) => {
+            let conn = match upgrade {
+                Upgrade::Once => open(db)?,
+                Upgrade::Never => {
+                    let conn = Conn::Postgres(RefCell::new(connect(url)?));
+                    check_current(postgres_version(&conn)?)?;
+                    conn
+                }
+            };
             if let Conn::Postgres(client) = &conn {
                 client
                     .borrow_mut()
                     .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
             }
-            return Ok(conn);
+            Ok(conn)
         }
-        let conn = open(db)?;
-        if let Conn::Postgres(client) = &conn {
-            client
-                .borrow_mut()
-                .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
-        }
-        return Ok(conn);
-    };
+    }
+}
+
+/// A SQLite file opened read-only; an older schema migrated first (through a connection
+/// that writes) or refused, as `upgrade` says.
+fn open_sqlite_to_read(db: &Database, path: &Path, upgrade: Upgrade) -> Result<Conn, StoreError> {
     if !path.exists() {
-        return Err(StoreError::Missing(path.clone()));
+        return Err(StoreError::Missing(path.to_path_buf()));
     }
     let conn = Connection::open_with_flags(
         path,
@@ -114,19 +112,32 @@ pub fn open_to_read(db: &Database, upgrade: Upgrade) -> Result<Conn, StoreError>
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    check_not_newer(found)?;
+    match upgrade {
+        Upgrade::Never => check_current(found)?,
+        Upgrade::Once => check_not_newer(found)?,
+    }
     if found < SCHEMA_VERSION {
-        if upgrade == Upgrade::Never {
-            return Err(StoreError::SchemaTooOld {
-                found,
-                known: SCHEMA_VERSION,
-            });
-        }
         drop(conn);
         drop(open(db)?);
-        return open_read_only(db);
+        return open_sqlite_to_read(db, path, upgrade);
     }
     Ok(Conn::Sqlite(conn))
+}
+
+/// The schema version of a PostgreSQL database opened without migrating: 0 for one no
+/// `sweep` has used yet (it has no schema at all, so it is older than any).
+fn postgres_version(conn: &Conn) -> Result<i64, StoreError> {
+    let made = conn
+        .query_one(
+            "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'schema_version'",
+            &[],
+        )?
+        .count(0)?;
+    if made > 0 {
+        schema_version(conn)
+    } else {
+        Ok(0)
+    }
 }
 
 /// The schema version of an open database.
@@ -136,14 +147,6 @@ pub fn schema_version(conn: &Conn) -> Result<i64, StoreError> {
         Conn::Postgres(_) => conn
             .query_one("SELECT version FROM schema_version", &[])?
             .int(0),
-    }
-}
-
-/// The URL of a PostgreSQL database (`open_to_read` calls it only for one).
-fn url_of(db: &Database) -> &str {
-    match db {
-        Database::Postgres(url) => url,
-        Database::Sqlite(_) => "",
     }
 }
 
