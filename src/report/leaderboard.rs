@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Params, ReportError, SweepSnapshot, params_of};
-use crate::metric::MetricName;
+use crate::metric::{EpochMetrics, MetricName};
 use crate::search::{DrawKind, SampledFrom};
 use crate::store::{TrialRecord, TrialState};
 use crate::text::{self, Align, Table};
@@ -74,6 +74,24 @@ impl TrialRow {
         })
     }
 
+    /// The row of a stored trial (not yet ranked) with a program trial's other metrics at
+    /// its best step (`best_step`; `metric`, the sweep's, is the row's own column).
+    pub fn at_best(
+        trial: &TrialRecord,
+        metric: &str,
+        best_step: Option<&EpochMetrics>,
+    ) -> Result<TrialRow, ReportError> {
+        let mut row = TrialRow::from_record(trial)?;
+        if let Some(step) = best_step {
+            row.at_best = step
+                .names()
+                .filter(|name| *name != metric)
+                .filter_map(|name| Some((name.to_string(), step.value(name)?)))
+                .collect();
+        }
+        Ok(row)
+    }
+
     /// Whether `early_terminate` stopped it.
     fn is_pruned(&self) -> bool {
         self.state == TrialState::Pruned
@@ -114,17 +132,7 @@ impl Leaderboard {
         let rows = snapshot
             .trials
             .iter()
-            .map(|trial| {
-                let mut row = TrialRow::from_record(trial)?;
-                if let Some(step) = snapshot.best_steps.get(&trial.number) {
-                    row.at_best = step
-                        .names()
-                        .filter(|name| *name != metric)
-                        .filter_map(|name| Some((name.to_string(), step.value(name)?)))
-                        .collect();
-                }
-                Ok(row)
-            })
+            .map(|trial| TrialRow::at_best(trial, metric, snapshot.best_steps.get(&trial.number)))
             .collect::<Result<_, ReportError>>()?;
         Ok(Leaderboard::new(
             snapshot.sweep.metric.clone(),

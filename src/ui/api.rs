@@ -240,6 +240,11 @@ impl Curves {
     }
 }
 
+/// One trial's curves, from its epochs in order.
+fn trial_curves(epochs: &[EpochMetrics]) -> BTreeMap<String, Vec<Option<f64>>> {
+    columns(&epochs.iter().collect::<Vec<_>>())
+}
+
 /// One trial's steps as columns: `epoch`, then each metric any step has.
 fn columns(steps: &[&EpochMetrics]) -> BTreeMap<String, Vec<Option<f64>>> {
     let mut names: Vec<&str> = Vec::new();
@@ -309,21 +314,17 @@ pub fn live(store: &Store, name: &str, since: &str) -> Result<Answer, ApiError> 
     let changed = store.trials_changed_since(sweep.id, since)?;
     let numbers: Vec<usize> = changed.iter().map(|t| t.number).collect();
     let epochs = store.epochs_of_trials(sweep.id, &numbers)?;
-    let best_steps: BTreeMap<usize, EpochMetrics> = match sweep.program {
-        Some(_) => epochs
+    // A program trial's other metrics at its best step, as the leaderboard shows them.
+    let best_step = |trial: &TrialRecord| {
+        sweep.program.as_ref()?;
+        epochs
             .iter()
-            .filter(|(n, m)| {
-                changed
-                    .iter()
-                    .any(|t| t.number == *n && t.best_epoch == Some(m.epoch))
-            })
-            .cloned()
-            .collect(),
-        None => BTreeMap::new(),
+            .find(|(n, m)| *n == trial.number && Some(m.epoch) == trial.best_epoch)
+            .map(|(_, m)| m)
     };
     let rows = changed
         .iter()
-        .map(|t| row_of(t, &sweep, &best_steps))
+        .map(|t| TrialRow::at_best(t, sweep.metric.as_str(), best_step(t)))
         .collect::<Result<Vec<TrialRow>, ReportError>>()?;
     let counts = store.state_counts(sweep.id)?;
     #[derive(Serialize)]
@@ -341,23 +342,6 @@ pub fn live(store: &Store, name: &str, since: &str) -> Result<Answer, ApiError> 
     })
 }
 
-/// A trial's leaderboard row (unranked), with a program trial's metrics at its best step.
-fn row_of(
-    trial: &TrialRecord,
-    sweep: &SweepRecord,
-    best_steps: &BTreeMap<usize, EpochMetrics>,
-) -> Result<TrialRow, ReportError> {
-    let mut row = TrialRow::from_record(trial)?;
-    if let Some(best) = best_steps.get(&trial.number) {
-        row.at_best = best
-            .names()
-            .filter(|n| *n != sweep.metric.as_str())
-            .filter_map(|n| best.value(n).map(|v| (n.to_string(), v)))
-            .collect();
-    }
-    Ok(row)
-}
-
 /// One trial's page: its ranked row, its record (seed, worker, device, times, error), every
 /// metric's curve, its test-set scores, its files and the tails of its logs.
 pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<Answer, ApiError> {
@@ -371,11 +355,7 @@ pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<An
         .find(|r| r.trial == number)
         .ok_or_else(|| ApiError::NotFound(format!("no trial {number}")))?;
     let sweep = &snapshot.sweep;
-    let epochs: Vec<(usize, EpochMetrics)> = store
-        .epochs(record.id)?
-        .into_iter()
-        .map(|m| (number, m))
-        .collect();
+    let epochs = store.epochs(record.id)?;
     let evaluations: Vec<Value> = store
         .evaluations(sweep.id)?
         .iter()
@@ -403,7 +383,7 @@ pub fn trial(store: &Store, runs: &Runs, name: &str, number: usize) -> Result<An
             "heartbeat_at": record.heartbeat_at,
             "job": record.job,
         },
-        "curves": Curves::of(&epochs).0.remove(&number).unwrap_or_default(),
+        "curves": trial_curves(&epochs),
         "evaluations": evaluations,
         "files": files::listing(&dir),
         "logs": files::log_tails(&dir, &runs.workers_dir(&sweep.name), number),
@@ -438,11 +418,7 @@ pub fn compare(store: &Store, runs: &str) -> Result<Answer, ApiError> {
         let trial = store
             .trial(sweep.id, *number)?
             .ok_or_else(|| ApiError::NotFound(format!("sweep `{name}` has no trial {number}")))?;
-        let epochs: Vec<(usize, EpochMetrics)> = store
-            .epochs(trial.id)?
-            .into_iter()
-            .map(|m| (*number, m))
-            .collect();
+        let epochs = store.epochs(trial.id)?;
         let trial_params = params_of(&trial)?;
         out.push(json!({
             "sweep": sweep.name,
@@ -454,7 +430,7 @@ pub fn compare(store: &Store, runs: &str) -> Result<Answer, ApiError> {
             "best_epoch": trial.best_epoch,
             "epochs": trial.epochs,
             "params": trial_params,
-            "curves": Curves::of(&epochs).0.remove(number).unwrap_or_default(),
+            "curves": trial_curves(&epochs),
         }));
         params.push(trial_params);
     }

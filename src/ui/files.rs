@@ -16,8 +16,17 @@ const TAIL_BYTES: u64 = 32 * 1024;
 /// Lines of a worker log about one trial that the trial page shows, the newest.
 const WORKER_LINES: usize = 50;
 
-/// The regular files of a trial's folder, by name, with their sizes; empty when it has none.
+/// The regular files of a trial's folder as the trial page lists them: `{name, bytes}`, by
+/// name.
 pub fn listing(dir: &Path) -> Vec<Value> {
+    plain_files(dir)
+        .into_iter()
+        .map(|(name, bytes)| json!({"name": name, "bytes": bytes}))
+        .collect()
+}
+
+/// The regular files of a folder, by name, with their sizes; empty when it has none.
+fn plain_files(dir: &Path) -> Vec<(String, u64)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -31,21 +40,15 @@ pub fn listing(dir: &Path) -> Vec<Value> {
         .collect();
     files.sort();
     files
-        .into_iter()
-        .map(|(name, bytes)| json!({"name": name, "bytes": bytes}))
-        .collect()
 }
 
 /// The last [`TAIL_BYTES`] of each `*.log` in a trial's folder (a program's `stdout.log` and
 /// `stderr.log`), and the lines of the sweep's worker logs that name the trial.
 pub fn log_tails(dir: &Path, workers: &Path, number: usize) -> Vec<Value> {
     let mut logs = Vec::new();
-    for file in listing(dir) {
-        let Some(name) = file["name"].as_str() else {
-            continue;
-        };
+    for (name, _) in plain_files(dir) {
         if name.ends_with(".log")
-            && let Some(text) = tail(&dir.join(name))
+            && let Some(text) = tail(&dir.join(&name))
         {
             logs.push(json!({"name": name, "text": text}));
         }
@@ -53,11 +56,8 @@ pub fn log_tails(dir: &Path, workers: &Path, number: usize) -> Vec<Value> {
     let mut lines = Vec::new();
     let me = format!("trial {number} ");
     let me_last = format!("trial {number}");
-    for file in listing(workers) {
-        let Some(name) = file["name"].as_str() else {
-            continue;
-        };
-        let Ok(log) = File::open(workers.join(name)) else {
+    for (name, _) in plain_files(workers) {
+        let Ok(log) = File::open(workers.join(&name)) else {
             continue;
         };
         for line in BufReader::new(log).lines().map_while(Result::ok) {
@@ -121,8 +121,9 @@ fn is_one_name(text: &str) -> bool {
         && !text.contains('\\')
 }
 
-/// The media type a trial file is served as: text for logs and tables (shown, never run as
-/// a page), PNG and SVG as images are not served as such: anything else is a download.
+/// The media type a trial file is served as, and whether it is a download: logs, tables
+/// and JSON as plain text (shown, never run as a page); anything else (checkpoints, weights,
+/// images) as bytes to download.
 pub fn media_type(name: &str) -> (&'static str, bool) {
     let extension = Path::new(name)
         .extension()
