@@ -14,7 +14,7 @@ use sweep::store::{Database, Store, TrialRecord, TrialState};
 
 #[path = "common/processes.rs"]
 mod processes;
-use processes::{children_of, kill, wait_for};
+use processes::{children_of, exit_within, kill, wait_for};
 
 /// A training program as people write them: argparse flags (W&B's agent passes
 /// `--name=value`), a checkpoint in the trial folder, one JSON line per step. Deterministic: a
@@ -560,17 +560,7 @@ parameters:
         },
     );
     kill(run.id(), "-INT");
-    let asked = Instant::now();
-    let status = loop {
-        if let Some(status) = run.try_wait().expect("waiting") {
-            break status;
-        }
-        assert!(
-            asked.elapsed() < Duration::from_secs(10),
-            "stops within seconds"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(&mut run, Duration::from_secs(10), "stops within seconds");
     assert_eq!(status.code(), Some(130));
     for t in trials(dir.path(), "stopped") {
         assert_eq!(t.state, TrialState::Interrupted, "{t:?}");

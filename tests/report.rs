@@ -10,6 +10,9 @@ use sweep::metric::EpochMetrics;
 use sweep::metric::{Goal, MetricName};
 use sweep::store::{Database, Finish, NewSweep, NewTrial, Store, SweepId, WorkerInfo};
 
+#[path = "common/chromium.rs"]
+mod chromium;
+
 const HOSTILE: &str = "<script>alert(1)</script>";
 
 /// Sweep `name` of 4 trials; trial 3's `activation` parameter is a hostile string.
@@ -177,16 +180,6 @@ fn a_report_of_an_unknown_sweep_exits_2() {
         .stderr(contains("no sweep named `nope`"));
 }
 
-/// The browser binary: `$SWEEP_BROWSER`, else Debian's `chromium`. `None` when absent.
-fn browser() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("SWEEP_BROWSER").map(PathBuf::from),
-        Some(PathBuf::from("/usr/bin/chromium")),
-        Some(PathBuf::from("/usr/bin/chromium-browser")),
-    ];
-    candidates.into_iter().flatten().find(|p| p.exists())
-}
-
 /// Run headless Chromium on `page` with `args`; its stdout.
 fn chromium(browser: &Path, profile: &Path, args: &[String]) -> String {
     let output = std::process::Command::new(browser)
@@ -239,9 +232,9 @@ const HARNESS: &str = r#"<script>
 /// CI installs Chromium and sets SWEEP_REQUIRE_BROWSER=1, so there it cannot be skipped.
 #[test]
 fn the_report_works_in_a_headless_browser() {
-    let Some(browser) = browser() else {
+    let Some(browser) = chromium::chromium() else {
         assert!(
-            std::env::var_os("SWEEP_REQUIRE_BROWSER").is_none(),
+            !chromium::browser_required(),
             "SWEEP_REQUIRE_BROWSER is set but no chromium was found (set SWEEP_BROWSER)"
         );
         eprintln!("SKIPPED: no chromium found (install Debian's `chromium` or set SWEEP_BROWSER)");

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::PredicateBooleanExt;
@@ -15,7 +15,7 @@ use sweep::store::{Database, Store, TrialState};
 
 #[path = "common/processes.rs"]
 mod processes;
-use processes::{children_of, kill, wait_for};
+use processes::{children_of, exit_within, kill, wait_for};
 
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
@@ -245,17 +245,11 @@ fn ctrl_c_stops_within_seconds_marks_trials_interrupted_and_a_rerun_finishes_the
         },
     );
     kill(run.id(), "-INT");
-    let asked = Instant::now();
-    let output = loop {
-        if let Some(status) = run.try_wait().expect("waiting") {
-            break status;
-        }
-        assert!(
-            asked.elapsed() < Duration::from_secs(10),
-            "the sweep stops within seconds of Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let output = exit_within(
+        &mut run,
+        Duration::from_secs(10),
+        "the sweep stops within seconds of Ctrl-C",
+    );
     assert_eq!(
         output.code(),
         Some(130),

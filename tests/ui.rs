@@ -16,6 +16,8 @@ use serde_json::Value;
 
 #[path = "common/browser.rs"]
 mod browser;
+#[path = "common/chromium.rs"]
+mod chromium;
 #[path = "common/fake_sweep.rs"]
 mod fake_sweep;
 #[path = "common/postgres.rs"]

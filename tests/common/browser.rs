@@ -10,22 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// Whether a missing browser is a failure (CI installs one) rather than a skip.
-pub fn browser_required() -> bool {
-    std::env::var_os("SWEEP_REQUIRE_BROWSER").is_some()
-}
-
 /// Chromium and ChromeDriver, or `None` (said on stderr, naming `test`) to skip; a failure
 /// when [`browser_required`].
 pub fn chromium_and_driver(test: &str) -> Option<(PathBuf, PathBuf)> {
-    let browser = [
-        std::env::var_os("SWEEP_BROWSER").map(PathBuf::from),
-        Some(PathBuf::from("/usr/bin/chromium")),
-        Some(PathBuf::from("/usr/bin/chromium-browser")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|p| p.exists());
+    let browser = crate::chromium::chromium();
     let driver = [
         std::env::var_os("SWEEP_CHROMEDRIVER").map(PathBuf::from),
         Some(PathBuf::from("/usr/bin/chromedriver")),
@@ -37,7 +25,7 @@ pub fn chromium_and_driver(test: &str) -> Option<(PathBuf, PathBuf)> {
         (Some(b), Some(d)) => Some((b, d)),
         _ => {
             assert!(
-                !browser_required(),
+                !crate::chromium::browser_required(),
                 "SWEEP_REQUIRE_BROWSER is set but chromium or chromedriver is missing \
                  (Debian: apt-get install chromium chromium-driver)"
             );
@@ -103,7 +91,11 @@ impl Dashboard {
     /// Stop it as Ctrl-C does and wait: its exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
         crate::processes::kill(self.child.id(), "-INT");
-        let status = self.child.wait().expect("sweep ui ends");
+        let status = crate::processes::exit_within(
+            &mut self.child,
+            Duration::from_secs(30),
+            "sweep ui to stop after Ctrl-C",
+        );
         std::mem::forget(self);
         status
     }

@@ -1,6 +1,6 @@
 //! Processes of the end-to-end tests that kill and wait: a sweep's workers and programs.
 
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 /// Wait until `ready`, failing after `limit` with what it was waiting for.
@@ -38,4 +38,14 @@ pub fn kill(pid: u32, signal: &str) {
         .status()
         .expect("running kill");
     assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// Wait for `child` to exit, failing after `limit` with what it was waiting for; its status.
+pub fn exit_within(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let mut status = None;
+    wait_for(what, limit, || {
+        status = child.try_wait().expect("waiting");
+        status.is_some()
+    });
+    status.expect("wait_for returns once the child has exited")
 }
