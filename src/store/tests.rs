@@ -182,6 +182,25 @@ fn epoch(n: usize, r2: f64) -> EpochMetrics {
 const ALIVE: &dyn Fn(&str, u32) -> bool = &|_, _| false;
 const LONG: Duration = Duration::from_secs(3600);
 
+/// Claim the next trial for `me` and record its epochs 1 to `epochs` (val_r2 0.1 per epoch).
+fn claim_with_epochs(
+    store: &mut Store,
+    sweep: SweepId,
+    me: &WorkerInfo,
+    epochs: usize,
+) -> TrialRecord {
+    let trial = store
+        .claim_next(sweep, me, LONG, ALIVE)
+        .expect("claim")
+        .expect("a trial to claim");
+    for n in 1..=epochs {
+        store
+            .record_epoch(trial.id, me, &epoch(n, 0.1 * n as f64), None)
+            .expect("epoch");
+    }
+    trial
+}
+
 fn store_with(db: &TestDb, trials: usize) -> (Store, SweepId) {
     let mut store = db.open();
     let (sweep, created) = store
@@ -440,15 +459,7 @@ fn nan_is_stored_as_null_and_read_back_as_nan(db: &TestDb) {
 fn starting_from_a_checkpoint_makes_the_rows_match_it(db: &TestDb) {
     let (mut store, sweep) = store_with(db, 1);
     let me = worker(1);
-    let trial = store
-        .claim_next(sweep, &me, LONG, ALIVE)
-        .expect("claim")
-        .expect("trial");
-    for n in 1..=3 {
-        store
-            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
-            .expect("epoch");
-    }
+    let trial = claim_with_epochs(&mut store, sweep, &me, 3);
     // The checkpoint holds two epochs (the third was recorded, then the checkpoint lost).
     let checkpoint = [epoch(1, 0.1), epoch(2, 0.2)];
     store
@@ -687,15 +698,7 @@ fn a_live_view_reads_the_clock_the_trials_that_changed_and_some_trials_epochs(db
     let numbers = |trials: Vec<TrialRecord>| trials.iter().map(|t| t.number).collect::<Vec<_>>();
     assert!(numbers(store.trials_changed_since(sweep, &start).expect("read")).is_empty());
     let me = worker(1);
-    let trial = store
-        .claim_next(sweep, &me, LONG, ALIVE)
-        .expect("claim")
-        .expect("trial 1");
-    for n in 1..=2 {
-        store
-            .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
-            .expect("epoch");
-    }
+    let trial = claim_with_epochs(&mut store, sweep, &me, 2);
     // Running trials are always news; others when they changed after the time asked about.
     let far = "2999-01-01T00:00:00.000Z";
     assert_eq!(
@@ -758,15 +761,7 @@ fn a_sweeps_epochs_come_in_one_query_by_trial_and_epoch(db: &TestDb) {
     let (mut store, sweep) = store_with(db, 2);
     let me = worker(1);
     for _ in 0..2 {
-        let trial = store
-            .claim_next(sweep, &me, LONG, ALIVE)
-            .expect("claim")
-            .expect("trial");
-        for n in 1..=2 {
-            store
-                .record_epoch(trial.id, &me, &epoch(n, 0.1 * n as f64), None)
-                .expect("epoch");
-        }
+        claim_with_epochs(&mut store, sweep, &me, 2);
     }
     let all = store.sweep_epochs(sweep).expect("epochs");
     let keys: Vec<(usize, usize)> = all.iter().map(|(t, m)| (*t, m.epoch)).collect();
