@@ -12,8 +12,11 @@ use predicates::str::contains;
 use sweep::metric::EpochMetrics;
 use sweep::store::{Database, Store, TrialRecord, TrialState};
 
+#[path = "common/crash.rs"]
+mod crash;
 #[path = "common/processes.rs"]
 mod processes;
+use crash::kill_9_all;
 use processes::{children_of, exit_within, kill, wait_for};
 
 /// A training program as people write them: argparse flags (W&B's agent passes
@@ -282,10 +285,7 @@ parameters:
     let workers = children_of(run.id());
     let programs: Vec<u32> = workers.iter().flat_map(|w| children_of(*w)).collect();
     assert!(!programs.is_empty(), "the workers run programs");
-    kill(run.id(), "-KILL");
-    for pid in workers {
-        kill(pid, "-KILL");
-    }
+    kill_9_all(run.id(), &workers);
     let _ = run.wait();
     // A program dies with its worker: no attempt runs beside a leftover one.
     wait_for(

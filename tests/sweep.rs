@@ -13,8 +13,11 @@ use predicates::str::contains;
 use sweep::metric::EpochMetrics;
 use sweep::store::{Database, Store, TrialState};
 
+#[path = "common/crash.rs"]
+mod crash;
 #[path = "common/processes.rs"]
 mod processes;
+use crash::kill_9_all;
 use processes::{children_of, exit_within, kill, wait_for};
 
 #[path = "common/fake_sweep.rs"]
@@ -199,10 +202,7 @@ fn kill_9_of_coordinator_and_workers_then_rerun_gives_the_rows_of_an_uninterrupt
     });
     let workers = children_of(run.id());
     assert!(!workers.is_empty(), "the coordinator has workers");
-    kill(run.id(), "-KILL");
-    for pid in workers {
-        kill(pid, "-KILL");
-    }
+    kill_9_all(run.id(), &workers);
     let _ = run.wait();
     let partial = stored_trials(dir.path(), "killed");
     assert!(
@@ -747,10 +747,7 @@ fn a_killed_bayes_sweep_resumes_its_trials_and_draws_the_rest_once() {
     });
     let workers = children_of(run.id());
     assert!(!workers.is_empty(), "the coordinator has workers");
-    kill(run.id(), "-KILL");
-    for pid in workers {
-        kill(pid, "-KILL");
-    }
+    kill_9_all(run.id(), &workers);
     let _ = run.wait();
     let trials_of = || {
         let store =
